@@ -1,0 +1,18 @@
+"""Models: plain ``nn.Module`` s behind a registry.
+
+>>> from d2lkit.models import create_model, list_models
+>>> net = create_model("lenet_bn")
+"""
+
+from d2lkit.models import cnn, linear, mlp  # noqa: F401  (registers the families)
+from d2lkit.models.init import INITIALIZERS, init_weights
+from d2lkit.models.registry import create_model, list_models, model_entry, register_model
+
+__all__ = [
+    "INITIALIZERS",
+    "create_model",
+    "init_weights",
+    "list_models",
+    "model_entry",
+    "register_model",
+]

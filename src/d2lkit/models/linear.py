@@ -1,0 +1,38 @@
+"""Linear models: softmax regression, concise (d2l 3.7) and from scratch (3.6)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from d2lkit.models.registry import register_model
+
+__all__ = ["SoftmaxRegressionScratch", "softmax_regression", "softmax_regression_scratch"]
+
+
+@register_model
+def softmax_regression(num_inputs: int = 784, num_outputs: int = 10) -> nn.Module:
+    """Flatten, then one linear layer to class scores (logits); d2l 3.7."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))
+
+
+class SoftmaxRegressionScratch(nn.Module):
+    """``X W + b`` with hand-made parameters, W ~ normal(0, 0.01), b = 0; d2l 3.6.
+
+    Returns logits: the softmax lives in ``scratch.cross_entropy`` (stable), not
+    here as in the book; ``argmax`` and thus accuracy are the same.
+    """
+
+    def __init__(self, num_inputs: int = 784, num_outputs: int = 10) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.normal(0.0, 0.01, size=(num_inputs, num_outputs)))
+        self.b = nn.Parameter(torch.zeros(num_outputs))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(-1, self.W.shape[0]) @ self.W + self.b  # (B, num_outputs)
+
+
+@register_model
+def softmax_regression_scratch(num_inputs: int = 784, num_outputs: int = 10) -> nn.Module:
+    """Softmax regression with its parameters written out; d2l 3.6."""
+    return SoftmaxRegressionScratch(num_inputs, num_outputs)

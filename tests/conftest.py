@@ -1,0 +1,43 @@
+"""Shared fixtures: the real data folder, an isolated verdict cache, small helpers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _find_shared_data() -> Path | None:
+    for candidate in (os.environ.get("D2LKIT_DATA"), REPO.parent / "shared" / "data"):
+        if candidate and (Path(candidate) / "fashion-mnist").is_dir():
+            return Path(candidate).resolve()
+    return None
+
+
+SHARED_DATA = _find_shared_data()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
+    os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """The real data sets (../shared/data or $D2LKIT_DATA), read in place."""
+    if SHARED_DATA is None:
+        pytest.skip("real data not found: set D2LKIT_DATA to the shared data folder "
+                    "(../shared/data next to the repository)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist(data_root: Path):
+    """Fashion-MNIST (train, test) read once per session."""
+    from d2lkit.data import read_fashion_mnist
+
+    return read_fashion_mnist("train", data_root), read_fashion_mnist("test", data_root)
