@@ -1,0 +1,38 @@
+"""A recipe: one experiment of the book, its settings and the figure the book reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from d2lkit.experiments.config import RunConfig
+
+__all__ = ["Expected", "Recipe"]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the book prints for this experiment, and how close a seeded run should land.
+
+    ``value`` is the book's figure; a run of ours passes when its ``metric`` is
+    at least ``value - tolerance`` (better than the book always passes).
+    """
+
+    metric: str  # a key of the history, e.g. "test_acc"
+    value: float
+    tolerance: float
+    source: str  # where the book prints it
+
+    def check(self, achieved: float) -> bool:
+        return achieved >= self.value - self.tolerance
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named experiment: data + model + training settings + the book's result."""
+
+    name: str  # the CLI name, e.g. "lenet-bn"
+    section: str  # the book's section, e.g. "7.5"
+    title: str
+    config: RunConfig
+    expected: Expected | None = None
+    notes: str = ""

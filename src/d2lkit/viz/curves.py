@@ -1,0 +1,63 @@
+"""Training curves: the picture the book's ``Animator`` draws, from a history.
+
+Figures are built with ``matplotlib.figure.Figure`` rather than pyplot: no
+global state, no GUI backend, safe to call from a training loop or a thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["default_curves", "plot_history", "save_history_plot"]
+
+History = Sequence[Mapping[str, Any]]
+
+
+def default_curves(history: History) -> list[str]:
+    """The book's choice: the training loss and every accuracy (train, test, ...)."""
+    if not history:
+        return []
+    keys = list(history[-1])
+    curves = [k for k in keys if k == "train_loss"]
+    curves += [k for k in keys if k.endswith("_acc")]
+    return curves
+
+
+def plot_history(history: History, curves: Sequence[str] | None = None, *,
+                 title: str | None = None, figsize: tuple[float, float] = (5.0, 3.5)) -> Figure:
+    """Draw one line per metric against the epoch number."""
+    from matplotlib.figure import Figure
+
+    curves = list(curves) if curves is not None else default_curves(history)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    epochs = [row["epoch"] for row in history]
+    for key in curves:
+        ax.plot(epochs, [row.get(key, float("nan")) for row in history],
+                marker="o" if len(history) < 2 else None, label=key.replace("_", " "))
+    ax.set_xlabel("epoch")
+    ax.grid(True, alpha=0.3)
+    if epochs:
+        ax.set_xlim(min(epochs) - 0.5 if len(epochs) == 1 else 1, max(epochs) + 0.05)
+    if curves:
+        ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def save_history_plot(history: History, path: str | os.PathLike[str],
+                      curves: Sequence[str] | None = None, *, title: str | None = None) -> Path:
+    """Render the curves to a PNG (written to a temporary name, then renamed)."""
+    path = Path(path)
+    fig = plot_history(history, curves, title=title)
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    os.replace(tmp, path)
+    return path

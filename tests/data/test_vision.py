@@ -1,0 +1,64 @@
+"""Fashion-MNIST as tensors, on the real files; per-batch transforms."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import torch
+
+from d2lkit.data import FASHION_MNIST_CLASSES, ImageBatch, fashion_mnist_loaders
+
+
+def test_fashion_mnist_train_and_test_shapes_and_dtypes(fashion_mnist):
+    train, test = fashion_mnist
+    assert train.images.shape == (60000, 1, 28, 28) and train.images.dtype == torch.uint8
+    assert test.images.shape == (10000, 1, 28, 28) and test.images.dtype == torch.uint8
+    assert train.labels.shape == (60000,) and train.labels.dtype == torch.int64
+    assert test.labels.shape == (10000,) and test.labels.dtype == torch.int64
+
+
+def test_fashion_mnist_labels_are_balanced_and_in_the_original_order(fashion_mnist):
+    train, test = fashion_mnist
+    assert torch.bincount(train.labels).tolist() == [6000] * 10
+    assert torch.bincount(test.labels).tolist() == [1000] * 10
+    assert train.labels[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
+    assert test.labels[:10].tolist() == [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]
+    assert train.text_labels(train.labels[:3]) == ["ankle boot", "t-shirt", "t-shirt"]
+
+
+def test_fashion_mnist_pixels_hash_to_the_published_idx_content(fashion_mnist):
+    train, _ = fashion_mnist
+    header = (2051).to_bytes(4, "big") + (60000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    digest = hashlib.sha256(header + train.images.numpy().tobytes()).hexdigest()
+    assert digest == "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+
+
+def test_class_names_are_the_books():
+    assert FASHION_MNIST_CLASSES == ("t-shirt", "trouser", "pullover", "dress", "coat",
+                                     "sandal", "shirt", "sneaker", "bag", "ankle boot")
+
+
+@pytest.mark.parametrize("size", [96, 224])
+def test_loaders_resize_each_batch_to_the_books_sizes(data_root, size):
+    train, test = fashion_mnist_loaders(32, resize=size, root=data_root)
+    X, y = next(iter(train))
+    assert X.shape == (32, 1, size, size) and X.dtype == torch.float32
+    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert y.shape == (32,) and y.dtype == torch.int64
+    assert train.tensors[0].dtype == torch.uint8  # memory stays uint8; floats are per batch
+    assert len(test) == 10000 // 32 + 1
+
+
+def test_image_batch_scales_to_unit_range_and_normalises():
+    images = torch.tensor([0, 51, 255], dtype=torch.uint8).view(3, 1, 1, 1)
+    assert ImageBatch()(images).flatten().tolist() == pytest.approx([0.0, 0.2, 1.0])
+    normalised = ImageBatch(mean=(0.5,), std=(0.5,))(images).flatten().tolist()
+    assert normalised == pytest.approx([-1.0, -0.6, 1.0])
+
+
+def test_image_batch_resize_keeps_a_constant_image_constant():
+    images = torch.full((2, 1, 28, 28), 128, dtype=torch.uint8)
+    out = ImageBatch(resize=96)(images)
+    assert out.shape == (2, 1, 96, 96)
+    torch.testing.assert_close(out, torch.full_like(out, 128 / 255))
