@@ -21,7 +21,7 @@ def _run(*args: str):
 def test_list_shows_recipes_with_section_and_book_figure():
     result = _run("list")
     assert result.exit_code == 0
-    line = next(l for l in result.output.splitlines() if l.startswith("lenet-bn "))
+    line = next(row for row in result.output.splitlines() if row.startswith("lenet-bn "))
     assert "7.5" in line and "fashion-mnist" in line and "test_acc 0.84" in line
 
 
@@ -74,7 +74,8 @@ def test_resume_of_a_folder_that_is_no_run_is_explained(tmp_path):
 def test_data_list_shows_each_file_and_where_it_comes_from(data_root):
     result = _run("data", "list", "--data-dir", str(data_root))
     assert result.exit_code == 0
-    line = next(l for l in result.output.splitlines() if "train-images" in l and "fashion" in l)
+    line = next(row for row in result.output.splitlines()
+                if "train-images" in row and "fashion" in row)
     assert "fashion-mnist.s3" in line and ("present" in line or "verified" in line)
 
 

@@ -94,7 +94,7 @@ def test_wrong_magic_number_is_reported_with_the_expected_ones(tmp_path):
     wrong = struct.pack(">ii", 0x12345678, 5) + bytes(5)
     path = tmp_path / "labels-idx1-ubyte"
     path.write_bytes(wrong)
-    with pytest.raises(DataError, match="wrong magic number .*2049.*2051"):
+    with pytest.raises(DataError, match=r"wrong magic number .*2049.*2051"):
         store.verify(path, entry, use_cache=False)
 
 

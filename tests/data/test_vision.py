@@ -44,7 +44,7 @@ def test_loaders_resize_each_batch_to_the_books_sizes(data_root, size):
     train, test = fashion_mnist_loaders(32, resize=size, root=data_root)
     X, y = next(iter(train))
     assert X.shape == (32, 1, size, size) and X.dtype == torch.float32
-    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert X.min() >= 0.0 and X.max() <= 1.0
     assert y.shape == (32,) and y.dtype == torch.int64
     assert train.tensors[0].dtype == torch.uint8  # memory stays uint8; floats are per batch
     assert len(test) == 10000 // 32 + 1

@@ -7,6 +7,10 @@ size and modification time) in ``$D2LKIT_CACHE`` (default ``~/.cache/d2lkit``),
 so the data directory itself may be read-only. Downloads stream into
 ``name.part`` and are renamed only once verified: an interrupted download never
 leaves a file that looks complete.
+
+An archive whose catalog entry has ``unpack_to`` is used as a folder: ``fetch``
+extracts it safely (:func:`~d2lkit.data.archive.extract_archive`) and records
+the folder's tree digest beside it, so the folder is verified like a file.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import http.client
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 import urllib.error
@@ -26,7 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from d2lkit.data.catalog import DataFile, Dataset, get_dataset
+from d2lkit.data.archive import extract_archive
+from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.idx import check_idx_header
 from d2lkit.errors import DataError, DownloadError
 
@@ -37,11 +43,15 @@ __all__ = [
     "cache_dir",
     "data_dir",
     "download",
+    "extract_archive",
     "fetch",
+    "fetch_all",
     "file_status",
     "find_local",
     "read_bytes",
     "require",
+    "require_unpacked",
+    "tree_digest",
     "verify",
 ]
 
@@ -51,6 +61,7 @@ ENV_DATA = "D2LKIT_DATA"
 ENV_CACHE = "D2LKIT_CACHE"
 _CHUNK = 1 << 20  # 1 MiB per read while hashing or downloading
 _USER_AGENT = "d2lkit (https://github.com/d2lkit/d2lkit)"
+_MANIFEST = ".d2lkit-tree.json"  # written beside the files of a folder d2lkit extracted
 
 
 def data_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -125,12 +136,30 @@ def _check_content(path: Path, content: bytes, entry: DataFile) -> None:
         raise _mismatch(path, "sha256 of its content", entry.content_sha256, actual)
 
 
-def _verify_uncached(path: Path, entry: DataFile, packed: bool) -> None:
+def _served_mismatch(path: Path, entry: DataFile) -> tuple[str, str, str] | None:
+    """None if the bytes match any accepted checksum; else (algorithm, expected, actual)."""
+    digests: dict[str, str] = {}
+    for checksum in entry.checksums:
+        algorithm, expected = checksum.split(":", 1)
+        if algorithm not in digests:
+            digests[algorithm] = _digest(path, algorithm)
+        if digests[algorithm] == expected:
+            return None
     algorithm, expected = entry.checksum.split(":", 1)
+    if entry.also_accepted:
+        expected += f" (or a known copy: {', '.join(entry.also_accepted)})"
+    return algorithm, expected, digests[algorithm]
+
+
+def _verify_uncached(path: Path, entry: DataFile, packed: bool) -> None:
+    if path.is_dir():
+        _verify_tree(path, entry)
+        return
     if packed or not entry.is_gzip:
-        actual = _digest(path, algorithm)
-        if actual == expected:
-            return  # byte-identical to the official download
+        mismatch = _served_mismatch(path, entry)
+        if mismatch is None:
+            return  # byte-identical to the official download (or a known copy)
+        algorithm, expected, actual = mismatch
         if not (entry.is_gzip and packed):
             raise _mismatch(path, algorithm, expected, actual)
         content = read_bytes(path)  # a re-compressed copy: judge what is inside
@@ -156,6 +185,11 @@ class _Verdicts:
 
     @staticmethod
     def _stamp(path: Path, entry: DataFile) -> dict[str, object]:
+        if path.is_dir():  # a folder: its files' count, total size and newest change
+            stats = [(path / rel).stat() for rel in _tree_files(path, entry)]
+            return {"files": len(stats), "size": sum(st.st_size for st in stats),
+                    "mtime_ns": max((st.st_mtime_ns for st in stats), default=0),
+                    "checksum": entry.checksum}
         st = path.stat()
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "checksum": entry.checksum}
 
@@ -183,6 +217,91 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+# --- folders extracted from an archive --------------------------------------
+
+
+def _tree_files(folder: Path, entry: DataFile | None = None) -> list[str]:
+    """Relative POSIX paths of the files of a folder, sorted; d2lkit's own files left out.
+
+    Left out: the archive itself (when it lives in the folder), ``.part``
+    downloads, the manifest, and unfinished extractions (``.*.tmp`` folders).
+    """
+    skip_top = {entry.name} if entry is not None else set()
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not (d.startswith(".") and d.endswith(".tmp"))]
+        rel_dir = Path(dirpath).relative_to(folder)
+        for name in filenames:
+            if name.endswith(".part") or name == _MANIFEST:
+                continue
+            if rel_dir == Path(".") and name in skip_top:
+                continue
+            found.append((rel_dir / name).as_posix())
+    return sorted(found)
+
+
+def _file_sha1s(folder: Path, files: list[str]) -> dict[str, str]:
+    return {rel: _digest(folder / rel, "sha1") for rel in files}
+
+
+def _tree_digest_of(sha1s: dict[str, str]) -> str:
+    h = hashlib.sha1()
+    for rel in sorted(sha1s):
+        h.update(f"{rel}\0{sha1s[rel]}\n".encode())
+    return f"sha1:{h.hexdigest()}"
+
+
+def tree_digest(folder: Path, entry: DataFile | None = None) -> str:
+    """"sha1:" of every file's relative path and sha1, in sorted order: a folder's checksum."""
+    folder = Path(folder)
+    return _tree_digest_of(_file_sha1s(folder, _tree_files(folder, entry)))
+
+
+def _read_manifest(folder: Path) -> dict[str, object] | None:
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _tree_differences(recorded: dict[str, str], actual: dict[str, str]) -> str:
+    changed = [f"{rel} (changed)" for rel in sorted(recorded)
+               if rel in actual and actual[rel] != recorded[rel]]
+    missing = [f"{rel} (missing)" for rel in sorted(set(recorded) - set(actual))]
+    extra = [f"{rel} (not in the archive)" for rel in sorted(set(actual) - set(recorded))]
+    items = changed + missing + extra
+    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+
+
+def _verify_tree(folder: Path, entry: DataFile) -> None:
+    """A folder passes if its tree digest is a known copy's, or the one d2lkit recorded."""
+    if entry.unpack_to is None:
+        raise DataError(f"{folder} is a folder, but the catalog lists {entry.name} as a file",
+                        fix=f"put the file {entry.name} there instead")
+    sha1s = _file_sha1s(folder, _tree_files(folder, entry))
+    actual = _tree_digest_of(sha1s)
+    if actual in entry.tree_checksums:
+        return
+    manifest = _read_manifest(folder)
+    recorded = manifest.get("files") if manifest else None
+    if (manifest and manifest.get("archive_checksum") in entry.checksums
+            and isinstance(recorded, dict)):
+        if manifest.get("tree") == actual:
+            return
+        detail = f": {_tree_differences(recorded, sha1s)}" if recorded else ""
+        problem = f"its files differ from those extracted from {entry.name}{detail}"
+    else:
+        known = ", ".join(entry.tree_checksums) or "none listed"
+        problem = (f"its tree digest is {actual}, which is neither a known copy's ({known}) nor "
+                   f"one recorded when d2lkit extracted {entry.name}")
+    raise DataError(
+        f"{folder} failed verification: {problem}",
+        fix=(f"delete the folder's content and run `d2lkit data fetch NAME` to extract "
+             f"{entry.name} again, or point --data-dir / ${ENV_DATA} at a good copy"),
+    )
+
+
 def verify(path: Path, entry: DataFile, *, use_cache: bool = True) -> None:
     """Raise :class:`DataError` unless ``path`` holds exactly what ``entry`` describes."""
     verdicts = _Verdicts()
@@ -197,13 +316,30 @@ def verify(path: Path, entry: DataFile, *, use_cache: bool = True) -> None:
 
 def find_local(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None = None
                ) -> Path | None:
-    """The local copy of ``entry``: the file as downloaded, else an unpacked copy."""
+    """The local copy of ``entry``: the file as downloaded, else an unpacked copy.
+
+    For an archive with ``unpack_to``, the unpacked copy is its extracted folder.
+    """
     folder = data_dir(root) / dataset.folder
     for name in dict.fromkeys((entry.name, entry.unpacked_name)):
         candidate = folder / name
         if candidate.is_file():
             return candidate
+    if entry.unpack_to is not None:
+        unpacked = _unpacked_dir(dataset, entry, root)
+        if _has_files(unpacked, entry):
+            return unpacked
     return None
+
+
+def _unpacked_dir(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None
+                  ) -> Path:
+    assert entry.unpack_to is not None
+    return data_dir(root) / dataset.folder / entry.unpack_to  # "." adds nothing
+
+
+def _has_files(folder: Path, entry: DataFile) -> bool:
+    return folder.is_dir() and bool(_tree_files(folder, entry))
 
 
 def require(dataset: str, name: str, root: str | os.PathLike[str] | None = None) -> Path:
@@ -222,6 +358,75 @@ def require(dataset: str, name: str, root: str | os.PathLike[str] | None = None)
         )
     verify(path, entry)
     return path
+
+
+def require_unpacked(dataset: str, name: str, root: str | os.PathLike[str] | None = None
+                     ) -> Path:
+    """The verified folder an archive unpacks to; extracted first if only the archive is here."""
+    ds = get_dataset(dataset)
+    entry = ds.file(name)
+    if entry.unpack_to is None:
+        raise ValueError(f"{ds.name}: {entry.name} is not unpacked to a folder")
+    folder = _unpacked_dir(ds, entry, root)
+    if _has_files(folder, entry):
+        verify(folder, entry)
+        return folder
+    return _unpack(ds, entry, require(dataset, name, root), root)
+
+
+def _install(source: Path, folder: Path) -> None:
+    """Move each top-level entry of ``source`` into ``folder``, replacing what is there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for child in source.iterdir():
+        dest = folder / child.name
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        elif dest.exists() or dest.is_symlink():
+            dest.unlink()
+        os.replace(child, dest)
+
+
+def _unpack(dataset: Dataset, entry: DataFile, archive: Path,
+            root: str | os.PathLike[str] | None) -> Path:
+    """Extract a verified archive into its folder and record the folder's tree digest.
+
+    An archive holding one top folder (macOS ``__MACOSX`` debris aside) has that
+    folder's content installed.
+    """
+    folder = _unpacked_dir(dataset, entry, root)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{entry.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise DataError(f"cannot extract {archive} into {folder}: {exc.strerror}",
+                        fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}"
+                        ) from None
+    try:
+        source = extract_archive(archive, work / "x")
+        shutil.rmtree(source / "__MACOSX", ignore_errors=True)
+        children = list(source.iterdir())
+        if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
+            source = children[0]
+        _install(source, folder)
+    except OSError as exc:
+        raise DataError(f"cannot extract {archive} into {folder}: {exc}",
+                        fix="check the disk space and permissions of the data directory"
+                        ) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sha1s = _file_sha1s(folder, _tree_files(folder, entry))
+    manifest = {"archive": entry.name, "archive_checksum": entry.checksum,
+                "tree": _tree_digest_of(sha1s), "files": sha1s}
+    _atomic_write_text(folder / _MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
+    _Verdicts().remember(folder, entry)
+    log.info("extracted %s into %s", archive, folder)
+    return folder
+
+
+def _local_size(path: Path, entry: DataFile) -> int:
+    if path.is_dir():
+        return sum((path / rel).stat().st_size for rel in _tree_files(path, entry))
+    return path.stat().st_size
 
 
 @dataclass(frozen=True)
@@ -246,9 +451,9 @@ def file_status(dataset: Dataset, root: str | os.PathLike[str] | None = None
             dataset=dataset.name,
             name=entry.name,
             path=path,
-            size=path.stat().st_size if path else entry.size,
+            size=_local_size(path, entry) if path else entry.size,
             verified=bool(path) and verdicts.passed(path, entry),
-            url=entry.urls[0],
+            url=entry.url,
         ))
     return rows
 
@@ -309,6 +514,11 @@ def download(entry: DataFile, dest: Path, *, timeout: float = 30.0, retries: int
         raise DataError(f"cannot create {dest.parent}: {exc.strerror}",
                         fix="choose a writable data directory with --data-dir or "
                             f"${ENV_DATA}") from None
+    if not entry.urls:
+        raise DownloadError(
+            f"no download URL is known for {entry.name}",
+            fix=f"get it from the data set's source (see `d2lkit data list`) and put it at {dest}",
+        )
     part = dest.with_name(dest.name + ".part")
     attempts: list[str] = []
     try:
@@ -350,12 +560,56 @@ def fetch(dataset: str, root: str | os.PathLike[str] | None = None, *, timeout: 
         if local is not None:
             try:
                 verify(local, entry)
-                paths.append(local)
-                continue
             except DataError as exc:
                 log.warning("replacing a damaged copy: %s", exc.message)
+            else:
+                paths.append(_ensure_unpacked(ds, entry, local, root))
+                continue
         dest = data_dir(root) / ds.folder / entry.name
-        paths.append(download(entry, dest, timeout=timeout, retries=retries, backoff=backoff,
-                              progress=progress))
+        archive = download(entry, dest, timeout=timeout, retries=retries, backoff=backoff,
+                           progress=progress)
+        paths.append(_ensure_unpacked(ds, entry, archive, root))
     return paths
+
+
+def _ensure_unpacked(dataset: Dataset, entry: DataFile, local: Path,
+                     root: str | os.PathLike[str] | None) -> Path:
+    """For an archive used as a folder: the verified folder, re-extracted if damaged."""
+    if entry.unpack_to is None or local.is_dir():
+        return local
+    folder = _unpacked_dir(dataset, entry, root)
+    if _has_files(folder, entry):
+        try:
+            verify(folder, entry)
+            return folder
+        except DataError as exc:
+            log.warning("extracting %s again: %s", entry.name, exc.message)
+    return _unpack(dataset, entry, local, root)
+
+
+def fetch_all(root: str | os.PathLike[str] | None = None, *, strict: bool = True,
+              **kwargs: object) -> dict[str, list[Path]]:
+    """Fetch every data set of the catalog; complete, verified ones cost no download.
+
+    Every data set is tried. With ``strict`` (default) a failure of any raises one
+    :class:`DownloadError` listing each failure after all were tried; otherwise
+    failures are logged and left out of the result. ``kwargs`` go to :func:`fetch`.
+    """
+    fetched: dict[str, list[Path]] = {}
+    failures: list[str] = []
+    for name in DATASETS:
+        try:
+            fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
+        except DataError as exc:
+            failures.append(f"{name}: {exc.message}")
+            log.warning("could not fetch %s: %s", name, exc.message)
+    if failures and strict:
+        done = ", ".join(fetched) or "none"
+        raise DownloadError(
+            f"could not fetch {len(failures)} of {len(DATASETS)} data sets:\n  "
+            + "\n  ".join(failures) + f"\n  (present and verified: {done})",
+            fix="fix what each line says, then run `d2lkit data fetch all` again; "
+                "it skips what is already here",
+        )
+    return fetched
 

@@ -1,25 +1,46 @@
-"""Image classification data sets as uint8 tensors, and loaders over them."""
+"""Image classification data sets as uint8 tensors, and loaders over them.
+
+(Fashion-)MNIST come from IDX files; CIFAR-10 from the official python pickle
+batches (read straight out of the verified tar.gz, through an unpickler that
+only builds numpy arrays) or from Kaggle's PNG layout (train/<id>.png,
+test/<id>.png, trainLabels.csv).
+"""
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
+import tarfile
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 
+from d2lkit.data.files import read_csv
 from d2lkit.data.idx import parse_idx
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import read_bytes, require
+from d2lkit.data.store import read_bytes, require, require_unpacked
 from d2lkit.data.transforms import ImageBatch
+from d2lkit.errors import DataError
 
 __all__ = [
+    "CIFAR10_CLASSES",
+    "CIFAR10_MEAN_STD",
     "FASHION_MNIST_CLASSES",
     "MNIST_CLASSES",
     "MNIST_MEAN_STD",
     "ImageSet",
     "fashion_mnist_loaders",
     "image_loaders",
+    "read_cifar10",
+    "read_cifar10_archive",
+    "read_cifar10_kaggle",
     "read_fashion_mnist",
+    "read_kaggle_cifar10_folder",
     "read_mnist",
 ]
 
@@ -29,15 +50,25 @@ FASHION_MNIST_CLASSES = (
 )
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 MNIST_MEAN_STD = ((0.1307,), (0.3081,))  # the course notes' normalisation
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)
+CIFAR10_MEAN_STD = ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))  # the book's (14.13)
 
 
 @dataclass(frozen=True)
 class ImageSet:
-    """Images (N, C, H, W) uint8, labels (N,) int64 and the class names."""
+    """Images (N, C, H, W) uint8, labels (N,) int64 and the class names.
+
+    ``ids`` (N,) int64 name the images where the files do (Kaggle's ids); an
+    unlabelled split has labels -1.
+    """
 
     images: torch.Tensor
     labels: torch.Tensor
     classes: tuple[str, ...]
+    ids: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.labels.shape[0]
@@ -75,6 +106,175 @@ def read_fashion_mnist(split: str = "train", root: str | os.PathLike[str] | None
 def read_mnist(split: str = "train", root: str | os.PathLike[str] | None = None) -> ImageSet:
     """MNIST's train (60,000) or test (10,000) split, through the same IDX reader."""
     return _read_idx_split("mnist", split, MNIST_CLASSES, root)
+
+
+# --- CIFAR-10: the python pickle batches --------------------------------------
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Builds dicts, lists, strings and numpy arrays only: a pickle cannot run code here."""
+
+    _ALLOWED = frozenset({
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+    })
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        if module.startswith("numpy.core") and hasattr(np, "_core"):
+            module = "numpy._core" + module[len("numpy.core"):]  # numpy 2 renamed it
+        return super().find_class(module, name)
+
+
+def _unpickle(data: bytes, name: str) -> dict[str, Any]:
+    try:
+        batch = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+        raise DataError(f"{name} is not a CIFAR-10 batch ({exc})",
+                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)"
+                        ) from None
+    if not isinstance(batch, dict):
+        raise DataError(f"{name} is not a CIFAR-10 batch (a {type(batch).__name__}, not a dict)",
+                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)")
+    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+
+
+def _field(batch: dict[str, Any], key: str, name: str) -> Any:
+    if key not in batch:
+        raise DataError(f"{name} has no {key!r} entry (it has {sorted(batch)})",
+                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)")
+    return batch[key]
+
+
+_CIFAR_DIR = "cifar-10-batches-py"
+_CIFAR_SPLITS = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
+
+
+def _read_tar_members(path: Path, wanted: set[str]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:
+                if member.isfile() and member.name in wanted:
+                    handle = archive.extractfile(member)
+                    assert handle is not None  # a regular file always has content
+                    found[member.name] = handle.read()
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise DataError(f"archive {path} is truncated or damaged ({exc})",
+                        fix="delete it and fetch it again (`d2lkit data fetch cifar-10`)"
+                        ) from None
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise DataError(f"archive {path} lacks {', '.join(missing)}",
+                        fix="this is not CIFAR-10's python archive: delete it and fetch it again "
+                            "(`d2lkit data fetch cifar-10`)")
+    return found
+
+
+def read_cifar10_archive(path: Path, split: str = "train") -> ImageSet:
+    """A split of ``cifar-10-python.tar.gz`` (or its .tar): (N, 3, 32, 32) uint8 and labels."""
+    if split not in _CIFAR_SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    names = [f"{_CIFAR_DIR}/{b}" for b in (*_CIFAR_SPLITS[split], "batches.meta")]
+    raw = _read_tar_members(Path(path), set(names))
+    meta = _unpickle(raw[names[-1]], f"{path}:{names[-1]}")
+    classes = tuple(str(c) for c in _field(meta, "label_names", f"{path}:{names[-1]}"))
+    images, labels = [], []
+    for name in names[:-1]:
+        batch = _unpickle(raw[name], f"{path}:{name}")
+        data = np.asarray(_field(batch, "data", f"{path}:{name}"), dtype=np.uint8)
+        images.append(torch.from_numpy(data.reshape(-1, 3, 32, 32).copy()))
+        labels.append(torch.as_tensor(_field(batch, "labels", f"{path}:{name}"), dtype=torch.int64))
+        if images[-1].shape[0] != labels[-1].shape[0]:
+            raise DataError(f"{path}:{name} has {images[-1].shape[0]} images but "
+                            f"{labels[-1].shape[0]} labels", fix="delete it and fetch it again")
+    return ImageSet(torch.cat(images), torch.cat(labels), classes)
+
+
+def read_cifar10(split: str = "train", root: str | os.PathLike[str] | None = None) -> ImageSet:
+    """CIFAR-10's train (50,000) or test (10,000) split from the verified official archive."""
+    return read_cifar10_archive(require("cifar-10", "cifar-10-python.tar.gz", root), split)
+
+
+# --- CIFAR-10: Kaggle's PNG layout ---------------------------------------------
+
+
+def _png_ids(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        raise DataError(f"{folder} is missing: not the Kaggle CIFAR-10 layout",
+                        fix="expected <folder>/train/<id>.png, <folder>/test/<id>.png and "
+                            "<folder>/trainLabels.csv; fetch the data set again")
+    names = [p.stem for p in folder.iterdir() if p.suffix == ".png"]
+    bad = [n for n in names if not n.isdigit()]
+    if bad:
+        raise DataError(f"{folder} holds PNG files not named <id>.png: {', '.join(bad[:5])}",
+                        fix="remove them; Kaggle's layout names each image by its number")
+    return sorted(int(n) for n in names)
+
+
+def _kaggle_labels(folder: Path, ids: list[int], classes: tuple[str, ...]) -> torch.Tensor:
+    path = folder / "trainLabels.csv"
+    table = read_csv(path, ("id", "label"), dtype={"label": str})
+    by_id = dict(zip(table["id"].tolist(), table["label"].tolist(), strict=True))
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise DataError(f"{path} has no label for image(s) {missing[:5]} of {folder / 'train'}",
+                        fix="use the trainLabels.csv that came with the images")
+    index = {name: i for i, name in enumerate(classes)}
+    unknown = sorted({by_id[i] for i in ids} - set(index))
+    if unknown:
+        raise DataError(f"{path} has labels that are not CIFAR-10 classes: {unknown[:5]}",
+                        fix=f"labels must be one of {', '.join(classes)}")
+    return torch.tensor([index[by_id[i]] for i in ids], dtype=torch.int64)
+
+
+def _read_pngs(paths: list[Path]) -> torch.Tensor:
+    """Decode same-sized PNGs into one uint8 (N, 3, H, W) tensor (Pillow; grey/palette -> RGB)."""
+    from PIL import Image, UnidentifiedImageError
+
+    images = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                images.append(np.asarray(image.convert("RGB")))
+        except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+            truncated = "truncated" in str(exc)
+            problem = "is truncated" if truncated else f"is not a readable PNG ({exc})"
+            raise DataError(f"{path} {problem}",
+                            fix="the file is damaged: fetch the data set again") from None
+    sizes = {a.shape for a in images}
+    if len(sizes) > 1:
+        raise DataError(f"{paths[0].parent} holds images of different sizes: {sorted(sizes)[:3]}",
+                        fix="every image of a data set must have the same size")
+    stacked = np.stack(images) if images else np.zeros((0, 32, 32, 3), np.uint8)
+    return torch.from_numpy(stacked).permute(0, 3, 1, 2).contiguous()  # (N, 3, H, W)
+
+
+def read_kaggle_cifar10_folder(folder: Path, split: str = "train") -> ImageSet:
+    """Kaggle's CIFAR-10 layout: PNGs by id (ascending), labels from trainLabels.csv.
+
+    The test split is unlabelled: its labels are -1 and ``ids`` name the rows
+    of a submission.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    folder = Path(folder)
+    ids = _png_ids(folder / split)
+    paths = [folder / split / f"{i}.png" for i in ids]
+    images = _read_pngs(paths)
+    labels = (_kaggle_labels(folder, ids, CIFAR10_CLASSES) if split == "train"
+              else torch.full((len(ids),), -1, dtype=torch.int64))
+    return ImageSet(images, labels, CIFAR10_CLASSES, ids=torch.tensor(ids, dtype=torch.int64))
+
+
+def read_cifar10_kaggle(split: str = "train", root: str | os.PathLike[str] | None = None
+                        ) -> ImageSet:
+    """The Kaggle-layout CIFAR-10 sample (book 14.13), verified (and extracted) before use."""
+    folder = require_unpacked("cifar10-tiny", "kaggle_cifar10_tiny.zip", root)
+    return read_kaggle_cifar10_folder(folder, split)
 
 
 def image_loaders(

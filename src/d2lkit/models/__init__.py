@@ -4,7 +4,22 @@
 >>> net = create_model("lenet_bn")
 """
 
-from d2lkit.models import cnn, linear, mlp  # noqa: F401  (registers the families)
+# Importing each family registers its entry functions.
+from d2lkit.models import (  # noqa: F401
+    alexnet,
+    bahdanau,
+    cnn,
+    densenet,
+    googlenet,
+    linear,
+    mlp,
+    nin,
+    resnet,
+    rnn,
+    seq2seq,
+    transformer,
+    vgg,
+)
 from d2lkit.models.init import INITIALIZERS, init_weights
 from d2lkit.models.registry import create_model, list_models, model_entry, register_model
 

@@ -1,7 +1,9 @@
-"""Weight initialisation by name (d2l 3.7, 4.8, 6.6).
+"""Weight initialisation by name (d2l 3.7, 4.8, 6.6, 9.7).
 
-Only the weights of linear and convolution layers are set; biases keep their
-values, as in the book's ``init_weights`` functions.
+Only the weights of linear, convolution and recurrent layers are set (for a
+recurrent layer, each weight matrix of each layer and direction); biases,
+embeddings and norms keep their values, as in the book's ``init_weights``
+functions.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ INITIALIZERS: dict[str, Callable[[torch.Tensor], object]] = {
 
 
 def init_weights(model: nn.Module, scheme: str) -> nn.Module:
-    """Initialise every linear/conv weight of ``model`` with a named scheme, in place.
+    """Initialise every linear/conv/RNN weight of ``model`` with a named scheme, in place.
 
     Schemes: ``normal`` (mean 0, std 0.01), ``xavier_uniform``, ``xavier_normal``,
     ``kaiming_uniform`` and ``kaiming_normal`` (He, for ReLU networks).
@@ -42,4 +44,8 @@ def init_weights(model: nn.Module, scheme: str) -> nn.Module:
             module.weight, nn.parameter.UninitializedParameter
         ):
             init(module.weight)
+        elif isinstance(module, nn.RNNBase):  # weight_ih_l0, weight_hh_l0, ..._reverse
+            for name, param in module.named_parameters(recurse=False):
+                if name.startswith("weight"):
+                    init(param)
     return model

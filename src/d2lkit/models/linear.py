@@ -1,4 +1,4 @@
-"""Linear models: softmax regression, concise (d2l 3.7) and from scratch (3.6)."""
+"""Linear models: linear regression (d2l 3.2, 3.3) and softmax regression (3.6, 3.7)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,41 @@ from torch import nn
 
 from d2lkit.models.registry import register_model
 
-__all__ = ["SoftmaxRegressionScratch", "softmax_regression", "softmax_regression_scratch"]
+__all__ = [
+    "LinearRegressionScratch",
+    "SoftmaxRegressionScratch",
+    "linear_regression",
+    "linear_regression_scratch",
+    "softmax_regression",
+    "softmax_regression_scratch",
+]
+
+
+@register_model
+def linear_regression(num_inputs: int = 2, num_outputs: int = 1) -> nn.Module:
+    """One linear layer, weights ~ normal(0, 0.01) and zero bias as the book sets them; d2l 3.3."""
+    layer = nn.Linear(num_inputs, num_outputs)
+    nn.init.normal_(layer.weight, mean=0.0, std=0.01)
+    nn.init.zeros_(layer.bias)
+    return nn.Sequential(layer)
+
+
+class LinearRegressionScratch(nn.Module):
+    """``X w + b`` with hand-made parameters, w ~ normal(0, 0.01), b = 0; d2l 3.2."""
+
+    def __init__(self, num_inputs: int = 2, num_outputs: int = 1) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.normal(0.0, 0.01, size=(num_inputs, num_outputs)))
+        self.b = nn.Parameter(torch.zeros(num_outputs))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.w + self.b  # (B, num_outputs)
+
+
+@register_model
+def linear_regression_scratch(num_inputs: int = 2, num_outputs: int = 1) -> nn.Module:
+    """Linear regression with its parameters written out; d2l 3.2."""
+    return LinearRegressionScratch(num_inputs, num_outputs)
 
 
 @register_model

@@ -1,0 +1,271 @@
+"""Zip and tar archives, read or extracted without letting a member escape.
+
+Every member name is checked before anything is written: absolute paths,
+``..`` components, links that point outside the target, device files and
+fifos are refused, whatever the archive claims. Extraction happens in a
+temporary sibling folder that is renamed into place only when every member is
+out, so a failed extraction (a truncated or malicious archive) leaves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from d2lkit.errors import DataError
+
+__all__ = ["extract_archive", "read_zip_member", "zip_members"]
+
+_REFETCH = "delete it and fetch it again (`d2lkit data fetch NAME`)"
+_CHUNK = 1 << 20
+
+
+def _archive_error(path: Path, exc: BaseException) -> DataError:
+    """One message for every way an archive can be cut short or damaged."""
+    text = str(exc) or type(exc).__name__
+    return DataError(f"archive {path} is truncated or damaged ({text})", fix=_REFETCH)
+
+
+def _unsafe(path: Path, member: str, why: str) -> DataError:
+    return DataError(
+        f"archive {path} has an unsafe member {member!r}: {why}; nothing was extracted",
+        fix="do not use this archive; fetch the data set from its official URL "
+            "(`d2lkit data fetch NAME`)",
+    )
+
+
+def _safe_parts(path: Path, name: str) -> tuple[str, ...]:
+    """The path components of a member name, refusing any that could leave the target."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":"):
+        raise _unsafe(path, name, "an absolute path")
+    parts = tuple(p for p in PurePosixPath(posix).parts if p not in ("", "."))
+    if ".." in parts:
+        raise _unsafe(path, name, "a '..' component points outside the target")
+    return parts
+
+
+def _resolve(parts: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A relative path with ``..`` resolved lexically; None if it climbs above the root."""
+    out: list[str] = []
+    for part in parts:
+        if part == "..":
+            if not out:
+                return None
+            out.pop()
+        elif part not in ("", "."):
+            out.append(part)
+    return tuple(out)
+
+
+def _check_link(path: Path, name: str, parts: tuple[str, ...], target: str,
+                hard: bool) -> tuple[str, ...]:
+    """The in-archive path a link points to; refused if it leaves the target."""
+    if target.startswith(("/", "\\")) or (len(target) > 1 and target[1] == ":"):
+        raise _unsafe(path, name, f"a link to the absolute path {target!r}")
+    rel = tuple(target.replace("\\", "/").split("/"))
+    resolved = _resolve(rel if hard else parts[:-1] + rel)
+    if resolved is None:
+        raise _unsafe(path, name, f"a link to {target!r}, outside the target")
+    return resolved
+
+
+def _check_real(path: Path, dest: Path, name: str, where: Path) -> None:
+    """Refuse ``where`` if, following the links extracted so far, it leads out of ``dest``.
+
+    Each link is checked on its own when read; this catches chains (a link
+    through another link) that only leave the target once both exist.
+    """
+    root = os.path.realpath(dest)
+    real = os.path.realpath(where)
+    if real != root and not real.startswith(root + os.sep):
+        raise _unsafe(path, name, "a path through links that leads outside the target")
+
+
+def _new_dir(path: Path, dest: Path, name: str, parts: tuple[str, ...]) -> None:
+    out = dest.joinpath(*parts)
+    _check_real(path, dest, name, out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _new_path(path: Path, dest: Path, name: str, parts: tuple[str, ...]) -> Path:
+    """Where a file member goes; refused if something (a duplicate, a link) is there."""
+    out = dest.joinpath(*parts)
+    _check_real(path, dest, name, out.parent)
+    if out.exists() or out.is_symlink():
+        raise _unsafe(path, name, "a second member with the same name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _check_links(path: Path, dest: Path, links: list[tuple[str, Path]]) -> None:
+    for name, link in links:
+        _check_real(path, dest, name, link)
+
+
+# --- zip ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            yield archive
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise _archive_error(path, exc) from None
+
+
+def zip_members(path: Path) -> list[str]:
+    """The names of a zip's members, or a clear :class:`DataError` if it is damaged."""
+    with _open_zip(path) as archive:
+        return archive.namelist()
+
+
+def read_zip_member(path: Path, member: str) -> bytes:
+    """One member of a zip file, its CRC checked; a missing member lists what is there."""
+    with _open_zip(path) as archive:
+        try:
+            return archive.read(member)
+        except KeyError:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise DataError(
+                f"archive {path} has no member {member!r} (it holds: {shown})",
+                fix="this is not the archive the catalog describes: " + _REFETCH,
+            ) from None
+
+
+def _zip_kind(path: Path, info: zipfile.ZipInfo) -> str:
+    """"dir", "file" or "link"; a device file or fifo is refused."""
+    mode = info.external_attr >> 16
+    if info.is_dir():
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise _unsafe(path, info.filename, "a device file or fifo")
+    return "file"
+
+
+def _extract_zip(path: Path, dest: Path) -> None:
+    with _open_zip(path) as archive:
+        infos = archive.infolist()
+        plan = []
+        for info in infos:
+            parts = _safe_parts(path, info.filename)
+            kind = _zip_kind(path, info)
+            link = None
+            if kind == "link":
+                link = archive.read(info).decode("utf-8", "replace")
+                _check_link(path, info.filename, parts, link, hard=False)
+            plan.append((info, parts, kind, link))
+        links = []
+        for info, parts, kind, link in plan:
+            if not parts:
+                continue
+            if kind == "dir":
+                _new_dir(path, dest, info.filename, parts)
+                continue
+            out = _new_path(path, dest, info.filename, parts)
+            if link is not None:
+                os.symlink(link, out)
+                links.append((info.filename, out))
+                continue
+            with archive.open(info) as src, out.open("xb") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
+        _check_links(path, dest, links)
+
+
+# --- tar ---------------------------------------------------------------------
+
+
+def _check_tar_member(path: Path, member: tarfile.TarInfo) -> tuple[str, ...]:
+    parts = _safe_parts(path, member.name)
+    if member.issym():
+        _check_link(path, member.name, parts, member.linkname, hard=False)
+    elif member.islnk():
+        _check_link(path, member.name, parts, member.linkname, hard=True)
+    elif not (member.isfile() or member.isdir()):
+        raise _unsafe(path, member.name, "a device file or fifo")
+    return parts
+
+
+def _extract_tar(path: Path, dest: Path) -> None:
+    with tarfile.open(path, "r:*") as archive:
+        members = archive.getmembers()
+        plan = [(m, _check_tar_member(path, m)) for m in members]
+        links = []
+        for member, parts in plan:
+            if not parts:
+                continue
+            if member.isdir():
+                _new_dir(path, dest, member.name, parts)
+                continue
+            out = _new_path(path, dest, member.name, parts)
+            if member.issym():
+                os.symlink(member.linkname, out)
+                links.append((member.name, out))
+            elif member.islnk():  # a copy of a member already extracted
+                source = dest.joinpath(*_check_link(path, member.name, parts,
+                                                    member.linkname, hard=True))
+                _check_real(path, dest, member.name, source)
+                if not source.is_file():
+                    raise _unsafe(path, member.name,
+                                  f"a hard link to {member.linkname!r}, not a file extracted "
+                                  "before it")
+                shutil.copyfile(source, out)
+            else:
+                src = archive.extractfile(member)
+                assert src is not None  # a regular file always has content
+                with src, out.open("xb") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+        _check_links(path, dest, links)
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        return tarfile.is_tarfile(path)
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
+def extract_archive(path: Path, target: Path) -> Path:
+    """Extract a zip, tar or tar.gz into ``target`` (which must not exist yet), safely.
+
+    Members are checked first and written into a temporary sibling folder that
+    becomes ``target`` with one ``os.replace``; any failure removes it.
+    """
+    path, target = Path(path), Path(target)
+    if target.exists():
+        raise DataError(f"cannot extract {path.name}: {target} already exists",
+                        fix="delete it, or extract into a new folder")
+    if zipfile.is_zipfile(path):
+        extract = _extract_zip
+    elif path.name.endswith(".zip") or not _is_tar(path):
+        kind = "zip" if path.name.endswith(".zip") else "zip or tar"
+        raise DataError(f"archive {path} is not a readable {kind} archive "
+                        "(truncated or not an archive at all)", fix=_REFETCH)
+    else:
+        extract = _extract_tar
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        try:
+            extract(path, tmp)
+        except (tarfile.TarError, EOFError, zlib.error, zipfile.BadZipFile,
+                gzip.BadGzipFile) as exc:
+            raise _archive_error(path, exc) from None
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

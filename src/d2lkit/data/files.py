@@ -1,0 +1,65 @@
+"""Decoding verified files, with a message a learner can act on when that fails.
+
+A checksum proves a file is the one the catalog lists; these helpers cover the
+files a user brings (their own CSV, a copy in another encoding, a file read
+with a reader it was not made for): each failure names the file, the problem
+and the fix.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from d2lkit.errors import DataError
+
+__all__ = ["decode_text", "read_csv", "read_text", "require_columns"]
+
+_REFETCH = "fetch it again (`d2lkit data fetch NAME`)"
+
+
+def decode_text(data: bytes, name: str | os.PathLike[str]) -> str:
+    """UTF-8 bytes to text; other bytes give the offset and value of the first bad one."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 4].hex(" ")
+        raise DataError(
+            f"{name} is not UTF-8 text: byte {exc.start} (0x{bad}) {exc.reason}; it was "
+            "saved in another encoding (latin-1, cp1252, GBK, UTF-16, ...) or is damaged",
+            fix=(f"{_REFETCH}, or convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8 "
+                 "in.txt > out.txt`)"),
+        ) from None
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file as one string; a file in another encoding gives a clear error."""
+    return decode_text(Path(path).read_bytes(), path)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str],
+                    name: str | os.PathLike[str]) -> pd.DataFrame:
+    """``frame`` unchanged if it has every one of ``columns``; else name the missing ones."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        shown = ", ".join(map(str, frame.columns[:8])) + (", ..." if frame.shape[1] > 8 else "")
+        raise DataError(
+            f"{name} lacks the column(s) {', '.join(missing)} (it has {frame.shape[1]}: {shown})",
+            fix=f"check it is the right file, with its header line intact, or {_REFETCH}",
+        )
+    return frame
+
+
+def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.DataFrame:
+    """A CSV file as a DataFrame that has at least ``columns``; failures name the file."""
+    text = read_text(path)  # decode first: a wrong encoding gets its own message
+    try:
+        frame = pd.read_csv(io.StringIO(text), **kwargs)  # type: ignore[arg-type]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(f"{path} is not a readable CSV file ({exc})",
+                        fix=f"check it is the right file, or {_REFETCH}") from None
+    return require_columns(frame, columns, path)

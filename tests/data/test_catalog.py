@@ -1,0 +1,245 @@
+"""The catalog lists every data set once, and the store verifies and fetches each kind."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from d2lkit.data import catalog, store
+from d2lkit.data.catalog import DATASETS, DataFile, Dataset
+from d2lkit.errors import DataError, DownloadError
+
+_HEX = {"md5": 32, "sha1": 40, "sha256": 64}
+BOOK_HUB_FILES = {
+    "kaggle-house": ("kaggle_house_pred_train.csv", "kaggle_house_pred_test.csv"),
+    "time-machine": ("timemachine.txt",),
+    "airfoil": ("airfoil_self_noise.dat",),
+    "ptb": ("ptb.zip",),
+    "fra-eng": ("fra-eng.zip",),
+    "fr-en-small": ("fr-en-small.txt",),
+    "jaychou-lyrics": ("jaychou_lyrics.txt.zip",),
+    "aclimdb-tiny": ("aclImdb_tiny.zip",),
+}
+
+
+def _checksum_ok(checksum: str) -> bool:
+    algorithm, _, digest = checksum.partition(":")
+    return len(digest) == _HEX.get(algorithm, -1) and all(c in "0123456789abcdef" for c in digest)
+
+
+def test_every_data_set_of_the_curriculum_is_listed_once():
+    assert set(DATASETS) == {
+        "fashion-mnist", "mnist", "cifar-10", "cifar10-tiny", "kaggle-house", "airfoil",
+        "diabetes", "time-machine", "jaychou-lyrics", "fra-eng", "fr-en-small", "ptb",
+        "aclimdb-tiny",
+    }
+    names = [(d.folder, f.name) for d in DATASETS.values() for f in d.files]
+    assert len(names) == len(set(names))
+
+
+def test_every_entry_has_well_formed_checksums_and_urls():
+    for dataset in DATASETS.values():
+        for entry in dataset.files:
+            assert all(_checksum_ok(c) for c in entry.checksums), entry.name
+            assert all(_checksum_ok(c) for c in entry.tree_checksums), entry.name
+            assert all(u.startswith(("http://", "https://")) for u in entry.urls), entry.name
+            assert entry.url == (entry.urls[0] if entry.urls else "")
+
+
+def test_book_hub_files_live_in_d2l_with_the_hub_url_first():
+    for name, files in BOOK_HUB_FILES.items():
+        ds = catalog.get_dataset(name)
+        assert ds.folder == "d2l" and tuple(f.name for f in ds.files) == files
+        for entry in ds.files:
+            assert entry.urls[0] == catalog.D2L_HUB + entry.name
+            assert entry.checksum.startswith("sha1:")
+
+
+def test_official_sources_of_cifar10_and_the_kaggle_sample():
+    entry = catalog.get_dataset("cifar-10").file("cifar-10-python.tar.gz")
+    assert entry.urls == ("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",)
+    assert entry.checksum == "md5:c58f30108f718f92721af3b95e74349a"
+    tiny = catalog.get_dataset("cifar10-tiny")
+    assert tiny.folder == "cifar10-tiny" and tiny.files[0].unpack_to == "."
+    assert tiny.files[0].checksum == "sha1:2068874e4b9a9f0fb07ebe0ad2b29754449ccacd"
+
+
+def test_fra_eng_keeps_the_official_checksum_first_and_accepts_the_known_copy():
+    entry = catalog.get_dataset("fra-eng").file("fra-eng.zip")
+    assert entry.checksum == "sha1:94646ad1522d915e7b0f9296181140edcf86a4f5"
+    assert entry.also_accepted == ("sha1:73848f36c17cc9c0187a058d6f7f315e68cdd61f",)
+
+
+def test_diabetes_has_no_invented_url_and_fetching_it_says_so(tmp_path):
+    entry = catalog.get_dataset("diabetes").file("diabetes.csv.gz")
+    assert entry.urls == () and entry.url == ""
+    with pytest.raises(DownloadError) as err:
+        store.fetch("diabetes", tmp_path)
+    assert "no download URL is known for diabetes.csv.gz" in err.value.message
+    assert str(tmp_path / "liuer" / "diabetes.csv.gz") in err.value.fix
+
+
+# --- the real files ------------------------------------------------------------
+
+
+def test_every_real_file_verifies_against_the_catalog(data_root):
+    present = set()
+    for dataset in DATASETS.values():
+        for entry in dataset.files:
+            path = store.find_local(dataset, entry, data_root)
+            if path is not None:
+                store.verify(path, entry, use_cache=False)
+                present.add(dataset.name)
+    assert present == set(DATASETS) - {"mnist", "cifar-10"}  # the two not in shared data
+
+
+def test_kaggle_folder_is_found_as_a_folder_and_listed_with_its_size(data_root):
+    ds = catalog.get_dataset("cifar10-tiny")
+    [status] = store.file_status(ds, data_root)
+    assert status.path == data_root / "cifar10-tiny" and status.path.is_dir()
+    files = [p for p in status.path.rglob("*") if p.is_file()]
+    assert len(files) == 1101 and status.size == sum(p.stat().st_size for p in files)
+    assert status.url == catalog.D2L_HUB + "kaggle_cifar10_tiny.zip"
+    assert store.tree_digest(status.path, ds.files[0]) == ds.files[0].tree_checksums[0]
+
+
+def test_data_list_rows_exist_for_every_data_set(data_root, tmp_path):
+    for root in (data_root, tmp_path):
+        for dataset in DATASETS.values():
+            for status in store.file_status(dataset, root):
+                assert status.dataset == dataset.name and status.url == dataset.file(
+                    status.name).url
+                absent = root == tmp_path or dataset.name in ("mnist", "cifar-10")
+                assert (status.path is None) == absent
+
+
+def test_a_copy_matching_no_known_checksum_lists_the_official_and_the_known_one(tmp_path):
+    entry = catalog.get_dataset("fra-eng").file("fra-eng.zip")
+    (tmp_path / "fra-eng.zip").write_bytes(b"not the pairs")
+    with pytest.raises(DataError) as err:
+        store.verify(tmp_path / "fra-eng.zip", entry, use_cache=False)
+    assert "94646ad1522d915e7b0f9296181140edcf86a4f5" in err.value.message
+    assert "73848f36c17cc9c0187a058d6f7f315e68cdd61f" in err.value.message
+
+
+# --- folders extracted from an archive -----------------------------------------
+
+
+def _served_zip(top: str = "kaggle_tiny/") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{top}trainLabels.csv", "id,label\n1,frog\n")
+        archive.writestr(f"{top}train/1.png", b"png bytes")
+        archive.writestr("__MACOSX/._junk", b"resource fork")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def toy_folder(monkeypatch):
+    """A catalog of one archive that is used as a folder, 'downloaded' from memory."""
+    served = _served_zip()
+    entry = DataFile(name="toy.zip", urls=("http://127.0.0.1:9/toy.zip",),
+                     checksum=f"sha1:{hashlib.sha1(served).hexdigest()}", unpack_to=".")
+    toy = Dataset(name="toy", folder="toy", title="toy", files=(entry,))
+    monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    calls = []
+    real_download = store.download
+
+    def download(entry: DataFile, dest: Path, **kwargs: object) -> Path:
+        if not entry.urls:
+            return real_download(entry, dest)  # says that no URL is known
+        calls.append(entry.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(served)
+        return dest
+
+    monkeypatch.setattr(store, "download", download)
+    return toy, calls
+
+
+def test_fetch_extracts_the_archive_into_its_folder_and_it_verifies(tmp_path, toy_folder):
+    toy, calls = toy_folder
+    [folder] = store.fetch("toy", tmp_path)
+    assert folder == tmp_path / "toy" and calls == ["toy.zip"]
+    assert (folder / "trainLabels.csv").read_text() == "id,label\n1,frog\n"  # top folder dropped
+    assert (folder / "train" / "1.png").read_bytes() == b"png bytes"
+    assert not (folder / "__MACOSX").exists()
+    manifest = json.loads((folder / ".d2lkit-tree.json").read_text())
+    assert manifest["tree"] == store.tree_digest(folder, toy.files[0])
+    store.verify(folder, toy.files[0], use_cache=False)
+    assert store.fetch("toy", tmp_path) == [folder] and calls == ["toy.zip"]  # nothing new
+
+
+def test_a_changed_file_in_an_extracted_folder_is_named(tmp_path, toy_folder):
+    [folder] = store.fetch("toy", tmp_path)
+    (folder / "train" / "1.png").write_bytes(b"other bytes")
+    with pytest.raises(DataError) as err:
+        store.require_unpacked("toy", "toy.zip", tmp_path)
+    assert "train/1.png (changed)" in err.value.message and "fetch" in err.value.fix
+
+
+def test_fetch_repairs_a_damaged_folder_from_the_verified_archive(tmp_path, toy_folder):
+    _, calls = toy_folder
+    [folder] = store.fetch("toy", tmp_path)
+    (folder / "trainLabels.csv").write_text("id,label\n1,cat\n")
+    assert store.fetch("toy", tmp_path) == [folder] and calls == ["toy.zip"]  # no download
+    assert (folder / "trainLabels.csv").read_text() == "id,label\n1,frog\n"
+
+
+def test_require_unpacked_extracts_an_archive_found_alone(tmp_path, toy_folder):
+    _, calls = toy_folder
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "toy.zip").write_bytes(_served_zip())
+    folder = store.require_unpacked("toy", "toy.zip", tmp_path)
+    assert (folder / "train" / "1.png").exists() and calls == []
+
+
+def test_an_unknown_folder_is_refused_with_its_tree_digest(tmp_path, toy_folder):
+    (tmp_path / "toy" / "train").mkdir(parents=True)
+    (tmp_path / "toy" / "train" / "1.png").write_bytes(b"from somewhere")
+    with pytest.raises(DataError) as err:
+        store.require_unpacked("toy", "toy.zip", tmp_path)
+    assert "tree digest is sha1:" in err.value.message
+
+
+def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(tmp_path, toy_folder,
+                                                                     monkeypatch):
+    toy, calls = toy_folder
+    nourl = Dataset(name="nourl", folder="x", title="x",
+                    files=(DataFile(name="x.csv", urls=(), checksum="sha1:" + "0" * 40),))
+    both = {"toy": toy, "nourl": nourl}
+    monkeypatch.setattr(catalog, "DATASETS", both)
+    monkeypatch.setattr(store, "DATASETS", both)
+    with pytest.raises(DownloadError) as err:
+        store.fetch_all(tmp_path)
+    assert "could not fetch 1 of 2" in err.value.message and "nourl:" in err.value.message
+    assert "present and verified: toy" in err.value.message
+    assert store.fetch_all(tmp_path, strict=False) == {"toy": [tmp_path / "toy"]}
+    assert calls == ["toy.zip"]  # the second run found the toy complete
+
+
+def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_root,
+                                                                         monkeypatch):
+    def no_network(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("download called for a complete data set")
+
+    monkeypatch.setattr(store, "download", no_network)
+    present = {k: v for k, v in DATASETS.items() if k in ("time-machine", "cifar10-tiny")}
+    monkeypatch.setattr(store, "DATASETS", present)
+    fetched = store.fetch_all(data_root)
+    assert fetched == {"time-machine": [data_root / "d2l" / "timemachine.txt"],
+                       "cifar10-tiny": [data_root / "cifar10-tiny"]}
+
+
+def test_a_folder_is_refused_for_an_entry_that_is_a_plain_file(tmp_path):
+    entry = replace(catalog.get_dataset("time-machine").files[0])
+    (tmp_path / "timemachine.txt").mkdir()
+    with pytest.raises(DataError, match="is a folder"):
+        store.verify(tmp_path / "timemachine.txt", entry, use_cache=False)

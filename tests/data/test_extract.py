@@ -1,0 +1,212 @@
+"""Archives are extracted only inside their target, atomically, with clear errors."""
+
+from __future__ import annotations
+
+import io
+import stat
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+from d2lkit.errors import DataError
+
+
+def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | None = None
+         ) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members:
+            archive.writestr(zipfile.ZipInfo(name), data)
+        for name, target in (links or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+    return path
+
+
+def _tar(path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]], mode: str = "w"
+         ) -> Path:
+    with tarfile.open(path, mode) as archive:
+        for member in members:
+            if isinstance(member, tarfile.TarInfo):
+                archive.addfile(member)
+            else:
+                name, data = member
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info
+
+
+def _special(name: str, kind: bytes) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    return info
+
+
+def _refused(archive: Path, tmp_path: Path, words: str) -> None:
+    before = set(tmp_path.iterdir())
+    with pytest.raises(DataError) as err:
+        extract_archive(archive, tmp_path / "out")
+    assert str(archive) in err.value.message and words in err.value.message
+    assert "nothing was extracted" in err.value.message and err.value.fix
+    assert set(tmp_path.iterdir()) == before  # no target, no temporary folder left
+    assert not (tmp_path.parent / "evil").exists() and not (tmp_path / "evil").exists()
+
+
+GOOD = [("data/a.txt", b"alpha"), ("data/sub/b.txt", b"beta")]
+
+
+@pytest.mark.parametrize("mode,suffix", [("w", ".tar"), ("w:gz", ".tar.gz")])
+def test_good_tar_extracts_every_member_inside_the_target(tmp_path, mode, suffix):
+    archive = _tar(tmp_path / f"good{suffix}", GOOD, mode)
+    out = extract_archive(archive, tmp_path / "out")
+    assert (out / "data" / "a.txt").read_bytes() == b"alpha"
+    assert (out / "data" / "sub" / "b.txt").read_bytes() == b"beta"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([archive.name, "out"])
+
+
+def test_good_zip_extracts_every_member_inside_the_target(tmp_path):
+    archive = _zip(tmp_path / "good.zip", [("data/", b""), *GOOD])
+    out = extract_archive(archive, tmp_path / "out")
+    assert (out / "data" / "sub" / "b.txt").read_bytes() == b"beta"
+
+
+@pytest.mark.parametrize("name", ["/tmp/evil", "C:\\evil", "\\evil"])
+def test_zip_member_with_an_absolute_path_is_refused(tmp_path, name):
+    archive = _zip(tmp_path / "abs.zip", [("ok.txt", b"x"), (name, b"evil")])
+    assert name in zip_members(archive)
+    _refused(archive, tmp_path, "absolute path")
+
+
+@pytest.mark.parametrize("name", ["../evil", "data/../../evil", "..\\evil"])
+def test_zip_member_climbing_out_with_dotdot_is_refused(tmp_path, name):
+    archive = _zip(tmp_path / "dots.zip", [("ok.txt", b"x"), (name, b"evil")])
+    _refused(archive, tmp_path, "'..'")
+
+
+def test_zip_symlink_pointing_outside_is_refused(tmp_path):
+    archive = _zip(tmp_path / "link.zip", [("ok.txt", b"x")], links={"data/l": "../../evil"})
+    _refused(archive, tmp_path, "outside the target")
+
+
+def test_tar_member_with_an_absolute_path_is_refused(tmp_path):
+    archive = _tar(tmp_path / "abs.tar", [("ok.txt", b"x"), ("/tmp/evil", b"evil")])
+    _refused(archive, tmp_path, "absolute path")
+
+
+def test_tar_member_climbing_out_with_dotdot_is_refused(tmp_path):
+    archive = _tar(tmp_path / "dots.tar.gz", [("ok.txt", b"x"), ("a/../../evil", b"e")], "w:gz")
+    _refused(archive, tmp_path, "'..'")
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../evil", "x/../../../evil"])
+def test_tar_symlink_pointing_outside_is_refused(tmp_path, target):
+    archive = _tar(tmp_path / "sym.tar", [("ok.txt", b"x"), _link("data/l", target)])
+    _refused(archive, tmp_path, "link to")
+
+
+def test_tar_hard_link_to_a_file_outside_is_refused(tmp_path):
+    archive = _tar(tmp_path / "hard.tar", [_link("data/h", "../evil", tarfile.LNKTYPE)])
+    _refused(archive, tmp_path, "outside the target")
+
+
+@pytest.mark.parametrize("kind", [tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE])
+def test_tar_device_files_and_fifos_are_refused(tmp_path, kind):
+    archive = _tar(tmp_path / "dev.tar", [("ok.txt", b"x"), _special("data/dev", kind)])
+    _refused(archive, tmp_path, "device file or fifo")
+
+
+def test_a_chain_of_links_that_leads_outside_is_refused_before_writing_through_it(tmp_path):
+    # each link alone stays inside on paper; p/q/s3 -> s2/.. -> (p/q/../..)/.. is outside
+    archive = _tar(tmp_path / "chain.tar", [
+        _link("p/q/s2", "../.."),
+        _link("p/q/s3", "s2/.."),
+        ("p/q/s3/evil", b"written outside?"),
+    ])
+    _refused(archive, tmp_path, "through links")
+
+
+def test_a_dangling_link_completed_by_a_later_link_is_refused(tmp_path):
+    archive = _tar(tmp_path / "later.tar", [
+        _link("p/q/s3", "s2/../evil"),  # s2 does not exist yet
+        _link("p/q/s2", "../.."),
+    ])
+    _refused(archive, tmp_path, "through links")
+
+
+def test_a_hard_link_cannot_copy_a_file_from_outside_through_links(tmp_path):
+    (tmp_path / "secret").write_text("outside the archive")
+    archive = _tar(tmp_path / "copy.tar", [
+        _link("p/s2", ".."),
+        _link("p/s3", "s2/.."),
+        _link("h", "p/s3/secret", tarfile.LNKTYPE),
+    ])
+    _refused(archive, tmp_path, "through links")
+
+
+def test_links_that_stay_inside_are_extracted(tmp_path):
+    archive = _tar(tmp_path / "links.tar", [
+        ("data/a.txt", b"alpha"),
+        _link("data/sym", "a.txt"),
+        _link("data/hard", "data/a.txt", tarfile.LNKTYPE),
+    ])
+    out = extract_archive(archive, tmp_path / "out")
+    assert (out / "data" / "sym").is_symlink() and (out / "data" / "sym").read_bytes() == b"alpha"
+    assert not (out / "data" / "hard").is_symlink()
+    assert (out / "data" / "hard").read_bytes() == b"alpha"
+
+
+def test_a_member_written_twice_is_refused(tmp_path):
+    archive = _tar(tmp_path / "twice.tar", [("a.txt", b"one"), ("a.txt", b"two")])
+    _refused(archive, tmp_path, "same name")
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar", "tar.gz"])
+def test_truncated_archive_names_file_problem_and_fix_and_leaves_nothing(tmp_path, kind):
+    big = [("data/big.bin", bytes(range(256)) * 400), ("data/z.txt", b"last")]
+    whole = tmp_path / f"whole.{kind}"
+    if kind == "zip":
+        _zip(whole, big)
+    else:
+        _tar(whole, big, "w:gz" if kind == "tar.gz" else "w")
+    cut = tmp_path / f"cut.{kind}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    before = set(tmp_path.iterdir())
+    with pytest.raises(DataError) as err:
+        extract_archive(cut, tmp_path / "out")
+    assert str(cut) in err.value.message and "truncated" in err.value.message
+    assert "fetch it again" in err.value.fix
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_existing_target_is_never_overwritten(tmp_path):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DataError, match="already exists"):
+        extract_archive(archive, tmp_path / "out")
+
+
+def test_reading_a_missing_zip_member_lists_what_is_there(tmp_path):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    assert read_zip_member(archive, "data/a.txt") == b"alpha"
+    with pytest.raises(DataError) as err:
+        read_zip_member(archive, "data/missing.txt")
+    assert "data/missing.txt" in err.value.message and "data/a.txt" in err.value.message
+
+
+def test_reading_a_member_of_a_truncated_zip_says_truncated(tmp_path):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    archive.write_bytes(archive.read_bytes()[:-30])
+    with pytest.raises(DataError, match="truncated or damaged") as err:
+        read_zip_member(archive, "data/a.txt")
+    assert str(archive) in err.value.message

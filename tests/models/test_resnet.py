@@ -1,0 +1,86 @@
+"""ResNet-18 (d2l 7.6, the Fashion-MNIST variant): residual blocks, shapes, parameter count."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from d2lkit.models import create_model
+from d2lkit.models.resnet import Residual
+
+
+def conv(c_in: int, c_out: int, k: int) -> int:
+    return c_in * c_out * k * k + c_out
+
+
+def bn(c: int) -> int:
+    return 2 * c
+
+
+def residual(c_in: int, c: int, use_1x1conv: bool = False) -> int:
+    return (conv(c_in, c, 3) + bn(c) + conv(c, c, 3) + bn(c)
+            + (conv(c_in, c, 1) if use_1x1conv else 0))
+
+
+@pytest.fixture(scope="module")
+def net() -> torch.nn.Module:
+    return create_model("resnet18").eval()
+
+
+def test_residual_keeps_shape_by_default() -> None:
+    # The book's check: Residual(3, 3) on (4, 3, 6, 6).
+    assert Residual(3, 3)(torch.rand(4, 3, 6, 6)).shape == (4, 3, 6, 6)
+
+
+def test_residual_with_1x1_conv_changes_channels_and_halves_size() -> None:
+    blk = Residual(3, 6, use_1x1conv=True, strides=2)
+    assert blk(torch.rand(4, 3, 6, 6)).shape == (4, 6, 3, 3)
+
+
+def test_layer_shapes_on_96x96_match_the_book(net, layer_shapes) -> None:
+    # The book trains on Fashion-MNIST resized to 96x96.
+    assert layer_shapes(net, torch.rand(1, 1, 96, 96)) == [
+        ("Sequential", (1, 64, 24, 24)),
+        ("Sequential", (1, 64, 24, 24)),
+        ("Sequential", (1, 128, 12, 12)),
+        ("Sequential", (1, 256, 6, 6)),
+        ("Sequential", (1, 512, 3, 3)),
+        ("AdaptiveAvgPool2d", (1, 512, 1, 1)),
+        ("Flatten", (1, 512)),
+        ("Linear", (1, 10)),
+    ]
+
+
+def test_layer_shapes_on_224x224_match_the_book(net, layer_shapes) -> None:
+    # The shapes d2l 7.6 prints for a 224x224 input.
+    assert layer_shapes(net, torch.rand(1, 1, 224, 224)) == [
+        ("Sequential", (1, 64, 56, 56)),
+        ("Sequential", (1, 64, 56, 56)),
+        ("Sequential", (1, 128, 28, 28)),
+        ("Sequential", (1, 256, 14, 14)),
+        ("Sequential", (1, 512, 7, 7)),
+        ("AdaptiveAvgPool2d", (1, 512, 1, 1)),
+        ("Flatten", (1, 512)),
+        ("Linear", (1, 10)),
+    ]
+
+
+def test_parameter_count(net, num_params) -> None:
+    expected = (
+        conv(1, 64, 7) + bn(64)
+        + residual(64, 64) + residual(64, 64)
+        + residual(64, 128, True) + residual(128, 128)
+        + residual(128, 256, True) + residual(256, 256)
+        + residual(256, 512, True) + residual(512, 512)
+        + 512 * 10 + 10
+    )
+    assert expected == 11_178_378
+    assert num_params(net) == expected
+
+
+def test_in_channels_and_num_classes() -> None:
+    net = create_model("resnet18", in_channels=3, num_classes=100).eval()
+    with torch.no_grad():
+        assert net(torch.rand(1, 3, 64, 64)).shape == (1, 100)
+    tiny = create_model("resnet18_tiny", in_channels=3, num_classes=4).eval()
+    assert tiny(torch.rand(2, 3, 32, 32)).shape == (2, 4)

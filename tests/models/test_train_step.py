@@ -1,0 +1,126 @@
+"""Every registered model: the cheap ones train one SGD step on CPU, the big ones are listed.
+
+A model added to the registry without an entry here fails
+``test_every_registered_model_is_covered``: give it an input below, or list it
+in ``SHAPE_ONLY`` with a shape test in its family's file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from d2lkit.models import create_model, list_models
+from d2lkit.models.seq2seq import MaskedSoftmaxCELoss
+
+Batch = Callable[[], tuple[Any, ...]]
+LossFn = Callable[[nn.Module, tuple[Any, ...]], torch.Tensor]
+
+
+def images(side: int) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        return torch.randn(4, 1, side, side, dtype=torch.float64), torch.randint(0, 10, (4,))
+
+    return batch, lambda net, b: F.cross_entropy(net(b[0]), b[1])
+
+
+def regression() -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        return torch.randn(8, 2, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
+
+    return batch, lambda net, b: F.mse_loss(net(b[0]), b[1])
+
+
+def language_model(vocab: int = 28) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        return torch.randint(0, vocab, (4, 7)), torch.randint(0, vocab, (4, 7))
+
+    def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
+        logits, _ = net(b[0])  # (B, T, V)
+        return F.cross_entropy(logits.reshape(-1, vocab), b[1].reshape(-1))
+
+    return batch, loss
+
+
+def translation(vocab: int = 12) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        src, src_valid = torch.randint(0, vocab, (4, 6)), torch.tensor([6, 4, 3, 1])
+        tgt, tgt_valid = torch.randint(0, vocab, (4, 5)), torch.tensor([5, 5, 2, 3])
+        return src, src_valid, tgt, tgt_valid
+
+    def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
+        src, src_valid, tgt, tgt_valid = b
+        dec_X = torch.cat((torch.ones(4, 1, dtype=torch.long), tgt[:, :-1]), dim=1)  # teacher
+        logits, _ = net(src, dec_X, src_valid)
+        return MaskedSoftmaxCELoss()(logits, tgt, tgt_valid).sum()
+
+    return batch, loss
+
+
+VOCABS = {"src_vocab_size": 12, "tgt_vocab_size": 12}
+
+# name -> (keyword arguments, (batch, loss)); the full-size CNNs are only shape-checked.
+CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
+    "linear_regression": ({}, regression()),
+    "linear_regression_scratch": ({}, regression()),
+    "softmax_regression": ({}, images(28)),
+    "softmax_regression_scratch": ({}, images(28)),
+    "mlp": ({"dropout": 0.5}, images(28)),
+    "mlp_tiny": ({}, images(28)),
+    "mlp_scratch": ({}, images(28)),
+    "lenet": ({}, images(28)),
+    "lenet_bn": ({}, images(28)),
+    "lenet_bn_scratch": ({}, images(28)),
+    "alexnet_tiny": ({}, images(96)),
+    "vgg11_tiny": ({}, images(32)),
+    "nin_tiny": ({}, images(96)),
+    "googlenet_tiny": ({}, images(32)),
+    "resnet18_tiny": ({}, images(32)),
+    "densenet_tiny": ({}, images(32)),
+    "rnn_lm": ({"num_hiddens": 32, "cell": "lstm", "num_layers": 2, "dropout": 0.2},
+               language_model()),
+    "rnn_lm_tiny": ({}, language_model()),
+    "seq2seq": (VOCABS, translation()),
+    "seq2seq_tiny": ({}, translation()),
+    "seq2seq_attention": (VOCABS, translation()),
+    "seq2seq_attention_tiny": ({}, translation()),
+    "transformer": (VOCABS, translation()),
+    "transformer_tiny": ({}, translation()),
+}
+SHAPE_ONLY = {"alexnet", "vgg11", "nin", "googlenet", "resnet18", "densenet"}
+
+
+def test_every_registered_model_is_covered() -> None:
+    assert set(list_models()) == set(CASES) | SHAPE_ONLY
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_one_sgd_step_lowers_the_loss(name: str) -> None:
+    kwargs, (make_batch, loss_fn) = CASES[name]
+    torch.manual_seed(0)
+    # float64 so that a small step's first-order gain is not lost to rounding.
+    net = create_model(name, **kwargs).double().train()
+    batch = make_batch()
+    before = [p.detach().clone() for p in net.parameters()]
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+
+    torch.manual_seed(1)  # the same dropout masks for both evaluations of the loss
+    loss = loss_fn(net, batch)
+    loss.backward()
+    assert torch.isfinite(loss)
+    for param_name, param in net.named_parameters():
+        assert param.grad is not None, f"{param_name} is not used"
+        assert torch.isfinite(param.grad).all(), param_name
+    optimizer.step()
+
+    torch.manual_seed(1)
+    with torch.no_grad():
+        after = loss_fn(net, batch)
+    assert torch.isfinite(after)
+    assert after < loss
+    assert any(not torch.equal(b, p) for b, p in zip(before, net.parameters(), strict=True))
