@@ -38,11 +38,11 @@ TARGETS = {"softmax-regression": 8.0, "lenet-bn": 2.5}  # minimum speed-up over 
 MAX_OVER_MINIMAL = 1.15  # the toolkit's loop may cost at most 15% more than the floor
 
 
-def d2lkit_worker(recipe_name: str, epochs: int, data_dir: str) -> dict[str, float]:
+def d2lkit_worker(recipe_name: str, epochs: int, seed: int, data_dir: str) -> dict[str, float]:
     from d2lkit.experiments import apply_overrides, get_recipe, run_recipe
 
     recipe = get_recipe(recipe_name)
-    config = apply_overrides(recipe.config, [f"train.epochs={epochs}"])
+    config = apply_overrides(recipe.config, [f"train.epochs={epochs}", f"train.seed={seed}"])
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         result = run_recipe(recipe, config, out=out, data_root=data_dir, progress=True)
@@ -70,19 +70,19 @@ def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
     return proc
 
 
-def run_contender(name: str, recipe: str, epochs: int, data_dir: Path, book_python: str | None,
-                  book_root: Path) -> dict[str, float]:
+def run_contender(name: str, recipe: str, epochs: int, seed: int, data_dir: Path,
+                  book_python: str | None, book_root: Path) -> dict[str, float]:
     if name == "book":
         out = book_root / f"result-{recipe}.json"
-        _run([book_python, str(HERE / "book_worker.py"), recipe, str(epochs), str(out)],
-             cwd=book_root / "work")
+        _run([book_python, str(HERE / "book_worker.py"), recipe, str(epochs), str(seed),
+              str(out)], cwd=book_root / "work")
         return json.loads(out.read_text())
     if name == "minimal":
         proc = _run([sys.executable, str(HERE / "minimal_worker.py"), recipe, str(epochs),
-                     str(data_dir)])
+                     str(seed), str(data_dir)])
     else:
         proc = _run([sys.executable, __file__, "--worker", recipe, "--epochs", str(epochs),
-                     "--data-dir", str(data_dir)])
+                     "--seed", str(seed), "--data-dir", str(data_dir)])
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -90,10 +90,12 @@ def _report(recipe: str, results: dict[str, list[dict[str, float]]]) -> list[str
     med = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
            for name, runs in results.items() if runs}
     lines = [f"\n{recipe}  (median of {max(len(r) for r in results.values())} run(s))",
-             f"{'contender':10s} {'total s':>8s} {'loop s':>8s} {'load s':>7s} {'test acc':>9s}"]
+             f"{'contender':10s} {'total s':>8s} {'loop s':>8s} {'load s':>7s} {'test acc':>9s}"
+             f"  {'acc range':>15s}"]
     for name, m in med.items():
+        accs = [r["test_acc"] for r in results[name]]
         lines.append(f"{name:10s} {m['total_s']:8.2f} {m['loop_s']:8.2f} {m['load_s']:7.2f} "
-                     f"{m['test_acc']:9.4f}")
+                     f"{m['test_acc']:9.4f}  {min(accs):.4f}-{max(accs):.4f}")
     ours = med.get("d2lkit")
     if ours and "book" in med:
         speedup = med["book"]["total_s"] / ours["total_s"]
@@ -102,7 +104,7 @@ def _report(recipe: str, results: dict[str, list[dict[str, float]]]) -> list[str
         verdict = "" if target is None else (
             f"  target >= {target:g}x: {'met' if speedup >= target else 'MISSED'}")
         lines.append(f"speed-up over the book (total wall time): {speedup:.1f}x{verdict}")
-        lines.append(f"accuracy gap to the book: {gap * 100:.1f} points "
+        lines.append(f"accuracy gap to the book (medians): {gap * 100:.1f} points "
                      f"({'within' if gap <= 0.01 else 'outside'} ±1)")
     if ours and "minimal" in med:
         for part in ("loop_s", "total_s"):
@@ -118,16 +120,18 @@ def main() -> None:
     parser.add_argument("--recipes", nargs="+",
                         default=["softmax-regression", "lenet-bn", "lenet"])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs per contender; repeat r uses seed r for all three")
     parser.add_argument("--contenders", nargs="+", default=["book", "minimal", "d2lkit"])
     parser.add_argument("--book-python", default=os.environ.get("D2L_BOOK_PYTHON"))
     parser.add_argument("--data-dir", default=os.environ.get("D2LKIT_DATA")
                         or str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         sys.stderr = io.StringIO() if not sys.stderr.isatty() else sys.stderr
-        print(json.dumps(d2lkit_worker(args.worker, args.epochs, args.data_dir)))
+        print(json.dumps(d2lkit_worker(args.worker, args.epochs, args.seed, args.data_dir)))
         return
 
     data_dir = Path(args.data_dir).resolve()
@@ -149,10 +153,10 @@ def main() -> None:
             for rep in range(args.repeats):
                 order = contenders[rep % len(contenders):] + contenders[:rep % len(contenders)]
                 for name in order:
-                    r = run_contender(name, recipe, args.epochs, data_dir, args.book_python,
-                                      book_root)
+                    r = run_contender(name, recipe, args.epochs, rep, data_dir,
+                                      args.book_python, book_root)
                     results[name].append(r)
-                    print(f"  {recipe} {name}: {r['total_s']:.2f} s, "
+                    print(f"  {recipe} {name} seed {rep}: {r['total_s']:.2f} s, "
                           f"test acc {r['test_acc']:.4f}", flush=True)
             print("\n".join(_report(recipe, results)), flush=True)
 

@@ -45,8 +45,8 @@ def build(recipe: str) -> tuple[nn.Module, float]:
     return net, lr
 
 
-def main(recipe: str, epochs: int, data_dir: str) -> None:
-    torch.manual_seed(0)
+def main(recipe: str, epochs: int, seed: int, data_dir: str) -> None:
+    torch.manual_seed(seed)
     folder = Path(data_dir) / "fashion-mnist"
     start = time.perf_counter()
     X = read_idx(folder / "train-images-idx3-ubyte.gz", 16).view(-1, 1, 28, 28)
@@ -57,7 +57,7 @@ def main(recipe: str, epochs: int, data_dir: str) -> None:
     net, lr = build(recipe)
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         net.train()
         order = torch.randperm(len(y), generator=gen)
@@ -78,4 +78,4 @@ def main(recipe: str, epochs: int, data_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

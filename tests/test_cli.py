@@ -111,3 +111,18 @@ def test_python_dash_m_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "d2lkit", "--version"], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.startswith("d2lkit ")
+
+
+@pytest.mark.slow
+def test_resume_continues_the_same_run_folder_to_more_epochs(data_root, tmp_path):
+    common = ["--data-dir", str(data_root), "--quiet"]
+    first = _run("run", "softmax-regression", "--epochs", "1", "--out", str(tmp_path), *common)
+    assert first.exit_code == 0, first.output
+    [run_dir] = (tmp_path / "softmax-regression").iterdir()
+    more = _run("run", "softmax-regression", "--resume", str(run_dir), "--epochs", "2", *common)
+    assert more.exit_code == 0, more.output
+    rows = (run_dir / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 3 and rows[1].startswith("1,") and rows[2].startswith("2,")
+    assert json.loads((run_dir / "summary.json").read_text())["resumed_from_epoch"] == 1
+    again = _run("run", "softmax-regression", "--resume", str(run_dir), "--epochs", "2", *common)
+    assert again.exit_code == 2 and "already has 2 epochs" in again.output

@@ -175,7 +175,7 @@ def data_list(data_dir: DataDirOption = None) -> None:
         for st in file_status(dataset, data_dir):
             state = "missing" if st.path is None else "verified" if st.verified else "present"
             size = _human_size(st.size)
-            rows.append((dataset.name, st.name, state, size, st.url))
+            rows.append((dataset.name, st.name, state, size, st.url or "(no known URL)"))
     typer.echo(f"data directory: {resolve_data_dir(data_dir)}")
     typer.echo(_table(rows, ("data set", "file", "status", "size", "source")))
     typer.echo("('present' files are verified on first use, or now with `d2lkit data verify`)")
@@ -222,11 +222,13 @@ def data_fetch(
     retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""
-    from d2lkit.data import DATASETS, fetch
+    from d2lkit.data.store import fetch, fetch_all
 
-    names = list(DATASETS) if name == "all" else [name]
-    for dataset in names:
-        for path in fetch(dataset, data_dir, timeout=timeout, retries=retries, progress=True):
+    options = {"timeout": timeout, "retries": retries, "progress": True}
+    fetched = (fetch_all(data_dir, **options) if name == "all"
+               else {name: fetch(name, data_dir, **options)})
+    for paths in fetched.values():
+        for path in paths:
             typer.echo(f"ok  {path}")
 
 

@@ -178,3 +178,32 @@ def test_unwritable_data_dir_gives_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="cannot create") as info:
         store.download(_entry("http://127.0.0.1:9/x"), blocker / "sub" / "f.gz", **FAST)
     assert "--data-dir" in info.value.fix
+
+
+def test_cli_fetch_all_downloads_every_missing_data_set(server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/good"),))
+    monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    result = CliRunner().invoke(app, ["data", "fetch", "all", "--data-dir", str(tmp_path),
+                                      "--timeout", "1", "--retries", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "toy" / "labels-idx1-ubyte.gz").read_bytes() == SERVED
+
+
+def test_cli_fetch_reports_an_unreachable_server_without_a_traceback(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy",
+                          files=(_entry("http://127.0.0.1:9/gone"),))
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
+    result = CliRunner().invoke(app, ["data", "fetch", "toy", "--data-dir", str(tmp_path),
+                                      "--timeout", "1", "--retries", "1"])
+    assert result.exit_code == 2
+    assert "could not download labels-idx1-ubyte.gz" in result.output
+    assert "fix:" in result.output and "Traceback" not in result.output

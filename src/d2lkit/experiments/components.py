@@ -19,7 +19,7 @@ __all__ = ["LOSSES", "OPTIMIZERS", "build_data", "build_loss", "build_optimizer"
 
 
 def _mnist_loaders(batch_size: int, resize: int | None, *, root: str | os.PathLike[str] | None,
-                   device: torch.device, seed: int, eval_batch_size: int
+                   device: torch.device, seed: int, eval_batch_size: int | None
                    ) -> tuple[TensorLoader, TensorLoader]:
     mean, std = MNIST_MEAN_STD
     return image_loaders(read_mnist("train", root), read_mnist("test", root), batch_size,

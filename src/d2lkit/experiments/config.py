@@ -42,7 +42,7 @@ class DataConfig:
     dataset: str = "fashion-mnist"
     batch_size: int = 256  # examples per optimiser step
     resize: int | None = None  # image side in pixels, None keeps 28x28
-    eval_batch_size: int = 1024  # evaluation only: no effect on results, only speed
+    eval_batch_size: int | None = None  # evaluation only (None: batch_size); results unchanged
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ class RunConfig:
         checks = [
             (self.train.epochs >= 1, "train.epochs", self.train.epochs, "at least 1"),
             (self.data.batch_size >= 1, "data.batch_size", self.data.batch_size, "at least 1"),
-            (self.data.eval_batch_size >= 1, "data.eval_batch_size", self.data.eval_batch_size,
-             "at least 1"),
+            (self.data.eval_batch_size is None or self.data.eval_batch_size >= 1,
+             "data.eval_batch_size", self.data.eval_batch_size, "at least 1"),
             (self.optim.lr > 0, "optim.lr", self.optim.lr, "positive"),
             (self.optim.momentum >= 0, "optim.momentum", self.optim.momentum, "0 or more"),
             (self.optim.weight_decay >= 0, "optim.weight_decay", self.optim.weight_decay,

@@ -79,8 +79,10 @@ class Callback:
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-def _format_metrics(row: dict[str, Any]) -> str:
-    shown = [(k, v) for k, v in row.items() if k.endswith(("_loss", "_acc"))]
+def _format_metrics(row: dict[str, Any], compact: bool = False) -> str:
+    """``train loss 0.49, train acc 0.82, test loss ..``; compact: the book's three curves."""
+    shown = [(k, v) for k, v in row.items() if k.endswith(("_loss", "_acc"))
+             and not (compact and k.endswith("_loss") and k != "train_loss")]
     return ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown)
 
 
@@ -127,7 +129,7 @@ class ProgressBar(Callback):
     def on_epoch_end(self, trainer: Trainer) -> None:
         row = trainer.history[-1]
         if self._bar is not None:
-            self._bar.set_postfix_str(_format_metrics(row), refresh=False)
+            self._bar.set_postfix_str(_format_metrics(row, compact=True), refresh=False)
             self._bar.close()
             self._bar = None
         else:
@@ -181,10 +183,11 @@ class CurvePlot(Callback):
         self._drawn_epoch = -1
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        from d2lkit.viz import LiveFigure, in_notebook
+        from d2lkit.viz import LiveFigure, in_notebook, preload_matplotlib
 
         self._live = LiveFigure() if in_notebook() else None
         self._drawn_at = time.monotonic()  # the first epoch is not drawn at once
+        preload_matplotlib()  # overlaps the import with the first epoch
 
     def _save(self, trainer: Trainer) -> None:
         if self.path is None or not trainer.history or self._drawn_epoch == trainer.epoch:
