@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,10 @@ SHARED_DATA = _find_shared_data()
 def pytest_configure(config: pytest.Config) -> None:
     # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
     os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("D2LKIT_CACHE", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -126,3 +126,13 @@ def test_resume_continues_the_same_run_folder_to_more_epochs(data_root, tmp_path
     assert json.loads((run_dir / "summary.json").read_text())["resumed_from_epoch"] == 1
     again = _run("run", "softmax-regression", "--resume", str(run_dir), "--epochs", "2", *common)
     assert again.exit_code == 2 and "already has 2 epochs" in again.output
+
+
+def test_list_does_not_import_torch():
+    code = ("import sys; from typer.testing import CliRunner; from d2lkit.cli import app; "
+            "r = CliRunner().invoke(app, ['list']); assert r.exit_code == 0, r.output; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

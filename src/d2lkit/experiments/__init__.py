@@ -1,4 +1,10 @@
-"""Experiments: recipes (the book's settings and reported figures) and the runner."""
+"""Experiments: recipes (the book's settings and reported figures) and the runner.
+
+Recipes and configs import no torch, so ``d2lkit list`` answers at once; the
+runner (torch, data, models, training) is imported on first use.
+"""
+
+from typing import Any
 
 from d2lkit.experiments.config import (
     DataConfig,
@@ -10,7 +16,6 @@ from d2lkit.experiments.config import (
 )
 from d2lkit.experiments.recipe import Expected, Recipe
 from d2lkit.experiments.registry import get_recipe, list_recipes
-from d2lkit.experiments.runner import RunResult, load_run_config, run_recipe
 
 __all__ = [
     "DataConfig",
@@ -27,3 +32,13 @@ __all__ = [
     "load_run_config",
     "run_recipe",
 ]
+
+_RUNNER_NAMES = ("RunResult", "load_run_config", "run_recipe")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUNNER_NAMES:
+        from d2lkit.experiments import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'd2lkit.experiments' has no attribute {name!r}")
