@@ -137,22 +137,14 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
-    import dataclasses
-
     from d2lkit.experiments import apply_overrides, get_recipe, load_run_config, run_recipe
 
     recipe = get_recipe(name)
     config = load_run_config(resume)[1] if resume is not None else recipe.config
-    flags = {
-        "train.epochs": epochs, "optim.lr": lr, "data.batch_size": batch_size,
-        "train.device": device, "train.seed": seed,
-    }
-    config = apply_overrides(config, list(set_ or []))
-    for key, value in flags.items():
-        if value is not None:
-            section, field = key.split(".")
-            part = dataclasses.replace(getattr(config, section), **{field: value})
-            config = dataclasses.replace(config, **{section: part})
+    flags = {"train.epochs": epochs, "optim.lr": lr, "data.batch_size": batch_size,
+             "train.device": device, "train.seed": seed}
+    flag_overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
+    config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set
     try:
         result = run_recipe(recipe, config, out=out, data_root=data_dir, resume=resume,
                             progress=not quiet)

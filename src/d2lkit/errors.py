@@ -8,7 +8,23 @@ without a traceback. Bugs stay ordinary exceptions, with their tracebacks.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "D2lkitError", "DataError", "DeviceError", "DownloadError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ConfigError",
+    "D2lkitError",
+    "DataError",
+    "DeviceError",
+    "DownloadError",
+    "did_you_mean",
+]
+
+
+def did_you_mean(name: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """``"did you mean a, b? "`` for the choices closest to a misspelt name, else ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=cutoff)
+    return f"did you mean {', '.join(close)}? " if close else ""
 
 
 class D2lkitError(Exception):

@@ -24,10 +24,9 @@ Two more kinds of local copy are accepted, each stated in the entry:
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from d2lkit.errors import DataError
+from d2lkit.errors import DataError, did_you_mean
 
 __all__ = ["DATASETS", "DataFile", "Dataset", "get_dataset"]
 
@@ -331,9 +330,8 @@ def get_dataset(name: str) -> Dataset:
     try:
         return DATASETS[name]
     except KeyError:
-        close = difflib.get_close_matches(name, DATASETS, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
         raise DataError(
             f"unknown data set {name!r}",
-            fix=f"{hint}`d2lkit data list` shows all {len(DATASETS)} data sets",
+            fix=f"{did_you_mean(name, DATASETS)}`d2lkit data list` shows all {len(DATASETS)} "
+                "data sets",
         ) from None

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from d2lkit.atomic import write_text_atomic
 from d2lkit.data.archive import extract_archive
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.idx import check_idx_header
@@ -201,20 +202,9 @@ class _Verdicts:
         verdicts[str(path.resolve())] = self._stamp(path, entry)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(self.path, json.dumps(verdicts, indent=0, sort_keys=True))
+            write_text_atomic(self.path, json.dumps(verdicts, indent=0, sort_keys=True))
         except OSError as exc:  # a read-only home only costs a re-check next time
             log.debug("cannot remember verdict in %s: %s", self.path, exc)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- folders extracted from an archive --------------------------------------
@@ -417,7 +407,7 @@ def _unpack(dataset: Dataset, entry: DataFile, archive: Path,
     sha1s = _file_sha1s(folder, _tree_files(folder, entry))
     manifest = {"archive": entry.name, "archive_checksum": entry.checksum,
                 "tree": _tree_digest_of(sha1s), "files": sha1s}
-    _atomic_write_text(folder / _MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
+    write_text_atomic(folder / _MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
     _Verdicts().remember(folder, entry)
     log.info("extracted %s into %s", archive, folder)
     return folder

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from d2lkit.atomic import atomic_path
 from d2lkit.data.files import read_csv, require_columns
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.data.store import read_bytes, require
@@ -132,11 +133,9 @@ def write_submission(path: str | os.PathLike[str], ids: torch.Tensor | Sequence[
     if ids.numel() != prices.numel():
         raise ValueError(f"{ids.numel()} ids but {prices.numel()} predictions")
     frame = pd.DataFrame({"Id": ids.cpu().numpy(), "SalePrice": prices.numpy()})
-    path = Path(path)
-    part = path.with_name(path.name + ".part")
-    frame.to_csv(part, index=False)
-    os.replace(part, path)
-    return path
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+    return Path(path)
 
 
 # --- numeric tables: airfoil (chapter 11) and diabetes (course) --------------

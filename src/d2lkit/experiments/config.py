@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
-import difflib
 import inspect
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from d2lkit.errors import ConfigError
+from d2lkit.errors import ConfigError, did_you_mean
 
 __all__ = [
     "DataConfig",
@@ -104,10 +103,6 @@ class RunConfig:
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(RunConfig)}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def parse_value(text: str, annotation: Any, key: str) -> Any:
     """Convert command-line text to ``annotation`` (int, float, bool, str, X | None, tuple)."""
     origin = typing.get_origin(annotation)
@@ -176,12 +171,11 @@ def apply_overrides(config: RunConfig, overrides: list[str] | tuple[str, ...]) -
             raise ConfigError(f"cannot read override {item!r}",
                               fix="write it as section.key=value, e.g. --set optim.lr=0.5")
         if section not in _SECTIONS:
-            close = difflib.get_close_matches(section, _SECTIONS, n=1)
-            hint = f"did you mean {close[0]}.{name}? " if close else ""
             raise ConfigError(f"unknown setting {key!r}",
-                              fix=f"{hint}sections are: {', '.join(_SECTIONS)}")
+                              fix=f"{did_you_mean(key, _valid_keys(config))}"
+                                  f"sections are: {', '.join(_SECTIONS)}")
         part = getattr(config, section)
-        hints = _hints(type(part))
+        hints = typing.get_type_hints(type(part))
         if name in hints and name != "kwargs":
             value = parse_value(text.strip(), hints[name], key)
             part = dataclasses.replace(part, **{name: value})
@@ -189,10 +183,9 @@ def apply_overrides(config: RunConfig, overrides: list[str] | tuple[str, ...]) -
             value = parse_value(text.strip(), _model_arg_type(config.model.name, name, key), key)
             part = dataclasses.replace(part, kwargs={**part.kwargs, name: value})
         else:
-            close = difflib.get_close_matches(key, _valid_keys(config), n=3)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
+            valid = _valid_keys(config)
             raise ConfigError(f"unknown setting {key!r}",
-                              fix=f"{hint}valid keys: {', '.join(_valid_keys(config))}")
+                              fix=f"{did_you_mean(key, valid)}valid keys: {', '.join(valid)}")
         config = dataclasses.replace(config, **{section: part})
     return config
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 
-from d2lkit.errors import ConfigError
+from d2lkit.errors import ConfigError, did_you_mean
 from d2lkit.experiments import ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn
 from d2lkit.experiments.recipe import Recipe
 
@@ -25,7 +24,6 @@ def get_recipe(name: str) -> Recipe:
     try:
         return _RECIPES[name]
     except KeyError:
-        close = difflib.get_close_matches(name, _RECIPES, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
         raise ConfigError(f"unknown recipe {name!r}",
-                          fix=f"{hint}`d2lkit list` shows all {len(_RECIPES)} recipes") from None
+                          fix=f"{did_you_mean(name, _RECIPES, cutoff=0.5)}`d2lkit list` shows "
+                              f"all {len(_RECIPES)} recipes") from None

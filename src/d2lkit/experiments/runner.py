@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 import d2lkit
+from d2lkit.atomic import write_text_atomic
 from d2lkit.data import data_dir
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import build_data, build_loss, build_optimizer
@@ -79,9 +80,7 @@ def _git_revision() -> str | None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def load_run_config(run_dir: str | os.PathLike[str]) -> tuple[str, RunConfig]:

@@ -7,7 +7,6 @@ model by a string and check its keyword arguments before building it.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import inspect
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 from torch import nn
 
-from d2lkit.errors import ConfigError
+from d2lkit.errors import ConfigError, did_you_mean
 
 __all__ = ["create_model", "list_models", "model_entry", "register_model"]
 
@@ -49,10 +48,9 @@ def model_entry(name: str) -> Callable[..., nn.Module]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = difflib.get_close_matches(name, _REGISTRY, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
         raise ConfigError(f"unknown model {name!r}",
-                          fix=f"{hint}list_models() shows all {len(_REGISTRY)}") from None
+                          fix=f"{did_you_mean(name, _REGISTRY)}list_models() shows all "
+                              f"{len(_REGISTRY)}") from None
 
 
 def create_model(name: str, **kwargs: Any) -> nn.Module:

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from d2lkit.atomic import write_text_atomic
 from d2lkit.train.checkpoint import save_checkpoint
 
 if TYPE_CHECKING:
@@ -84,12 +85,6 @@ def _format_metrics(row: dict[str, Any], compact: bool = False) -> str:
     shown = [(k, v) for k, v in row.items() if k.endswith(("_loss", "_acc"))
              and not (compact and k.endswith("_loss") and k != "train_loss")]
     return ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class ProgressBar(Callback):
@@ -157,9 +152,9 @@ class MetricsLogger(Callback):
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(history)
-        _atomic_write(self.folder / "metrics.csv", buffer.getvalue())
-        _atomic_write(self.folder / "metrics.jsonl",
-                      "".join(json.dumps(row) + "\n" for row in history))
+        write_text_atomic(self.folder / "metrics.csv", buffer.getvalue())
+        write_text_atomic(self.folder / "metrics.jsonl",
+                          "".join(json.dumps(row) + "\n" for row in history))
 
 
 class CurvePlot(Callback):

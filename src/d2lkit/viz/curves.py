@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from d2lkit.atomic import atomic_path
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -69,9 +71,7 @@ def plot_history(history: History, curves: Sequence[str] | None = None, *,
 def save_history_plot(history: History, path: str | os.PathLike[str],
                       curves: Sequence[str] | None = None, *, title: str | None = None) -> Path:
     """Render the curves to a PNG (written to a temporary name, then renamed)."""
-    path = Path(path)
     fig = plot_history(history, curves, title=title)
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    return Path(path)
