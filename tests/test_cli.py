@@ -63,6 +63,7 @@ def test_missing_data_names_the_folder_and_the_fetch_command(tmp_path):
                   str(tmp_path / "runs"))
     assert result.exit_code == 2
     assert "is not in" in result.output and "d2lkit data fetch fashion-mnist" in result.output
+    assert not (tmp_path / "runs").exists()  # nothing half-made is left behind
 
 
 def test_resume_of_a_folder_that_is_no_run_is_explained(tmp_path):

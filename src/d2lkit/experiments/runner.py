@@ -138,19 +138,18 @@ def run_recipe(
     device = resolve_device(config.train.device)  # fail before any work
     resumed_from = None
     if resume is not None:
-        run_dir = Path(resume)
-        saved_name, _ = load_run_config(run_dir)
+        saved_name, _ = load_run_config(resume)
         if saved_name != recipe.name:
-            raise ConfigError(f"{run_dir} is a run of {saved_name!r}, not {recipe.name!r}",
-                              fix=f"resume it with `d2lkit run {saved_name} --resume {run_dir}`")
-    else:
-        run_dir = _new_run_dir(Path(out), recipe.name)
+            raise ConfigError(f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
+                              fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`")
 
     seed_everything(config.train.seed)
     model = create_model(config.model.name, **config.model.kwargs)
     if config.model.init:
         init_weights(model, config.model.init)
     train, valid = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
+    # The run folder is made only now: a bad setting or missing data leaves no empty folder.
+    run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
     trainer = Trainer(
         model,
         build_loss(config.train.loss),
