@@ -58,9 +58,9 @@ def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
     assert "no usable CUDA GPU" in result.output and "--device cpu" in result.output
 
 
-def test_missing_data_names_the_folder_and_the_fetch_command(tmp_path):
-    result = _run("run", "softmax-regression", "--data-dir", str(tmp_path), "--out",
-                  str(tmp_path / "runs"))
+def test_offline_run_without_data_names_the_folder_and_the_fetch_command(tmp_path):
+    result = _run("run", "softmax-regression", "--offline", "--data-dir", str(tmp_path),
+                  "--out", str(tmp_path / "runs"))
     assert result.exit_code == 2
     assert "is not in" in result.output and "d2lkit data fetch fashion-mnist" in result.output
     assert not (tmp_path / "runs").exists()  # nothing half-made is left behind

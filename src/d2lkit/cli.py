@@ -135,6 +135,9 @@ def run(
     resume: Annotated[Path | None, typer.Option(
         help="Continue an earlier run folder from its checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    offline: Annotated[bool, typer.Option(
+        help="Never download: fail if the data set is not already in the data directory.")
+    ] = False,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
     from d2lkit.experiments import apply_overrides, get_recipe, load_run_config, run_recipe
@@ -147,7 +150,7 @@ def run(
     config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set
     try:
         result = run_recipe(recipe, config, out=out, data_root=data_dir, resume=resume,
-                            progress=not quiet)
+                            progress=not quiet, download=not offline)
     except KeyboardInterrupt:
         typer.echo("\ninterrupted: the last finished epoch is in the run folder's checkpoint; "
                    f"continue with `d2lkit run {name} --resume <run folder>`", err=True)

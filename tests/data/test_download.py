@@ -207,3 +207,12 @@ def test_cli_fetch_reports_an_unreachable_server_without_a_traceback(tmp_path, m
     assert result.exit_code == 2
     assert "could not download labels-idx1-ubyte.gz" in result.output
     assert "fix:" in result.output and "Traceback" not in result.output
+
+
+def test_a_recompressed_download_is_accepted_by_its_content(server, tmp_path, monkeypatch):
+    recompressed = gzip.compress(CONTENT, compresslevel=1, mtime=99)
+    assert recompressed != SERVED  # its md5 is not the official one
+    monkeypatch.setattr(_Handler, "payload", recompressed)
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert dest.read_bytes() == recompressed

@@ -87,10 +87,10 @@ def cache_dir() -> Path:
 # --- reading ---------------------------------------------------------------
 
 
-def read_bytes(path: Path) -> bytes:
-    """The content of a data file, decompressed if its name ends in ``.gz``."""
+def read_bytes(path: Path, gzipped: bool | None = None) -> bytes:
+    """The content of a data file, decompressed if ``gzipped`` (default: its name ends in .gz)."""
     raw = path.read_bytes()
-    if not path.name.endswith(".gz"):
+    if not (path.name.endswith(".gz") if gzipped is None else gzipped):
         return raw
     try:
         return zlib.decompress(raw, wbits=31)  # 31: gzip header; faster than gzip.open
@@ -163,7 +163,7 @@ def _verify_uncached(path: Path, entry: DataFile, packed: bool) -> None:
         algorithm, expected, actual = mismatch
         if not (entry.is_gzip and packed):
             raise _mismatch(path, algorithm, expected, actual)
-        content = read_bytes(path)  # a re-compressed copy: judge what is inside
+        content = read_bytes(path, gzipped=True)  # re-compressed: judge what is inside
         if entry.content_sha256 is None:
             _check_content(path, content, entry)  # say what is wrong, if the structure can
             raise _mismatch(path, algorithm, expected, actual)

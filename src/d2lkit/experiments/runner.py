@@ -23,7 +23,7 @@ import torch
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data import data_dir
+from d2lkit.data import data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
@@ -127,12 +127,15 @@ def run_recipe(
     data_root: str | os.PathLike[str] | None = None,
     resume: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    download: bool = True,
     callbacks: Sequence[Callback] = (),
 ) -> RunResult:
     """Train ``recipe`` (with ``config`` overriding its settings) and write its run folder.
 
     ``resume`` is an earlier run folder: training continues there from its last
-    checkpoint up to ``config.train.epochs``.
+    checkpoint up to ``config.train.epochs``. Data files that are missing are
+    downloaded first (verified, atomically) unless ``download`` is False;
+    files already present are only verified.
     """
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
@@ -143,6 +146,8 @@ def run_recipe(
             raise ConfigError(f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
                               fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`")
 
+    if download:
+        fetch(config.data.dataset, data_root, progress=progress)
     seed_everything(config.train.seed)
     model = create_model(config.model.name, **config.model.kwargs)
     if config.model.init:
