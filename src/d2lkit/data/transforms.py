@@ -157,25 +157,17 @@ class ImageBatch:
     ) -> None:
         if (mean is None) != (std is None):
             raise ValueError("give both mean and std, or neither")
-        self.size = (resize, resize) if isinstance(resize, int) else resize
-        self.mean = None if mean is None else torch.tensor(mean).view(1, -1, 1, 1)
-        self.std = None if std is None else torch.tensor(std).view(1, -1, 1, 1)
+        self.resize = None if resize is None else Resize(resize)
+        self.normalize = None if mean is None else Normalize(mean, std)  # type: ignore[arg-type]
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         x = images.to(torch.float32).div_(255)
-        if self.size is not None and tuple(x.shape[-2:]) != self.size:
-            x = F.interpolate(x, size=self.size, mode="bilinear", align_corners=False,
-                              antialias=True)
-        if self.mean is not None:
-            mean = self.mean.to(x.device)
-            std = self.std.to(x.device)
-            x = x.sub_(mean).div_(std)
+        if self.resize is not None:
+            x = self.resize(x)
+        if self.normalize is not None:
+            x = self.normalize(x)
         return x
 
     def __repr__(self) -> str:
-        parts = []
-        if self.size is not None:
-            parts.append(f"resize={self.size}")
-        if self.mean is not None:
-            parts.append(f"mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()}")
+        parts = [repr(t) for t in (self.resize, self.normalize) if t is not None]
         return f"ImageBatch({', '.join(parts)})"
