@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 
 import pytest
 from typer.testing import CliRunner
@@ -26,18 +24,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture()
-def mirror(data_root) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(data_root / "fashion-mnist"))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def mirror(data_root, serve_http) -> str:
+    """The real Fashion-MNIST files served from a local HTTP server."""
+    directory = str(data_root / "fashion-mnist")
+    return serve_http(functools.partial(_QuietHandler, directory=directory)) + "/"
 
 
 @pytest.mark.slow

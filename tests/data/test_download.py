@@ -6,11 +6,9 @@ import gzip
 import hashlib
 import socket
 import struct
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -62,19 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def server() -> Iterator[str]:
-    """A threaded HTTP server on 127.0.0.1, started and stopped by the test."""
+def server(serve_http) -> str:
+    """The routes above on a local server, started and stopped by the test."""
     _Handler.flaky_hits = 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return serve_http(_Handler)
 
 
 def _entry(*urls: str) -> DataFile:
