@@ -49,9 +49,13 @@ def d2lkit_worker(recipe_name: str, epochs: int, seed: int, data_dir: str) -> di
         done = time.perf_counter()
     import torch
 
-    return {"load_s": done - start - result.summary["wall_time_s"],
-            "loop_s": result.summary["wall_time_s"], "total_s": done - start,
-            "test_acc": result.history[-1]["test_acc"], "threads": torch.get_num_threads()}
+    return {
+        "load_s": done - start - result.summary["wall_time_s"],
+        "loop_s": result.summary["wall_time_s"],
+        "total_s": done - start,
+        "test_acc": result.history[-1]["test_acc"],
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _unpack_for_torchvision(data_dir: Path, root: Path) -> None:
@@ -70,62 +74,110 @@ def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
     return proc
 
 
-def run_contender(name: str, recipe: str, epochs: int, seed: int, data_dir: Path,
-                  book_python: str | None, book_root: Path) -> dict[str, float]:
+def run_contender(
+    name: str,
+    recipe: str,
+    epochs: int,
+    seed: int,
+    data_dir: Path,
+    book_python: str | None,
+    book_root: Path,
+) -> dict[str, float]:
     if name == "book":
         out = book_root / f"result-{recipe}.json"
-        _run([book_python, str(HERE / "book_worker.py"), recipe, str(epochs), str(seed),
-              str(out)], cwd=book_root / "work")
+        _run(
+            [book_python, str(HERE / "book_worker.py"), recipe, str(epochs), str(seed), str(out)],
+            cwd=book_root / "work",
+        )
         return json.loads(out.read_text())
     if name == "minimal":
-        proc = _run([sys.executable, str(HERE / "minimal_worker.py"), recipe, str(epochs),
-                     str(seed), str(data_dir)])
+        proc = _run(
+            [
+                sys.executable,
+                str(HERE / "minimal_worker.py"),
+                recipe,
+                str(epochs),
+                str(seed),
+                str(data_dir),
+            ]
+        )
     else:
-        proc = _run([sys.executable, __file__, "--worker", recipe, "--epochs", str(epochs),
-                     "--seed", str(seed), "--data-dir", str(data_dir)])
+        proc = _run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                recipe,
+                "--epochs",
+                str(epochs),
+                "--seed",
+                str(seed),
+                "--data-dir",
+                str(data_dir),
+            ]
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _report(recipe: str, results: dict[str, list[dict[str, float]]]) -> list[str]:
-    med = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-           for name, runs in results.items() if runs}
-    lines = [f"\n{recipe}  (median of {max(len(r) for r in results.values())} run(s))",
-             f"{'contender':10s} {'total s':>8s} {'loop s':>8s} {'load s':>7s} {'test acc':>9s}"
-             f"  {'acc range':>15s}"]
+    med = {
+        name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        for name, runs in results.items()
+        if runs
+    }
+    lines = [
+        f"\n{recipe}  (median of {max(len(r) for r in results.values())} run(s))",
+        f"{'contender':10s} {'total s':>8s} {'loop s':>8s} {'load s':>7s} {'test acc':>9s}"
+        f"  {'acc range':>15s}",
+    ]
     for name, m in med.items():
         accs = [r["test_acc"] for r in results[name]]
-        lines.append(f"{name:10s} {m['total_s']:8.2f} {m['loop_s']:8.2f} {m['load_s']:7.2f} "
-                     f"{m['test_acc']:9.4f}  {min(accs):.4f}-{max(accs):.4f}")
+        lines.append(
+            f"{name:10s} {m['total_s']:8.2f} {m['loop_s']:8.2f} {m['load_s']:7.2f} "
+            f"{m['test_acc']:9.4f}  {min(accs):.4f}-{max(accs):.4f}"
+        )
     ours = med.get("d2lkit")
     if ours and "book" in med:
         speedup = med["book"]["total_s"] / ours["total_s"]
         gap = abs(ours["test_acc"] - med["book"]["test_acc"])
         target = TARGETS.get(recipe)
-        verdict = "" if target is None else (
-            f"  target >= {target:g}x: {'met' if speedup >= target else 'MISSED'}")
+        verdict = (
+            ""
+            if target is None
+            else (f"  target >= {target:g}x: {'met' if speedup >= target else 'MISSED'}")
+        )
         lines.append(f"speed-up over the book (total wall time): {speedup:.1f}x{verdict}")
-        lines.append(f"accuracy gap to the book (medians): {gap * 100:.1f} points "
-                     f"({'within' if gap <= 0.01 else 'outside'} ±1)")
+        lines.append(
+            f"accuracy gap to the book (medians): {gap * 100:.1f} points "
+            f"({'within' if gap <= 0.01 else 'outside'} ±1)"
+        )
     if ours and "minimal" in med:
         for part in ("loop_s", "total_s"):
             ratio = ours[part] / med["minimal"][part]
-            lines.append(f"d2lkit / minimal ({part[:-2]}): {ratio:.2f}  "
-                         f"(limit {MAX_OVER_MINIMAL:.2f}: "
-                         f"{'met' if ratio <= MAX_OVER_MINIMAL else 'MISSED'})")
+            lines.append(
+                f"d2lkit / minimal ({part[:-2]}): {ratio:.2f}  "
+                f"(limit {MAX_OVER_MINIMAL:.2f}: "
+                f"{'met' if ratio <= MAX_OVER_MINIMAL else 'MISSED'})"
+            )
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipes", nargs="+",
-                        default=["softmax-regression", "lenet-bn", "lenet"])
+    parser.add_argument("--recipes", nargs="+", default=["softmax-regression", "lenet-bn", "lenet"])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="runs per contender; repeat r uses seed r for all three")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="runs per contender; repeat r uses seed r for all three",
+    )
     parser.add_argument("--contenders", nargs="+", default=["book", "minimal", "d2lkit"])
     parser.add_argument("--book-python", default=os.environ.get("D2L_BOOK_PYTHON"))
-    parser.add_argument("--data-dir", default=os.environ.get("D2LKIT_DATA")
-                        or str(HERE.parent.parent / "shared" / "data"))
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("D2LKIT_DATA") or str(HERE.parent.parent / "shared" / "data"),
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -137,13 +189,17 @@ def main() -> None:
     data_dir = Path(args.data_dir).resolve()
     contenders = list(args.contenders)
     if "book" in contenders and not args.book_python:
-        print("no --book-python given: skipping the book's loop "
-              "(set it up with benchmarks/setup_book_env.sh)")
+        print(
+            "no --book-python given: skipping the book's loop "
+            "(set it up with benchmarks/setup_book_env.sh)"
+        )
         contenders.remove("book")
     import torch
 
-    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads,"
-          f" {args.epochs} epochs, data {data_dir}")
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads,"
+        f" {args.epochs} epochs, data {data_dir}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         book_root = Path(tmp)
         if "book" in contenders:
@@ -151,13 +207,17 @@ def main() -> None:
         for recipe in args.recipes:
             results: dict[str, list[dict[str, float]]] = {c: [] for c in contenders}
             for rep in range(args.repeats):
-                order = contenders[rep % len(contenders):] + contenders[:rep % len(contenders)]
+                order = contenders[rep % len(contenders) :] + contenders[: rep % len(contenders)]
                 for name in order:
-                    r = run_contender(name, recipe, args.epochs, rep, data_dir,
-                                      args.book_python, book_root)
+                    r = run_contender(
+                        name, recipe, args.epochs, rep, data_dir, args.book_python, book_root
+                    )
                     results[name].append(r)
-                    print(f"  {recipe} {name} seed {rep}: {r['total_s']:.2f} s, "
-                          f"test acc {r['test_acc']:.4f}", flush=True)
+                    print(
+                        f"  {recipe} {name} seed {rep}: {r['total_s']:.2f} s, "
+                        f"test acc {r['test_acc']:.4f}",
+                        flush=True,
+                    )
             print("\n".join(_report(recipe, results)), flush=True)
 
 

@@ -23,25 +23,40 @@ def softmax_regression():
 
 def lenet():
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        nn.Sigmoid(),
         nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.Sigmoid(),
         nn.AvgPool2d(kernel_size=2, stride=2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
+        nn.Linear(16 * 5 * 5, 120),
+        nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )
 
 
 def lenet_bn():
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5), nn.BatchNorm2d(6), nn.Sigmoid(),
+        nn.Conv2d(1, 6, kernel_size=5),
+        nn.BatchNorm2d(6),
+        nn.Sigmoid(),
         nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
-        nn.Linear(256, 120), nn.BatchNorm1d(120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.BatchNorm1d(84), nn.Sigmoid(),
-        nn.Linear(84, 10))
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.BatchNorm2d(16),
+        nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(256, 120),
+        nn.BatchNorm1d(120),
+        nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.BatchNorm1d(84),
+        nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )
 
 
 def main(recipe: str, epochs: int, seed: int, out: str) -> None:
@@ -59,9 +74,16 @@ def main(recipe: str, epochs: int, seed: int, out: str) -> None:
         d2l.train_ch6(net, train_iter, test_iter, epochs, lr, d2l.try_gpu())
     done = time.perf_counter()
     with open(out, "w") as f:
-        json.dump({"load_s": loaded - start, "loop_s": done - loaded, "total_s": done - start,
-                   "test_acc": d2l.evaluate_accuracy_gpu(net, test_iter),
-                   "threads": torch.get_num_threads()}, f)
+        json.dump(
+            {
+                "load_s": loaded - start,
+                "loop_s": done - loaded,
+                "total_s": done - start,
+                "test_acc": d2l.evaluate_accuracy_gpu(net, test_iter),
+                "threads": torch.get_num_threads(),
+            },
+            f,
+        )
 
 
 if __name__ == "__main__":

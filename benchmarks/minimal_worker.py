@@ -27,17 +27,39 @@ def build(recipe: str) -> tuple[nn.Module, float]:
         return net, 0.1
     if recipe == "lenet":
         net = nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-            nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-            nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
-            nn.Linear(84, 10))
+            nn.Conv2d(1, 6, 5, padding=2),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, 2),
+            nn.Conv2d(6, 16, 5),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, 2),
+            nn.Flatten(),
+            nn.Linear(400, 120),
+            nn.Sigmoid(),
+            nn.Linear(120, 84),
+            nn.Sigmoid(),
+            nn.Linear(84, 10),
+        )
         lr = 0.9
     else:
         net = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.BatchNorm2d(6), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-            nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-            nn.Flatten(), nn.Linear(256, 120), nn.BatchNorm1d(120), nn.Sigmoid(),
-            nn.Linear(120, 84), nn.BatchNorm1d(84), nn.Sigmoid(), nn.Linear(84, 10))
+            nn.Conv2d(1, 6, 5),
+            nn.BatchNorm2d(6),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, 2),
+            nn.Conv2d(6, 16, 5),
+            nn.BatchNorm2d(16),
+            nn.Sigmoid(),
+            nn.AvgPool2d(2, 2),
+            nn.Flatten(),
+            nn.Linear(256, 120),
+            nn.BatchNorm1d(120),
+            nn.Sigmoid(),
+            nn.Linear(120, 84),
+            nn.BatchNorm1d(84),
+            nn.Sigmoid(),
+            nn.Linear(84, 10),
+        )
         lr = 1.0
     for m in net.modules():  # the book's train_ch6 initialisation
         if isinstance(m, nn.Linear | nn.Conv2d):
@@ -62,7 +84,7 @@ def main(recipe: str, epochs: int, seed: int, data_dir: str) -> None:
         net.train()
         order = torch.randperm(len(y), generator=gen)
         for i in range(0, len(y), 256):
-            idx = order[i:i + 256]
+            idx = order[i : i + 256]
             loss = loss_fn(net(X[idx].float().div_(255)), y[idx])
             opt.zero_grad()
             loss.backward()
@@ -71,10 +93,21 @@ def main(recipe: str, epochs: int, seed: int, data_dir: str) -> None:
         correct = torch.zeros((), dtype=torch.long)
         with torch.no_grad():
             for i in range(0, len(yt), 1024):
-                correct += (net(Xt[i:i + 1024].float().div_(255)).argmax(1) == yt[i:i + 1024]).sum()
+                correct += (
+                    net(Xt[i : i + 1024].float().div_(255)).argmax(1) == yt[i : i + 1024]
+                ).sum()
     done = time.perf_counter()
-    print(json.dumps({"load_s": loaded - start, "loop_s": done - loaded, "total_s": done - start,
-                      "test_acc": correct.item() / len(yt), "threads": torch.get_num_threads()}))
+    print(
+        json.dumps(
+            {
+                "load_s": loaded - start,
+                "loop_s": done - loaded,
+                "total_s": done - start,
+                "test_acc": correct.item() / len(yt),
+                "threads": torch.get_num_threads(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ def serve_http() -> Iterator[Callable[..., str]]:
     def start(handler: Callable[..., BaseHTTPRequestHandler]) -> str:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         servers.append(httpd)
         return f"http://127.0.0.1:{httpd.server_address[1]}"
 
@@ -60,8 +61,10 @@ def serve_http() -> Iterator[Callable[..., str]]:
 def data_root() -> Path:
     """The real data sets (../shared/data or $D2LKIT_DATA), read in place."""
     if SHARED_DATA is None:
-        pytest.skip("real data not found: set D2LKIT_DATA to the shared data folder "
-                    "(../shared/data next to the repository)")
+        pytest.skip(
+            "real data not found: set D2LKIT_DATA to the shared data folder "
+            "(../shared/data next to the repository)"
+        )
     return SHARED_DATA
 
 

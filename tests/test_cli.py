@@ -59,8 +59,15 @@ def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
 
 
 def test_offline_run_without_data_names_the_folder_and_the_fetch_command(tmp_path):
-    result = _run("run", "softmax-regression", "--offline", "--data-dir", str(tmp_path),
-                  "--out", str(tmp_path / "runs"))
+    result = _run(
+        "run",
+        "softmax-regression",
+        "--offline",
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "runs"),
+    )
     assert result.exit_code == 2
     assert "is not in" in result.output and "d2lkit data fetch fashion-mnist" in result.output
     assert not (tmp_path / "runs").exists()  # nothing half-made is left behind
@@ -75,8 +82,9 @@ def test_resume_of_a_folder_that_is_no_run_is_explained(tmp_path):
 def test_data_list_shows_each_file_and_where_it_comes_from(data_root):
     result = _run("data", "list", "--data-dir", str(data_root))
     assert result.exit_code == 0
-    line = next(row for row in result.output.splitlines()
-                if "train-images" in row and "fashion" in row)
+    line = next(
+        row for row in result.output.splitlines() if "train-images" in row and "fashion" in row
+    )
     assert "fashion-mnist.s3" in line and ("present" in line or "verified" in line)
 
 
@@ -97,8 +105,19 @@ def test_data_verify_fails_on_a_damaged_file(tmp_path):
 
 @pytest.mark.slow
 def test_run_trains_writes_the_run_folder_and_prints_a_summary(data_root, tmp_path):
-    result = _run("run", "softmax-regression", "--epochs", "1", "--data-dir", str(data_root),
-                  "--out", str(tmp_path), "--set", "data.eval_batch_size=500", "--quiet")
+    result = _run(
+        "run",
+        "softmax-regression",
+        "--epochs",
+        "1",
+        "--data-dir",
+        str(data_root),
+        "--out",
+        str(tmp_path),
+        "--set",
+        "data.eval_batch_size=500",
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     assert "test acc" in result.output and "run folder:" in result.output
     [run_dir] = (tmp_path / "softmax-regression").iterdir()
@@ -109,8 +128,9 @@ def test_run_trains_writes_the_run_folder_and_prints_a_summary(data_root, tmp_pa
 
 
 def test_python_dash_m_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "d2lkit", "--version"], capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "d2lkit", "--version"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0 and out.stdout.startswith("d2lkit ")
 
 
@@ -130,10 +150,11 @@ def test_resume_continues_the_same_run_folder_to_more_epochs(data_root, tmp_path
 
 
 def test_list_does_not_import_torch():
-    code = ("import sys; from typer.testing import CliRunner; from d2lkit.cli import app; "
-            "r = CliRunner().invoke(app, ['list']); assert r.exit_code == 0, r.output; "
-            "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
+    code = (
+        "import sys; from typer.testing import CliRunner; from d2lkit.cli import app; "
+        "r = CliRunner().invoke(app, ['list']); assert r.exit_code == 0, r.output; "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -36,10 +36,23 @@ def test_run_on_an_empty_data_dir_downloads_verifies_and_trains(mirror, tmp_path
     local = replace(ds, files=tuple(replace(f, urls=(mirror + f.name,)) for f in ds.files))
     monkeypatch.setitem(catalog.DATASETS, "fashion-mnist", local)
     data = tmp_path / "data"
-    result = CliRunner().invoke(app, ["run", "softmax-regression", "--epochs", "1", "--quiet",
-                                      "--data-dir", str(data), "--out", str(tmp_path / "runs")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "softmax-regression",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--data-dir",
+            str(data),
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (data / "fashion-mnist").iterdir()) == sorted(
-        f.name for f in ds.files)  # all four files, no .part left
+        f.name for f in ds.files
+    )  # all four files, no .part left
     [run_dir] = (tmp_path / "runs" / "softmax-regression").iterdir()
     assert json.loads((run_dir / "summary.json").read_text())["final"]["test_acc"] > 0.75

@@ -1,9 +1,9 @@
 """The ``d2lkit`` command: list and run recipes, manage data.
 
-    d2lkit list
-    d2lkit run lenet-bn [--epochs 10 --lr 1.0 --set data.resize=32 ...]
-    d2lkit run lenet-bn --resume runs/lenet-bn/20261122-101500 --epochs 20
-    d2lkit data list | verify [NAME] | fetch NAME|all
+d2lkit list
+d2lkit run lenet-bn [--epochs 10 --lr 1.0 --set data.resize=32 ...]
+d2lkit run lenet-bn --resume runs/lenet-bn/20261122-101500 --epochs 20
+d2lkit data list | verify [NAME] | fetch NAME|all
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ app.add_typer(data_app, name="data")
 F = TypeVar("F", bound=Callable[..., Any])
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir",
-                 help="Data directory (default: $D2LKIT_DATA, else ~/.cache/d2lkit)."),
+    typer.Option(
+        "--data-dir", help="Data directory (default: $D2LKIT_DATA, else ~/.cache/d2lkit)."
+    ),
 ]
 
 
@@ -58,8 +59,10 @@ def _friendly(command: F) -> F:
 
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in (header, *rows)]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -81,8 +84,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
@@ -96,9 +103,17 @@ def list_command(
 
     rows = []
     for r in list_recipes(pattern):
-        book = (f"{r.expected.metric} {r.expected.value:.2f}" if r.expected else "-")
-        rows.append((r.name, r.section, r.config.data.dataset, r.config.model.name,
-                     str(r.config.train.epochs), book))
+        book = f"{r.expected.metric} {r.expected.value:.2f}" if r.expected else "-"
+        rows.append(
+            (
+                r.name,
+                r.section,
+                r.config.data.dataset,
+                r.config.model.name,
+                str(r.config.train.epochs),
+                book,
+            )
+        )
     typer.echo(_table(rows, ("recipe", "section", "data", "model", "epochs", "book")))
 
 
@@ -113,10 +128,13 @@ def _summary_text(result: Any) -> str:
             book_cell = f"{book['book']:.3f} ± {book['tolerance']:.2f}"
             verdict = "ok" if book["ok"] else "below the book"
         rows.append((key.replace("_", " "), f"{value:.4f}", book_cell, verdict))
-    head = (f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
-            f"{s['wall_time_s']:.1f} s ({s['examples_per_sec']:,.0f} train examples/s)")
-    return "\n".join([head, _table(rows, ("metric", "ours", "book", "")),
-                      f"run folder: {result.run_dir}"])
+    head = (
+        f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
+        f"{s['wall_time_s']:.1f} s ({s['examples_per_sec']:,.0f} train examples/s)"
+    )
+    return "\n".join(
+        [head, _table(rows, ("metric", "ours", "book", "")), f"run folder: {result.run_dir}"]
+    )
 
 
 @app.command()
@@ -130,13 +148,19 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     data_dir: DataDirOption = None,
     out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("runs"),
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override any setting: section.key=value (repeatable).")] = None,
-    resume: Annotated[Path | None, typer.Option(
-        help="Continue an earlier run folder from its checkpoint.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override any setting: section.key=value (repeatable)."),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue an earlier run folder from its checkpoint.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    offline: Annotated[bool, typer.Option(
-        help="Never download: fail if the data set is not already in the data directory.")
+    offline: Annotated[
+        bool,
+        typer.Option(
+            help="Never download: fail if the data set is not already in the data directory."
+        ),
     ] = False,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
@@ -144,16 +168,31 @@ def run(
 
     recipe = get_recipe(name)
     config = load_run_config(resume)[1] if resume is not None else recipe.config
-    flags = {"train.epochs": epochs, "optim.lr": lr, "data.batch_size": batch_size,
-             "train.device": device, "train.seed": seed}
+    flags = {
+        "train.epochs": epochs,
+        "optim.lr": lr,
+        "data.batch_size": batch_size,
+        "train.device": device,
+        "train.seed": seed,
+    }
     flag_overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
     config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set
     try:
-        result = run_recipe(recipe, config, out=out, data_root=data_dir, resume=resume,
-                            progress=not quiet, download=not offline)
+        result = run_recipe(
+            recipe,
+            config,
+            out=out,
+            data_root=data_dir,
+            resume=resume,
+            progress=not quiet,
+            download=not offline,
+        )
     except KeyboardInterrupt:
-        typer.echo("\ninterrupted: the last finished epoch is in the run folder's checkpoint; "
-                   f"continue with `d2lkit run {name} --resume <run folder>`", err=True)
+        typer.echo(
+            "\ninterrupted: the last finished epoch is in the run folder's checkpoint; "
+            f"continue with `d2lkit run {name} --resume <run folder>`",
+            err=True,
+        )
         raise typer.Exit(130) from None
     typer.echo(_summary_text(result))
 
@@ -179,8 +218,9 @@ def data_list(data_dir: DataDirOption = None) -> None:
 @data_app.command("verify")
 @_friendly
 def data_verify(
-    name: Annotated[str | None, typer.Argument(help="Data set (default: every one present).")
-                    ] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="Data set (default: every one present).")
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Check present files against their checksums (the verdicts are remembered)."""
@@ -212,16 +252,20 @@ def data_verify(
 def data_fetch(
     name: Annotated[str, typer.Argument(help="Data set name, or 'all'.")],
     data_dir: DataDirOption = None,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds without data before a try fails."
-                                           )] = 30.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds without data before a try fails.")
+    ] = 30.0,
     retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""
     from d2lkit.data.store import fetch, fetch_all
 
     options = {"timeout": timeout, "retries": retries, "progress": True}
-    fetched = (fetch_all(data_dir, **options) if name == "all"
-               else {name: fetch(name, data_dir, **options)})
+    fetched = (
+        fetch_all(data_dir, **options)
+        if name == "all"
+        else {name: fetch(name, data_dir, **options)}
+    )
     for paths in fetched.values():
         for path in paths:
             typer.echo(f"ok  {path}")

@@ -35,8 +35,18 @@ def _checksum_ok(checksum: str) -> bool:
 
 def test_every_data_set_of_the_curriculum_is_listed_once():
     assert set(DATASETS) == {
-        "fashion-mnist", "mnist", "cifar-10", "cifar10-tiny", "kaggle-house", "airfoil",
-        "diabetes", "time-machine", "jaychou-lyrics", "fra-eng", "fr-en-small", "ptb",
+        "fashion-mnist",
+        "mnist",
+        "cifar-10",
+        "cifar10-tiny",
+        "kaggle-house",
+        "airfoil",
+        "diabetes",
+        "time-machine",
+        "jaychou-lyrics",
+        "fra-eng",
+        "fr-en-small",
+        "ptb",
         "aclimdb-tiny",
     }
     names = [(d.folder, f.name) for d in DATASETS.values() for f in d.files]
@@ -113,8 +123,9 @@ def test_data_list_rows_exist_for_every_data_set(data_root, tmp_path):
     for root in (data_root, tmp_path):
         for dataset in DATASETS.values():
             for status in store.file_status(dataset, root):
-                assert status.dataset == dataset.name and status.url == dataset.file(
-                    status.name).url
+                assert (
+                    status.dataset == dataset.name and status.url == dataset.file(status.name).url
+                )
                 absent = root == tmp_path or dataset.name in ("mnist", "cifar-10")
                 assert (status.path is None) == absent
 
@@ -144,8 +155,12 @@ def _served_zip(top: str = "kaggle_tiny/") -> bytes:
 def toy_folder(monkeypatch):
     """A catalog of one archive that is used as a folder, 'downloaded' from memory."""
     served = _served_zip()
-    entry = DataFile(name="toy.zip", urls=("http://127.0.0.1:9/toy.zip",),
-                     checksum=f"sha1:{hashlib.sha1(served).hexdigest()}", unpack_to=".")
+    entry = DataFile(
+        name="toy.zip",
+        urls=("http://127.0.0.1:9/toy.zip",),
+        checksum=f"sha1:{hashlib.sha1(served).hexdigest()}",
+        unpack_to=".",
+    )
     toy = Dataset(name="toy", folder="toy", title="toy", files=(entry,))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
     monkeypatch.setattr(store, "DATASETS", {"toy": toy})
@@ -209,11 +224,16 @@ def test_an_unknown_folder_is_refused_with_its_tree_digest(tmp_path, toy_folder)
     assert "tree digest is sha1:" in err.value.message
 
 
-def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(tmp_path, toy_folder,
-                                                                     monkeypatch):
+def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(
+    tmp_path, toy_folder, monkeypatch
+):
     toy, calls = toy_folder
-    nourl = Dataset(name="nourl", folder="x", title="x",
-                    files=(DataFile(name="x.csv", urls=(), checksum="sha1:" + "0" * 40),))
+    nourl = Dataset(
+        name="nourl",
+        folder="x",
+        title="x",
+        files=(DataFile(name="x.csv", urls=(), checksum="sha1:" + "0" * 40),),
+    )
     both = {"toy": toy, "nourl": nourl}
     monkeypatch.setattr(catalog, "DATASETS", both)
     monkeypatch.setattr(store, "DATASETS", both)
@@ -225,8 +245,7 @@ def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(tmp_path, t
     assert calls == ["toy.zip"]  # the second run found the toy complete
 
 
-def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_root,
-                                                                         monkeypatch):
+def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_root, monkeypatch):
     def no_network(*args: object, **kwargs: object) -> Path:
         raise AssertionError("download called for a complete data set")
 
@@ -234,8 +253,10 @@ def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_ro
     present = {k: v for k, v in DATASETS.items() if k in ("time-machine", "cifar10-tiny")}
     monkeypatch.setattr(store, "DATASETS", present)
     fetched = store.fetch_all(data_root)
-    assert fetched == {"time-machine": [data_root / "d2l" / "timemachine.txt"],
-                       "cifar10-tiny": [data_root / "cifar10-tiny"]}
+    assert fetched == {
+        "time-machine": [data_root / "d2l" / "timemachine.txt"],
+        "cifar10-tiny": [data_root / "cifar10-tiny"],
+    }
 
 
 def test_a_folder_is_refused_for_an_entry_that_is_a_plain_file(tmp_path):

@@ -67,9 +67,14 @@ def server(serve_http) -> str:
 
 
 def _entry(*urls: str) -> DataFile:
-    return DataFile(name="labels-idx1-ubyte.gz", urls=urls,
-                    checksum=f"md5:{hashlib.md5(SERVED).hexdigest()}", size=len(SERVED),
-                    content_sha256=hashlib.sha256(CONTENT).hexdigest(), format="idx")
+    return DataFile(
+        name="labels-idx1-ubyte.gz",
+        urls=urls,
+        checksum=f"md5:{hashlib.md5(SERVED).hexdigest()}",
+        size=len(SERVED),
+        content_sha256=hashlib.sha256(CONTENT).hexdigest(),
+        format="idx",
+    )
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -152,8 +157,11 @@ def test_fetch_downloads_only_what_is_missing_then_reuses_it(server, tmp_path, m
 
 def test_fetch_replaces_a_damaged_copy(server, tmp_path, monkeypatch):
     entry = _entry(f"{server}/good")
-    monkeypatch.setitem(catalog.DATASETS, "toy",
-                        catalog.Dataset(name="toy", folder="toy", title="toy", files=(entry,)))
+    monkeypatch.setitem(
+        catalog.DATASETS,
+        "toy",
+        catalog.Dataset(name="toy", folder="toy", title="toy", files=(entry,)),
+    )
     damaged = tmp_path / "toy" / entry.name
     damaged.parent.mkdir()
     damaged.write_bytes(b"garbage")
@@ -177,8 +185,10 @@ def test_cli_fetch_all_downloads_every_missing_data_set(server, tmp_path, monkey
     toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/good"),))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
     monkeypatch.setattr(store, "DATASETS", {"toy": toy})
-    result = CliRunner().invoke(app, ["data", "fetch", "all", "--data-dir", str(tmp_path),
-                                      "--timeout", "1", "--retries", "1"])
+    result = CliRunner().invoke(
+        app,
+        ["data", "fetch", "all", "--data-dir", str(tmp_path), "--timeout", "1", "--retries", "1"],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "toy" / "labels-idx1-ubyte.gz").read_bytes() == SERVED
 
@@ -188,11 +198,14 @@ def test_cli_fetch_reports_an_unreachable_server_without_a_traceback(tmp_path, m
 
     from d2lkit.cli import app
 
-    toy = catalog.Dataset(name="toy", folder="toy", title="toy",
-                          files=(_entry("http://127.0.0.1:9/gone"),))
+    toy = catalog.Dataset(
+        name="toy", folder="toy", title="toy", files=(_entry("http://127.0.0.1:9/gone"),)
+    )
     monkeypatch.setitem(catalog.DATASETS, "toy", toy)
-    result = CliRunner().invoke(app, ["data", "fetch", "toy", "--data-dir", str(tmp_path),
-                                      "--timeout", "1", "--retries", "1"])
+    result = CliRunner().invoke(
+        app,
+        ["data", "fetch", "toy", "--data-dir", str(tmp_path), "--timeout", "1", "--retries", "1"],
+    )
     assert result.exit_code == 2
     assert "could not download labels-idx1-ubyte.gz" in result.output
     assert "fix:" in result.output and "Traceback" not in result.output

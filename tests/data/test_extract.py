@@ -14,8 +14,7 @@ from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
 from d2lkit.errors import DataError
 
 
-def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | None = None
-         ) -> Path:
+def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | None = None) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members:
             archive.writestr(zipfile.ZipInfo(name), data)
@@ -26,8 +25,7 @@ def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | N
     return path
 
 
-def _tar(path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]], mode: str = "w"
-         ) -> Path:
+def _tar(path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]], mode: str = "w") -> Path:
     with tarfile.open(path, mode) as archive:
         for member in members:
             if isinstance(member, tarfile.TarInfo):
@@ -128,38 +126,50 @@ def test_tar_device_files_and_fifos_are_refused(tmp_path, kind):
 
 def test_a_chain_of_links_that_leads_outside_is_refused_before_writing_through_it(tmp_path):
     # each link alone stays inside on paper; p/q/s3 -> s2/.. -> (p/q/../..)/.. is outside
-    archive = _tar(tmp_path / "chain.tar", [
-        _link("p/q/s2", "../.."),
-        _link("p/q/s3", "s2/.."),
-        ("p/q/s3/evil", b"written outside?"),
-    ])
+    archive = _tar(
+        tmp_path / "chain.tar",
+        [
+            _link("p/q/s2", "../.."),
+            _link("p/q/s3", "s2/.."),
+            ("p/q/s3/evil", b"written outside?"),
+        ],
+    )
     _refused(archive, tmp_path, "through links")
 
 
 def test_a_dangling_link_completed_by_a_later_link_is_refused(tmp_path):
-    archive = _tar(tmp_path / "later.tar", [
-        _link("p/q/s3", "s2/../evil"),  # s2 does not exist yet
-        _link("p/q/s2", "../.."),
-    ])
+    archive = _tar(
+        tmp_path / "later.tar",
+        [
+            _link("p/q/s3", "s2/../evil"),  # s2 does not exist yet
+            _link("p/q/s2", "../.."),
+        ],
+    )
     _refused(archive, tmp_path, "through links")
 
 
 def test_a_hard_link_cannot_copy_a_file_from_outside_through_links(tmp_path):
     (tmp_path / "secret").write_text("outside the archive")
-    archive = _tar(tmp_path / "copy.tar", [
-        _link("p/s2", ".."),
-        _link("p/s3", "s2/.."),
-        _link("h", "p/s3/secret", tarfile.LNKTYPE),
-    ])
+    archive = _tar(
+        tmp_path / "copy.tar",
+        [
+            _link("p/s2", ".."),
+            _link("p/s3", "s2/.."),
+            _link("h", "p/s3/secret", tarfile.LNKTYPE),
+        ],
+    )
     _refused(archive, tmp_path, "through links")
 
 
 def test_links_that_stay_inside_are_extracted(tmp_path):
-    archive = _tar(tmp_path / "links.tar", [
-        ("data/a.txt", b"alpha"),
-        _link("data/sym", "a.txt"),
-        _link("data/hard", "data/a.txt", tarfile.LNKTYPE),
-    ])
+    archive = _tar(
+        tmp_path / "links.tar",
+        [
+            ("data/a.txt", b"alpha"),
+            _link("data/sym", "a.txt"),
+            _link("data/hard", "data/a.txt", tarfile.LNKTYPE),
+        ],
+    )
     out = extract_archive(archive, tmp_path / "out")
     assert (out / "data" / "sym").is_symlink() and (out / "data" / "sym").read_bytes() == b"alpha"
     assert not (out / "data" / "hard").is_symlink()

@@ -68,8 +68,10 @@ def test_transform_applies_to_features_only():
 
 
 def test_shards_are_disjoint_equal_and_cover_all_but_the_remainder():
-    shards = [TensorLoader(*_data(), batch_size=4, shuffle=True, seed=5, rank=r, world_size=3)
-              for r in range(3)]
+    shards = [
+        TensorLoader(*_data(), batch_size=4, shuffle=True, seed=5, rank=r, world_size=3)
+        for r in range(3)
+    ]
     seen = [set(_epoch_labels(s).tolist()) for s in shards]
     assert [len(s) for s in seen] == [34, 34, 34]
     assert not (seen[0] & seen[1] or seen[1] & seen[2] or seen[0] & seen[2])

@@ -17,8 +17,9 @@ def raw(data_root):
 def _book_preprocess(text: str) -> str:
     """The book's character loop, kept here as the reference."""
     text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
-    return "".join(" " + c if i > 0 and c in ",.!?" and text[i - 1] != " " else c
-                   for i, c in enumerate(text))
+    return "".join(
+        " " + c if i > 0 and c in ",.!?" and text[i - 1] != " " else c for i, c in enumerate(text)
+    )
 
 
 def test_fra_eng_holds_167130_tab_separated_pairs(raw):
@@ -41,7 +42,7 @@ def test_tokenize_first_and_last_pairs(raw):
     source, target = nmt.tokenize_nmt(nmt.preprocess_nmt(raw[:200]), 3)
     assert source == [["go", "."], ["hi", "."], ["run", "!"]]
     assert target == [["va", "!"], ["salut", "!"], ["cours", "!"]]
-    last_src, last_tgt = nmt.tokenize_nmt(nmt.preprocess_nmt(raw[raw.rindex("\n", 0, -1) + 1:]))
+    last_src, last_tgt = nmt.tokenize_nmt(nmt.preprocess_nmt(raw[raw.rindex("\n", 0, -1) + 1 :]))
     assert last_src[0][:6] == ["it", "may", "be", "impossible", "to", "get"]
     assert last_tgt[0][:4] == ["il", "est", "peut-être", "impossible"]
 
@@ -58,8 +59,10 @@ def test_truncate_pad_and_build_array_with_valid_lengths():
     vocab = Vocab([["i", "am", "here"], ["i"]], reserved_tokens=list(nmt.NMT_RESERVED))
     array, valid = nmt.build_array_nmt([["i", "am"], ["here", "i", "am", "so"]], vocab, 4)
     eos, pad, unk = vocab["<eos>"], vocab["<pad>"], vocab.unk
-    assert array.tolist() == [[vocab["i"], vocab["am"], eos, pad],
-                              [vocab["here"], vocab["i"], vocab["am"], unk]]
+    assert array.tolist() == [
+        [vocab["i"], vocab["am"], eos, pad],
+        [vocab["here"], vocab["i"], vocab["am"], unk],
+    ]
     assert valid.tolist() == [3, 4] and valid.dtype == torch.int32 and array.dtype == torch.int64
 
 
@@ -71,7 +74,7 @@ def test_load_data_nmt_batches_and_vocabularies(data_root):
     assert X.shape == Y.shape == (2, 8) and X_valid_len.shape == Y_valid_len.shape == (2,)
     for row, n in zip(X, X_valid_len, strict=True):
         assert row[int(n) - 1] == src_vocab["<eos>"] or n == 8
-        assert (row[int(n):] == src_vocab["<pad>"]).all()
+        assert (row[int(n) :] == src_vocab["<pad>"]).all()
 
 
 def test_fr_en_small_pairs_are_french_then_english(data_root):
@@ -79,10 +82,14 @@ def test_fr_en_small_pairs_are_french_then_english(data_root):
     source, target = nmt.tokenize_nmt(nmt.preprocess_nmt(text))
     assert len(source) == 20
     assert source[0] == ["elle", "est", "vieille", "."] and target[0] == ["she", "is", "old", "."]
-    assert source[-1][-2:] == ["amis", "."] and target[-1] == ["they", "are", "great",
-                                                               "friends", "."]
-    loader, src_vocab, tgt_vocab = nmt.load_data_nmt(4, 6, dataset="fr-en-small",
-                                                     root=data_root)
+    assert source[-1][-2:] == ["amis", "."] and target[-1] == [
+        "they",
+        "are",
+        "great",
+        "friends",
+        ".",
+    ]
+    loader, src_vocab, tgt_vocab = nmt.load_data_nmt(4, 6, dataset="fr-en-small", root=data_root)
     assert len(loader) == 5 and len(src_vocab) == 14 and len(tgt_vocab) == 13
     with pytest.raises(ValueError, match="fra-eng"):
         nmt.read_data_nmt(data_root, "de-en")

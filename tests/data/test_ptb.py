@@ -75,8 +75,11 @@ def test_contexts_lie_within_a_window_of_the_same_sentence():
         assert 1 <= len(context) <= 4
         assert all(abs(w - center) <= 2 and sentence[w] == sentence[center] for w in context)
         window = max(abs(w - center) for w in context)
-        assert context == [w for w in range(center - window, center + window + 1)
-                           if w != center and 0 <= w < 10 and sentence[w] == sentence[center]]
+        assert context == [
+            w
+            for w in range(center - window, center + window + 1)
+            if w != center and 0 <= w < 10 and sentence[w] == sentence[center]
+        ]
     _, one_word = ptb.get_centers_and_contexts([[5], [1, 2]], 3, g)
     assert one_word.tolist() == [[2], [1]]  # sentences shorter than 2 give no centers
 
@@ -84,8 +87,9 @@ def test_contexts_lie_within_a_window_of_the_same_sentence():
 def test_negatives_avoid_contexts_and_follow_frequency_to_the_075():
     vocab = Vocab([["a"] * 1000 + ["b"] * 100 + ["c"] * 10])
     counter = {"a": 1000, "b": 100, "c": 10}
-    contexts = ptb.Ragged(torch.tensor([[1, 0]] * 2000 + [[2, 3]] * 10), torch.tensor(
-        [1] * 2000 + [2] * 10))
+    contexts = ptb.Ragged(
+        torch.tensor([[1, 0]] * 2000 + [[2, 3]] * 10), torch.tensor([1] * 2000 + [2] * 10)
+    )
     negatives = ptb.get_negatives(contexts, vocab, counter, 5, torch.Generator().manual_seed(0))
     assert negatives.values.shape == (2010, 10) and negatives.lengths.tolist()[:1] == [5]
     first = negatives.values[:2000, :5]

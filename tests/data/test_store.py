@@ -16,8 +16,13 @@ from d2lkit.errors import DataError
 LABELS = struct.pack(">ii", 2049, 5) + bytes([0, 1, 2, 3, 4])  # a valid 5-label IDX file
 
 
-def _entry(content: bytes, name: str = "labels-idx1-ubyte.gz", *, served: bytes | None = None,
-           content_checksum: bool = True) -> DataFile:
+def _entry(
+    content: bytes,
+    name: str = "labels-idx1-ubyte.gz",
+    *,
+    served: bytes | None = None,
+    content_checksum: bool = True,
+) -> DataFile:
     served = gzip.compress(content, mtime=0) if served is None else served
     return DataFile(
         name=name,

@@ -29,8 +29,12 @@ def test_same_seed_same_data_other_seed_other_data():
 def test_polynomial_features_are_powers_divided_by_factorials():
     data = synthetic.polynomial_data(generator=0)
     assert data.features.shape == (200, 1) and data.poly_features.shape == (200, 20)
-    assert data.true_w[:4].tolist() == [5.0, 1.2000000476837158, -3.4000000953674316,
-                                        5.599999904632568]
+    assert data.true_w[:4].tolist() == [
+        5.0,
+        1.2000000476837158,
+        -3.4000000953674316,
+        5.599999904632568,
+    ]
     assert (data.true_w[4:] == 0).all()
     x = data.features[:, 0].double()
     for i in (0, 1, 2, 3, 10, 19):

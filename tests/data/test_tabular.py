@@ -41,12 +41,18 @@ def test_kaggle_house_numeric_columns_are_standardised_on_train_and_test_togethe
     assert torch.allclose(both.mean(0), torch.zeros(36, dtype=torch.float64), atol=1e-6)
     # missing values were set to 0 after standardising, so std is at most 1
     assert (both.std(0) <= 1 + 1e-5).all() and (both.std(0) > 0.9).all()
-    torch.testing.assert_close(house.train_features[0, :4],
-                               torch.tensor([0.067320, -0.184443, -0.217841, 0.646073]),
-                               atol=1e-5, rtol=0)
-    torch.testing.assert_close(house.test_features[0, :4],
-                               torch.tensor([-0.873466, 0.458096, 0.184340, -0.772420]),
-                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        house.train_features[0, :4],
+        torch.tensor([0.067320, -0.184443, -0.217841, 0.646073]),
+        atol=1e-5,
+        rtol=0,
+    )
+    torch.testing.assert_close(
+        house.test_features[0, :4],
+        torch.tensor([-0.873466, 0.458096, 0.184340, -0.772420]),
+        atol=1e-5,
+        rtol=0,
+    )
 
 
 def test_kaggle_house_one_hot_columns_and_target(house):
@@ -60,8 +66,9 @@ def test_kaggle_house_one_hot_columns_and_target(house):
 
 
 def test_submission_csv_has_id_and_sale_price_and_no_part_file(tmp_path, house):
-    path = tabular.write_submission(tmp_path / "submission.csv", house.test_ids,
-                                    torch.full((1459, 1), 180000.0))
+    path = tabular.write_submission(
+        tmp_path / "submission.csv", house.test_ids, torch.full((1459, 1), 180000.0)
+    )
     frame = pd.read_csv(path)
     assert list(frame.columns) == ["Id", "SalePrice"] and len(frame) == 1459
     assert frame.iloc[0].tolist() == [1461, 180000.0]
@@ -92,7 +99,8 @@ def test_csv_in_another_encoding_names_the_byte_and_suggests_a_fix(tmp_path):
 
 def test_the_2_2_preprocessing_of_a_small_table(tmp_path):
     (tmp_path / "house_tiny.csv").write_text(
-        "NumRooms,Alley,Price\nNA,Pave,127500\n2,NA,106000\n4,NA,178100\nNA,NA,140000\n")
+        "NumRooms,Alley,Price\nNA,Pave,127500\n2,NA,106000\n4,NA,178100\nNA,NA,140000\n"
+    )
     data = read_csv(tmp_path / "house_tiny.csv", ("NumRooms", "Alley", "Price"))
     inputs, outputs = data.iloc[:, :2], data.iloc[:, 2]
     inputs = tabular.one_hot(tabular.fill_na_with_mean(inputs))
@@ -108,8 +116,9 @@ def test_airfoil_rows_and_values(data_root):
     data = tabular.read_airfoil(data_root)
     assert data.shape == (1503, 6) and data.dtype == torch.float32
     torch.testing.assert_close(data[0], torch.tensor([800, 0, 0.3048, 71.3, 0.00266337, 126.201]))
-    torch.testing.assert_close(data[-1], torch.tensor([6300, 15.6, 0.1016, 39.6, 0.0528487,
-                                                       104.204]))
+    torch.testing.assert_close(
+        data[-1], torch.tensor([6300, 15.6, 0.1016, 39.6, 0.0528487, 104.204])
+    )
 
 
 def test_get_data_ch11_serves_the_first_1500_standardised_rows(data_root):
@@ -128,8 +137,12 @@ def test_get_data_ch11_serves_the_first_1500_standardised_rows(data_root):
 def test_diabetes_reads_compressed_into_features_and_labels(data_root):
     x, y = tabular.read_diabetes(data_root)
     assert x.shape == (758, 8) and y.shape == (758, 1) and x.dtype == torch.float32
-    torch.testing.assert_close(x[0], torch.tensor([-0.294118, 0.487437, 0.180328, -0.292929, 0,
-                                                   0.00149028, -0.53117, -0.0333333]))
+    torch.testing.assert_close(
+        x[0],
+        torch.tensor(
+            [-0.294118, 0.487437, 0.180328, -0.292929, 0, 0.00149028, -0.53117, -0.0333333]
+        ),
+    )
     assert y[0, 0] == 0 and y[1, 0] == 1 and int(y.sum()) == 495
     assert set(y.flatten().tolist()) == {0.0, 1.0} and x.abs().max() <= 1
 

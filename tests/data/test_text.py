@@ -35,8 +35,18 @@ def test_tokenize_by_word_and_by_character(lines):
 def test_word_vocabulary_size_and_top_tokens(lines):
     vocab = text.Vocab(text.tokenize(lines))
     assert len(vocab) == 4580
-    assert vocab.idx_to_token[:10] == ["<unk>", "the", "i", "and", "of", "a", "to", "was", "in",
-                                       "that"]
+    assert vocab.idx_to_token[:10] == [
+        "<unk>",
+        "the",
+        "i",
+        "and",
+        "of",
+        "a",
+        "to",
+        "was",
+        "in",
+        "that",
+    ]
     assert vocab.token_freqs[:3] == [("the", 2261), ("i", 1267), ("and", 1245)]
     assert vocab["the"] == 1 and vocab["no-such-word"] == vocab.unk == 0
     assert vocab[["the", "time", "machine"]] == [1, 19, 50]

@@ -19,8 +19,12 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
 def _images(b: int = 16, c: int = 3, h: int = 8, w: int = 8) -> torch.Tensor:
-    return torch.arange(b * c * h * w, dtype=torch.int64).reshape(b, c, h, w).remainder(251).to(
-        torch.uint8)
+    return (
+        torch.arange(b * c * h * w, dtype=torch.int64)
+        .reshape(b, c, h, w)
+        .remainder(251)
+        .to(torch.uint8)
+    )
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -85,9 +89,14 @@ def test_resize_keeps_uint8_and_a_constant_image_constant():
 def test_compose_runs_a_cifar_style_pipeline_reproducibly():
     def pipeline(seed: int) -> Compose:
         g = torch.Generator().manual_seed(seed)
-        return Compose([RandomCrop(32, padding=4, generator=g),
-                        RandomHorizontalFlip(generator=g), ImageBatch(),
-                        Normalize((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))])
+        return Compose(
+            [
+                RandomCrop(32, padding=4, generator=g),
+                RandomHorizontalFlip(generator=g),
+                ImageBatch(),
+                Normalize((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)),
+            ]
+        )
 
     images = _images(b=64, h=32, w=32)
     out = pipeline(0)(images)

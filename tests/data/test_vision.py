@@ -35,8 +35,18 @@ def test_fashion_mnist_pixels_hash_to_the_published_idx_content(fashion_mnist):
 
 
 def test_class_names_are_the_books():
-    assert FASHION_MNIST_CLASSES == ("t-shirt", "trouser", "pullover", "dress", "coat",
-                                     "sandal", "shirt", "sneaker", "bag", "ankle boot")
+    assert FASHION_MNIST_CLASSES == (
+        "t-shirt",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    )
 
 
 @pytest.mark.parametrize("size", [96, 224])

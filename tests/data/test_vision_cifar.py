@@ -66,14 +66,17 @@ def test_kaggle_folder_errors_name_file_problem_and_fix(tmp_path):
         vision.read_kaggle_cifar10_folder(_kaggle_folder(tmp_path / "b", "id,label\n7,boat\n"))
     with pytest.raises(DataError, match="lacks the column\\(s\\) label"):
         vision.read_kaggle_cifar10_folder(_kaggle_folder(tmp_path / "c", "id,class\n7,ship\n"))
-    whole = (_kaggle_folder(tmp_path / "png", "id,label\n7,ship\n") / "train" / "7.png"
-             ).read_bytes()
+    whole = (
+        _kaggle_folder(tmp_path / "png", "id,label\n7,ship\n") / "train" / "7.png"
+    ).read_bytes()
     with pytest.raises(DataError, match=r"7\.png is truncated"):
-        vision.read_kaggle_cifar10_folder(_kaggle_folder(tmp_path / "d", "id,label\n7,ship\n",
-                                                         png=whole[: len(whole) // 2]))
+        vision.read_kaggle_cifar10_folder(
+            _kaggle_folder(tmp_path / "d", "id,label\n7,ship\n", png=whole[: len(whole) // 2])
+        )
     with pytest.raises(DataError, match=r"7\.png is not a readable PNG"):
-        vision.read_kaggle_cifar10_folder(_kaggle_folder(tmp_path / "e", "id,label\n7,ship\n",
-                                                         png=b"\x89PNG\r\n\x1a\n cut"))
+        vision.read_kaggle_cifar10_folder(
+            _kaggle_folder(tmp_path / "e", "id,label\n7,ship\n", png=b"\x89PNG\r\n\x1a\n cut")
+        )
     with pytest.raises(DataError, match="is missing: not the Kaggle CIFAR-10 layout"):
         vision.read_kaggle_cifar10_folder(tmp_path / "d", "test")
 
@@ -83,8 +86,12 @@ def test_kaggle_folder_errors_name_file_problem_and_fix(tmp_path):
 
 def _batch(n: int, first_label: int) -> dict[str, object]:
     data = (np.arange(n * 3072) % 251).astype(np.uint8).reshape(n, 3072)
-    return {"batch_label": "crafted", "labels": [(first_label + i) % 10 for i in range(n)],
-            "data": data, "filenames": [f"{i}.png" for i in range(n)]}
+    return {
+        "batch_label": "crafted",
+        "labels": [(first_label + i) % 10 for i in range(n)],
+        "data": data,
+        "filenames": [f"{i}.png" for i in range(n)],
+    }
 
 
 def _cifar_archive(path: Path, members: dict[str, object], mode: str = "w:gz") -> Path:
@@ -98,8 +105,9 @@ def _cifar_archive(path: Path, members: dict[str, object], mode: str = "w:gz") -
 
 
 def _official_like(path: Path) -> Path:
-    members: dict[str, object] = {"batches.meta": {"label_names": list(vision.CIFAR10_CLASSES),
-                                                    "num_cases_per_batch": 2}}
+    members: dict[str, object] = {
+        "batches.meta": {"label_names": list(vision.CIFAR10_CLASSES), "num_cases_per_batch": 2}
+    }
     for i in range(1, 6):
         members[f"data_batch_{i}"] = _batch(2, i)
     members["test_batch"] = _batch(3, 0)

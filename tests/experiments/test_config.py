@@ -10,10 +10,17 @@ from d2lkit.experiments.config import config_from_dict, config_to_dict
 
 
 def test_overrides_are_converted_to_each_fields_type():
-    config = apply_overrides(RunConfig(), [
-        "optim.lr=0.5", "data.batch_size=64", "train.amp=true", "data.resize=96",
-        "train.grad_clip=none", "optim.name=adam",
-    ])
+    config = apply_overrides(
+        RunConfig(),
+        [
+            "optim.lr=0.5",
+            "data.batch_size=64",
+            "train.amp=true",
+            "data.resize=96",
+            "train.grad_clip=none",
+            "optim.name=adam",
+        ],
+    )
     assert config.optim.lr == 0.5 and config.data.batch_size == 64
     assert config.train.amp is True and config.data.resize == 96
     assert config.train.grad_clip is None and config.optim.name == "adam"
@@ -29,14 +36,17 @@ def test_model_arguments_are_checked_against_the_models_signature():
     assert "hidden" in info.value.fix
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("optim.lrr=0.1", "unknown setting 'optim.lrr'"),
-    ("optimizer.lr=0.1", "unknown setting 'optimizer.lr'"),
-    ("optim.lr=fast", "expected float"),
-    ("train.amp=maybe", "expected true or false"),
-    ("lr=0.1", "cannot read override"),
-    ("optim.lr", "cannot read override"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("optim.lrr=0.1", "unknown setting 'optim.lrr'"),
+        ("optimizer.lr=0.1", "unknown setting 'optimizer.lr'"),
+        ("optim.lr=fast", "expected float"),
+        ("train.amp=maybe", "expected true or false"),
+        ("lr=0.1", "cannot read override"),
+        ("optim.lr", "cannot read override"),
+    ],
+)
 def test_bad_overrides_say_what_is_wrong(override, message):
     with pytest.raises(ConfigError, match=message):
         apply_overrides(RunConfig(), [override])

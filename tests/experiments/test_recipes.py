@@ -12,8 +12,15 @@ from d2lkit.experiments import apply_overrides, get_recipe, list_recipes, run_re
 from d2lkit.experiments.components import build_loss, build_optimizer
 from d2lkit.models import create_model, init_weights
 
-BOOK_RECIPES = ["softmax-regression", "softmax-regression-scratch", "mlp", "mlp-scratch",
-                "lenet", "lenet-bn", "lenet-bn-scratch"]
+BOOK_RECIPES = [
+    "softmax-regression",
+    "softmax-regression-scratch",
+    "mlp",
+    "mlp-scratch",
+    "lenet",
+    "lenet-bn",
+    "lenet-bn-scratch",
+]
 
 
 def test_every_book_recipe_of_the_foundation_is_registered_with_its_figure():
@@ -57,15 +64,21 @@ def test_unknown_recipe_suggests_the_closest_names():
 
 
 @pytest.mark.slow
-def test_one_epoch_of_softmax_regression_passes_75_percent_and_writes_the_run(data_root,
-                                                                              tmp_path):
+def test_one_epoch_of_softmax_regression_passes_75_percent_and_writes_the_run(data_root, tmp_path):
     config = apply_overrides(get_recipe("softmax-regression").config, ["train.epochs=1"])
-    result = run_recipe(get_recipe("softmax-regression"), config, out=tmp_path,
-                        data_root=data_root, progress=False)
+    result = run_recipe(
+        get_recipe("softmax-regression"), config, out=tmp_path, data_root=data_root, progress=False
+    )
     assert result.history[-1]["test_acc"] > 0.75
     files = sorted(p.name for p in result.run_dir.iterdir())
-    assert files == ["checkpoint.pt", "config.json", "curves.png", "metrics.csv",
-                     "metrics.jsonl", "summary.json"]
+    assert files == [
+        "checkpoint.pt",
+        "config.json",
+        "curves.png",
+        "metrics.csv",
+        "metrics.jsonl",
+        "summary.json",
+    ]
     assert result.run_dir.parent == tmp_path / "softmax-regression"
     saved = json.loads((result.run_dir / "config.json").read_text())
     assert saved["config"]["train"]["epochs"] == 1 and saved["versions"]["torch"]
@@ -75,15 +88,22 @@ def test_one_epoch_of_softmax_regression_passes_75_percent_and_writes_the_run(da
 
 
 @pytest.mark.slow
-def test_resuming_after_epoch_one_ends_with_the_weights_of_an_uninterrupted_run(data_root,
-                                                                                tmp_path):
+def test_resuming_after_epoch_one_ends_with_the_weights_of_an_uninterrupted_run(
+    data_root, tmp_path
+):
     recipe = get_recipe("softmax-regression-scratch")  # shuffled: the loader state matters
     three = apply_overrides(recipe.config, ["train.epochs=3"])
     one = apply_overrides(recipe.config, ["train.epochs=1"])
     full = run_recipe(recipe, three, out=tmp_path / "full", data_root=data_root, progress=False)
     part = run_recipe(recipe, one, out=tmp_path / "part", data_root=data_root, progress=False)
-    resumed = run_recipe(recipe, three, out=tmp_path / "unused", data_root=data_root,
-                         resume=part.run_dir, progress=False)
+    resumed = run_recipe(
+        recipe,
+        three,
+        out=tmp_path / "unused",
+        data_root=data_root,
+        resume=part.run_dir,
+        progress=False,
+    )
     assert resumed.run_dir == part.run_dir and resumed.summary["resumed_from_epoch"] == 1
     a = torch.load(full.run_dir / "checkpoint.pt", weights_only=True)["model"]
     b = torch.load(part.run_dir / "checkpoint.pt", weights_only=True)["model"]

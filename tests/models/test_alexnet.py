@@ -49,9 +49,16 @@ def test_layer_shapes_match_the_book(net, layer_shapes) -> None:
 
 
 def test_parameter_count(net, num_params) -> None:
-    expected = (conv(1, 96, 11) + conv(96, 256, 5) + conv(256, 384, 3) + conv(384, 384, 3)
-                + conv(384, 256, 3) + linear(6400, 4096) + linear(4096, 4096)
-                + linear(4096, 10))
+    expected = (
+        conv(1, 96, 11)
+        + conv(96, 256, 5)
+        + conv(256, 384, 3)
+        + conv(384, 384, 3)
+        + conv(384, 256, 3)
+        + linear(6400, 4096)
+        + linear(4096, 4096)
+        + linear(4096, 10)
+    )
     assert expected == 46_764_746  # ~47M, nearly all in the dense layers
     assert num_params(net) == expected
 

@@ -30,7 +30,7 @@ def test_masked_softmax_takes_one_valid_len_per_query() -> None:
     valid = torch.tensor([[1, 3], [2, 4]])
     for b in range(2):
         for q in range(2):
-            assert torch.all(weights[b, q, valid[b, q]:] == 0)
+            assert torch.all(weights[b, q, valid[b, q] :] == 0)
             assert weights[b, q].sum().item() == pytest.approx(1.0)
 
 

@@ -15,8 +15,9 @@ def gru_params(n_in: int, n_hidden: int) -> int:
 
 def test_decoder_shapes_match_the_book() -> None:
     encoder = Seq2SeqEncoder(vocab_size=10, embed_size=8, num_hiddens=16, num_layers=2).eval()
-    decoder = Seq2SeqAttentionDecoder(vocab_size=10, embed_size=8, num_hiddens=16,
-                                      num_layers=2).eval()
+    decoder = Seq2SeqAttentionDecoder(
+        vocab_size=10, embed_size=8, num_hiddens=16, num_layers=2
+    ).eval()
     X = torch.zeros((4, 7), dtype=torch.long)
     output, state = decoder(X, decoder.init_state(encoder(X), None))
     assert output.shape == (4, 7, 10)
@@ -39,8 +40,17 @@ def test_attention_weights_ignore_padding() -> None:
 def test_parameter_count(num_params) -> None:
     Vs, Vt, E, H = 20, 30, 32, 32  # the book's 10.4 sizes
     attention = H * H + H * H + H  # W_k, W_q, w_v
-    expected = (Vs * E + gru_params(E, H) + gru_params(H, H)
-                + attention + Vt * E + gru_params(E + H, H) + gru_params(H, H) + H * Vt + Vt)
+    expected = (
+        Vs * E
+        + gru_params(E, H)
+        + gru_params(H, H)
+        + attention
+        + Vt * E
+        + gru_params(E + H, H)
+        + gru_params(H, H)
+        + H * Vt
+        + Vt
+    )
     net = create_model("seq2seq_attention", src_vocab_size=Vs, tgt_vocab_size=Vt)
     assert num_params(net) == expected
 

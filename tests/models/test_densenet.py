@@ -18,8 +18,7 @@ def bn(c: int) -> int:
 
 
 def dense_block(num_convs: int, c_in: int, growth: int) -> int:
-    return sum(bn(c_in + i * growth) + conv(c_in + i * growth, growth, 3)
-               for i in range(num_convs))
+    return sum(bn(c_in + i * growth) + conv(c_in + i * growth, growth, 3) for i in range(num_convs))
 
 
 def transition(c_in: int, c_out: int) -> int:
@@ -59,12 +58,18 @@ def test_layer_shapes_on_96x96(net, layer_shapes) -> None:
 
 def test_parameter_count(net, num_params) -> None:
     expected = (
-        conv(1, 64, 7) + bn(64)
-        + dense_block(4, 64, 32) + transition(192, 96)
-        + dense_block(4, 96, 32) + transition(224, 112)
-        + dense_block(4, 112, 32) + transition(240, 120)
+        conv(1, 64, 7)
+        + bn(64)
+        + dense_block(4, 64, 32)
+        + transition(192, 96)
+        + dense_block(4, 96, 32)
+        + transition(224, 112)
+        + dense_block(4, 112, 32)
+        + transition(240, 120)
         + dense_block(4, 120, 32)
-        + bn(248) + 248 * 10 + 10
+        + bn(248)
+        + 248 * 10
+        + 10
     )
     assert expected == 758_226
     assert num_params(net) == expected

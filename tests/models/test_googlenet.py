@@ -14,8 +14,14 @@ def conv(c_in: int, c_out: int, k: int) -> int:
 
 
 def inception(c_in: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int) -> int:
-    return (conv(c_in, c1, 1) + conv(c_in, c2[0], 1) + conv(c2[0], c2[1], 3)
-            + conv(c_in, c3[0], 1) + conv(c3[0], c3[1], 5) + conv(c_in, c4, 1))
+    return (
+        conv(c_in, c1, 1)
+        + conv(c_in, c2[0], 1)
+        + conv(c2[0], c2[1], 3)
+        + conv(c_in, c3[0], 1)
+        + conv(c3[0], c3[1], 5)
+        + conv(c_in, c4, 1)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,9 @@ def test_layer_shapes_match_the_book(net, layer_shapes) -> None:
 
 def test_parameter_count(net, num_params) -> None:
     expected = (
-        conv(1, 64, 7) + conv(64, 64, 1) + conv(64, 192, 3)
+        conv(1, 64, 7)
+        + conv(64, 64, 1)
+        + conv(64, 192, 3)
         + inception(192, 64, (96, 128), (16, 32), 32)
         + inception(256, 128, (128, 192), (32, 96), 64)
         + inception(480, 192, (96, 208), (16, 48), 64)
@@ -46,7 +54,8 @@ def test_parameter_count(net, num_params) -> None:
         + inception(528, 256, (160, 320), (32, 128), 128)
         + inception(832, 256, (160, 320), (32, 128), 128)
         + inception(832, 384, (192, 384), (48, 128), 128)
-        + 1024 * 10 + 10
+        + 1024 * 10
+        + 10
     )
     assert expected == 5_977_530
     assert num_params(net) == expected

@@ -65,8 +65,17 @@ def test_lenet_bn_layer_shapes(layer_shapes) -> None:
 @pytest.mark.parametrize("name", ["lenet_bn", "lenet_bn_scratch"])
 def test_lenet_bn_parameter_count(name: str, num_params) -> None:
     # Each batch norm adds a scale and a shift per channel or feature.
-    expected = (conv(1, 6, 5) + 2 * 6 + conv(6, 16, 5) + 2 * 16 + linear(256, 120) + 2 * 120
-                + linear(120, 84) + 2 * 84 + linear(84, 10))
+    expected = (
+        conv(1, 6, 5)
+        + 2 * 6
+        + conv(6, 16, 5)
+        + 2 * 16
+        + linear(256, 120)
+        + 2 * 120
+        + linear(120, 84)
+        + 2 * 84
+        + linear(84, 10)
+    )
     assert expected == 44_878
     assert num_params(create_model(name)) == expected
 

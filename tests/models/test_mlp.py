@@ -26,8 +26,10 @@ def test_one_dropout_rate_applies_to_every_hidden_layer() -> None:
     assert [m.p for m in net if isinstance(m, nn.Dropout)] == [0.1, 0.1, 0.1]
 
 
-@pytest.mark.parametrize(("activation", "cls"), [("relu", nn.ReLU), ("sigmoid", nn.Sigmoid),
-                                                 ("tanh", nn.Tanh), ("gelu", nn.GELU)])
+@pytest.mark.parametrize(
+    ("activation", "cls"),
+    [("relu", nn.ReLU), ("sigmoid", nn.Sigmoid), ("tanh", nn.Tanh), ("gelu", nn.GELU)],
+)
 def test_activation_by_name(activation: str, cls: type) -> None:
     net = create_model("mlp", hidden=(8, 8), activation=activation)
     assert sum(isinstance(m, cls) for m in net) == 2

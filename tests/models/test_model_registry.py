@@ -9,8 +9,20 @@ from d2lkit.errors import ConfigError
 from d2lkit.models import create_model, list_models, model_entry, register_model
 
 BOOK_FAMILIES = [
-    "linear_regression", "softmax_regression", "mlp", "lenet", "lenet_bn", "alexnet", "vgg11",
-    "nin", "googlenet", "resnet18", "densenet", "rnn_lm", "seq2seq", "seq2seq_attention",
+    "linear_regression",
+    "softmax_regression",
+    "mlp",
+    "lenet",
+    "lenet_bn",
+    "alexnet",
+    "vgg11",
+    "nin",
+    "googlenet",
+    "resnet18",
+    "densenet",
+    "rnn_lm",
+    "seq2seq",
+    "seq2seq_attention",
     "transformer",
 ]
 
@@ -22,8 +34,19 @@ def test_every_book_model_is_registered(name: str) -> None:
 
 def test_every_family_has_a_tiny_variant() -> None:
     tiny = set(list_models("*_tiny"))
-    for family in ["mlp", "alexnet", "vgg11", "nin", "googlenet", "resnet18", "densenet",
-                   "rnn_lm", "seq2seq", "seq2seq_attention", "transformer"]:
+    for family in [
+        "mlp",
+        "alexnet",
+        "vgg11",
+        "nin",
+        "googlenet",
+        "resnet18",
+        "densenet",
+        "rnn_lm",
+        "seq2seq",
+        "seq2seq_attention",
+        "transformer",
+    ]:
         assert f"{family}_tiny" in tiny
 
 

@@ -37,8 +37,12 @@ def test_layer_shapes_match_the_book(net, layer_shapes) -> None:
 
 
 def test_parameter_count(net, num_params) -> None:
-    expected = (nin_block(1, 96, 11) + nin_block(96, 256, 5) + nin_block(256, 384, 3)
-                + nin_block(384, 10, 3))
+    expected = (
+        nin_block(1, 96, 11)
+        + nin_block(96, 256, 5)
+        + nin_block(256, 384, 3)
+        + nin_block(384, 10, 3)
+    )
     assert expected == 1_992_166  # no dense layers: ~2M against AlexNet's ~47M
     assert num_params(net) == expected
 

@@ -18,8 +18,9 @@ def bn(c: int) -> int:
 
 
 def residual(c_in: int, c: int, use_1x1conv: bool = False) -> int:
-    return (conv(c_in, c, 3) + bn(c) + conv(c, c, 3) + bn(c)
-            + (conv(c_in, c, 1) if use_1x1conv else 0))
+    return (
+        conv(c_in, c, 3) + bn(c) + conv(c, c, 3) + bn(c) + (conv(c_in, c, 1) if use_1x1conv else 0)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +68,18 @@ def test_layer_shapes_on_224x224_match_the_book(net, layer_shapes) -> None:
 
 def test_parameter_count(net, num_params) -> None:
     expected = (
-        conv(1, 64, 7) + bn(64)
-        + residual(64, 64) + residual(64, 64)
-        + residual(64, 128, True) + residual(128, 128)
-        + residual(128, 256, True) + residual(256, 256)
-        + residual(256, 512, True) + residual(512, 512)
-        + 512 * 10 + 10
+        conv(1, 64, 7)
+        + bn(64)
+        + residual(64, 64)
+        + residual(64, 64)
+        + residual(64, 128, True)
+        + residual(128, 128)
+        + residual(128, 256, True)
+        + residual(256, 256)
+        + residual(256, 512, True)
+        + residual(512, 512)
+        + 512 * 10
+        + 10
     )
     assert expected == 11_178_378
     assert num_params(net) == expected

@@ -53,8 +53,9 @@ def test_bidirectional_lstm_doubles_features(num_params) -> None:
     logits, (h, _) = net(torch.randint(0, V, (3, 5)))
     assert logits.shape == (3, 5, V)
     assert h.shape == (4, 3, H)
-    expected = (2 * rnn_layer_params("lstm", V, H) + 2 * rnn_layer_params("lstm", 2 * H, H)
-                + 2 * H * V + V)
+    expected = (
+        2 * rnn_layer_params("lstm", V, H) + 2 * rnn_layer_params("lstm", 2 * H, H) + 2 * H * V + V
+    )
     assert num_params(net) == expected
 
 

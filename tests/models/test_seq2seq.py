@@ -48,23 +48,33 @@ def test_sequence_mask_leaves_its_input_alone() -> None:
 
 def test_masked_loss_matches_the_book() -> None:
     # 9.7: uniform logits over 10 tokens cost ln 10 per valid step, averaged over all 4 steps.
-    loss = MaskedSoftmaxCELoss()(torch.ones(3, 4, 10), torch.ones((3, 4), dtype=torch.long),
-                                 torch.tensor([4, 2, 0]))
+    loss = MaskedSoftmaxCELoss()(
+        torch.ones(3, 4, 10), torch.ones((3, 4), dtype=torch.long), torch.tensor([4, 2, 0])
+    )
     ln10 = torch.log(torch.tensor(10.0))
     torch.testing.assert_close(loss, torch.stack([ln10, ln10 / 2, torch.tensor(0.0)]))
 
 
 def test_encoder_decoder_gives_target_logits() -> None:
     net = create_model("seq2seq", src_vocab_size=20, tgt_vocab_size=30).eval()
-    logits, _ = net(torch.randint(0, 20, (4, 9)), torch.randint(0, 30, (4, 6)),
-                    torch.tensor([9, 5, 3, 1]))
+    logits, _ = net(
+        torch.randint(0, 20, (4, 9)), torch.randint(0, 30, (4, 6)), torch.tensor([9, 5, 3, 1])
+    )
     assert logits.shape == (4, 6, 30)
 
 
 def test_parameter_count(num_params) -> None:
     Vs, Vt, E, H = 20, 30, 32, 32  # the book's 9.7 sizes: embed 32, hidden 32, two layers
-    expected = (Vs * E + gru_params(E, H) + gru_params(H, H)
-                + Vt * E + gru_params(E + H, H) + gru_params(H, H) + H * Vt + Vt)
+    expected = (
+        Vs * E
+        + gru_params(E, H)
+        + gru_params(H, H)
+        + Vt * E
+        + gru_params(E + H, H)
+        + gru_params(H, H)
+        + H * Vt
+        + Vt
+    )
     assert num_params(create_model("seq2seq", src_vocab_size=Vs, tgt_vocab_size=Vt)) == expected
 
 

@@ -82,8 +82,10 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "googlenet_tiny": ({}, images(32)),
     "resnet18_tiny": ({}, images(32)),
     "densenet_tiny": ({}, images(32)),
-    "rnn_lm": ({"num_hiddens": 32, "cell": "lstm", "num_layers": 2, "dropout": 0.2},
-               language_model()),
+    "rnn_lm": (
+        {"num_hiddens": 32, "cell": "lstm", "num_layers": 2, "dropout": 0.2},
+        language_model(),
+    ),
     "rnn_lm_tiny": ({}, language_model()),
     "seq2seq": (VOCABS, translation()),
     "seq2seq_tiny": ({}, translation()),

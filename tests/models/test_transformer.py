@@ -26,22 +26,25 @@ def test_add_norm_shape_and_normalisation() -> None:
 
 
 def test_encoder_block_keeps_the_shape() -> None:
-    blk = TransformerEncoderBlock(num_hiddens=24, ffn_num_hiddens=48, num_heads=8,
-                                  dropout=0.5).eval()
+    blk = TransformerEncoderBlock(
+        num_hiddens=24, ffn_num_hiddens=48, num_heads=8, dropout=0.5
+    ).eval()
     assert blk(torch.ones((2, 100, 24)), torch.tensor([3, 2])).shape == (2, 100, 24)
 
 
 def test_encoder_shape_matches_the_book() -> None:
-    encoder = TransformerEncoder(vocab_size=200, num_hiddens=24, ffn_num_hiddens=48,
-                                 num_heads=8, num_layers=2, dropout=0.5).eval()
+    encoder = TransformerEncoder(
+        vocab_size=200, num_hiddens=24, ffn_num_hiddens=48, num_heads=8, num_layers=2, dropout=0.5
+    ).eval()
     out = encoder(torch.ones((2, 100), dtype=torch.long), torch.tensor([3, 2]))
     assert out.shape == (2, 100, 24)
     assert [w.shape for w in encoder.attention_weights] == [(16, 100, 100)] * 2
 
 
 def test_decoder_block_keeps_the_shape() -> None:
-    blk = TransformerDecoderBlock(num_hiddens=24, ffn_num_hiddens=48, num_heads=8,
-                                  dropout=0.5).eval()
+    blk = TransformerDecoderBlock(
+        num_hiddens=24, ffn_num_hiddens=48, num_heads=8, dropout=0.5
+    ).eval()
     X, enc = torch.ones((2, 100, 24)), torch.ones((2, 100, 24))
     out, cache = blk(X, enc, torch.tensor([3, 2]), None)
     assert out.shape == cache.shape == (2, 100, 24)

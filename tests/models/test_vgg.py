@@ -24,8 +24,12 @@ def vgg_params(arch, in_channels: int, hidden: int, num_classes: int, side: int)
         for _ in range(num_convs):
             total += conv(in_channels, channels, 3)
             in_channels = channels
-    return (total + linear(in_channels * side * side, hidden) + linear(hidden, hidden)
-            + linear(hidden, num_classes))
+    return (
+        total
+        + linear(in_channels * side * side, hidden)
+        + linear(hidden, hidden)
+        + linear(hidden, num_classes)
+    )
 
 
 @pytest.fixture(scope="module")

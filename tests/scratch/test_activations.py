@@ -8,8 +8,7 @@ import torch
 from d2lkit import scratch
 
 TOL = dict(rtol=1e-5, atol=1e-6)  # float32; tanh = 2 sigmoid(2x) - 1 loses ~1e-7 near 0
-PAIRS = [(scratch.relu, torch.relu), (scratch.sigmoid, torch.sigmoid),
-         (scratch.tanh, torch.tanh)]
+PAIRS = [(scratch.relu, torch.relu), (scratch.sigmoid, torch.sigmoid), (scratch.tanh, torch.tanh)]
 IDS = ["relu", "sigmoid", "tanh"]
 
 
@@ -35,8 +34,9 @@ def test_activation_matches_torch_in_value_and_gradient(ours, theirs, shape, see
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS, ids=IDS)
 def test_activation_value_and_gradient_stay_finite_and_equal_at_extreme_inputs(ours, theirs):
-    X = torch.tensor([-1000.0, -200.0, -100.0, -89.0, -88.0, -20.0, 0.0,
-                      20.0, 88.0, 89.0, 100.0, 200.0, 1000.0])
+    X = torch.tensor(
+        [-1000.0, -200.0, -100.0, -89.0, -88.0, -20.0, 0.0, 20.0, 88.0, 89.0, 100.0, 200.0, 1000.0]
+    )
     Y, dX = _value_and_grad(ours, X, torch.ones_like(X))
     Y_ref, dX_ref = _value_and_grad(theirs, X, torch.ones_like(X))
     assert torch.isfinite(Y).all() and torch.isfinite(dX).all()

@@ -93,5 +93,11 @@ def test_batch_norm_rejects_other_ranks():
     with pytest.raises(ValueError, match="num_dims"):
         scratch.BatchNorm(3, num_dims=3)
     with pytest.raises(ValueError, match="2-D"):
-        scratch.batch_norm(torch.zeros(2, 3, 4), torch.ones(1, 3, 1), torch.zeros(1, 3, 1),
-                           torch.zeros(1, 3, 1), torch.ones(1, 3, 1), training=True)
+        scratch.batch_norm(
+            torch.zeros(2, 3, 4),
+            torch.ones(1, 3, 1),
+            torch.zeros(1, 3, 1),
+            torch.zeros(1, 3, 1),
+            torch.ones(1, 3, 1),
+            training=True,
+        )

@@ -45,7 +45,7 @@ def test_grad_clipping_rescales_to_theta_like_clip_grad_norm(shapes, theta, seed
     torch.testing.assert_close(norm, norm_ref, **TOL)
     for a, b in zip(ours, theirs, strict=True):
         torch.testing.assert_close(a.grad, b.grad, **TOL)
-    total = torch.sqrt(sum((p.grad ** 2).sum() for p in ours))
+    total = torch.sqrt(sum((p.grad**2).sum() for p in ours))
     torch.testing.assert_close(total, torch.tensor(theta), **TOL)
 
 

@@ -32,8 +32,9 @@ def test_corr2d_reproduces_the_books_example():
     assert scratch.corr2d(X, K).tolist() == [[19.0, 25.0], [37.0, 43.0]]
 
 
-@pytest.mark.parametrize(("x_shape", "k_shape"), [((3, 3), (2, 2)), ((6, 8), (1, 2)),
-                                                  ((7, 5), (3, 3))])
+@pytest.mark.parametrize(
+    ("x_shape", "k_shape"), [((3, 3), (2, 2)), ((6, 8), (1, 2)), ((7, 5), (3, 3))]
+)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_corr2d_matches_torch_conv2d_in_value_and_gradient(x_shape, k_shape, seed):
     g = torch.Generator().manual_seed(seed)
@@ -78,33 +79,38 @@ def test_1x1_convolution_is_a_matmul_equal_to_torch_conv2d(c_in, c_out, h, w, se
 
 
 CONV_CASES = [  # (B, C_in, C_out, H, W, (k_h, k_w), padding, stride)
-    (1, 1, 1, 8, 8, (3, 3), 1, 1),   # d2l 7.3: padding 1 keeps 8 x 8
+    (1, 1, 1, 8, 8, (3, 3), 1, 1),  # d2l 7.3: padding 1 keeps 8 x 8
     (2, 3, 4, 8, 8, (5, 3), (2, 1), 1),
-    (2, 2, 3, 8, 8, (3, 3), 1, 2),   # stride 2 halves
+    (2, 2, 3, 8, 8, (3, 3), 1, 2),  # stride 2 halves
     (3, 1, 2, 8, 7, (3, 5), (0, 1), (3, 4)),  # the book's odd example
-    (2, 4, 5, 6, 6, (1, 1), 0, 1),   # 1x1
+    (2, 4, 5, 6, 6, (1, 1), 0, 1),  # 1x1
 ]
 
 
 @pytest.mark.parametrize(("b", "c_in", "c_out", "h", "w", "k", "padding", "stride"), CONV_CASES)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_conv2d_with_padding_and_stride_matches_torch_in_value_and_gradient(
-        b, c_in, c_out, h, w, k, padding, stride, seed):
+    b, c_in, c_out, h, w, k, padding, stride, seed
+):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(b, c_in, h, w, generator=g)
     K = torch.randn(c_out, c_in, *k, generator=g)
     bias = torch.randn(c_out, generator=g)
-    ours = _grads(lambda x, kk, bb: scratch.conv2d(x, kk, bb, padding=padding, stride=stride),
-                  X, K, bias)
-    theirs = _grads(lambda x, kk, bb: F.conv2d(x, kk, bb, padding=padding, stride=stride),
-                    X, K, bias)
+    ours = _grads(
+        lambda x, kk, bb: scratch.conv2d(x, kk, bb, padding=padding, stride=stride), X, K, bias
+    )
+    theirs = _grads(
+        lambda x, kk, bb: F.conv2d(x, kk, bb, padding=padding, stride=stride), X, K, bias
+    )
     _assert_same(ours, theirs)
 
 
 def test_conv2d_output_shape_follows_the_books_formula():
     X = torch.zeros(1, 1, 8, 8)
-    assert scratch.conv2d(X, torch.zeros(1, 1, 3, 5), padding=(0, 1), stride=(3, 4)).shape[-2:] \
-        == (2, 2)
+    assert scratch.conv2d(X, torch.zeros(1, 1, 3, 5), padding=(0, 1), stride=(3, 4)).shape[-2:] == (
+        2,
+        2,
+    )
     assert scratch.conv2d(X, torch.zeros(1, 1, 3, 3), padding=1, stride=2).shape[-2:] == (4, 4)
 
 
@@ -115,9 +121,9 @@ def test_pool2d_reproduces_the_books_example():
 
 
 POOL_CASES = [  # (input shape, pool_size, stride, padding)
-    ((3, 3), (2, 2), 1, 0),              # the book's pool2d on a matrix
-    ((1, 1, 4, 4), 3, 3, 0),              # torch's default stride: the window
-    ((2, 3, 4, 4), 3, 2, 1),              # d2l 7.5 padding and stride
+    ((3, 3), (2, 2), 1, 0),  # the book's pool2d on a matrix
+    ((1, 1, 4, 4), 3, 3, 0),  # torch's default stride: the window
+    ((2, 3, 4, 4), 3, 2, 1),  # d2l 7.5 padding and stride
     ((2, 2, 6, 7), (2, 3), (2, 3), (0, 1)),
     ((1, 2, 5, 5), 2, 1, 1),
 ]
@@ -126,8 +132,9 @@ POOL_CASES = [  # (input shape, pool_size, stride, padding)
 @pytest.mark.parametrize("mode", ["max", "avg"])
 @pytest.mark.parametrize(("shape", "pool_size", "stride", "padding"), POOL_CASES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_pool2d_matches_torch_pooling_in_value_and_gradient(mode, shape, pool_size, stride,
-                                                            padding, seed):
+def test_pool2d_matches_torch_pooling_in_value_and_gradient(
+    mode, shape, pool_size, stride, padding, seed
+):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(shape, generator=g)  # continuous values: no ties for max to break
     torch_pool = F.max_pool2d if mode == "max" else F.avg_pool2d

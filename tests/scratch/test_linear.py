@@ -15,8 +15,11 @@ TOL = dict(rtol=1e-5, atol=1e-6)  # float32; same products, possibly a different
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_linreg_matches_torch_linear_in_value_and_gradient(batch, d, q, seed):
     g = torch.Generator().manual_seed(seed)
-    X, w, b = (torch.randn(batch, d, generator=g), torch.randn(d, q, generator=g),
-               torch.randn(q, generator=g))
+    X, w, b = (
+        torch.randn(batch, d, generator=g),
+        torch.randn(d, q, generator=g),
+        torch.randn(q, generator=g),
+    )
     G = torch.randn(batch, q, generator=g)
     ours = [t.clone().requires_grad_(True) for t in (X, w, b)]
     theirs = [t.clone().requires_grad_(True) for t in (X, w, b)]

@@ -18,23 +18,47 @@ TOL = dict(rtol=1e-10, atol=1e-12)  # float64; same formula, at most a different
 STEPS = 8
 CASES = [  # (scratch class, kwargs, torch class, kwargs)
     (scratch.SGD, {"lr": 0.1}, torch.optim.SGD, {"lr": 0.1}),
-    (scratch.SGD, {"lr": 0.05, "weight_decay": 0.1}, torch.optim.SGD,
-     {"lr": 0.05, "weight_decay": 0.1}),
-    (scratch.Momentum, {"lr": 0.05, "momentum": 0.9}, torch.optim.SGD,
-     {"lr": 0.05, "momentum": 0.9}),
-    (scratch.Momentum, {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.01}, torch.optim.SGD,
-     {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.01}),
+    (
+        scratch.SGD,
+        {"lr": 0.05, "weight_decay": 0.1},
+        torch.optim.SGD,
+        {"lr": 0.05, "weight_decay": 0.1},
+    ),
+    (
+        scratch.Momentum,
+        {"lr": 0.05, "momentum": 0.9},
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.9},
+    ),
+    (
+        scratch.Momentum,
+        {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.01},
+        torch.optim.SGD,
+        {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.01},
+    ),
     (scratch.AdaGrad, {"lr": 0.1}, torch.optim.Adagrad, {"lr": 0.1}),
     (scratch.AdaGrad, {"lr": 0.3, "eps": 1e-6}, torch.optim.Adagrad, {"lr": 0.3, "eps": 1e-6}),
     (scratch.RMSProp, {"lr": 0.01}, torch.optim.RMSprop, {"lr": 0.01}),
-    (scratch.RMSProp, {"lr": 0.01, "alpha": 0.9, "eps": 1e-6}, torch.optim.RMSprop,
-     {"lr": 0.01, "alpha": 0.9, "eps": 1e-6}),
+    (
+        scratch.RMSProp,
+        {"lr": 0.01, "alpha": 0.9, "eps": 1e-6},
+        torch.optim.RMSprop,
+        {"lr": 0.01, "alpha": 0.9, "eps": 1e-6},
+    ),
     (scratch.AdaDelta, {}, torch.optim.Adadelta, {}),
-    (scratch.AdaDelta, {"lr": 0.5, "rho": 0.9, "eps": 1e-5}, torch.optim.Adadelta,
-     {"lr": 0.5, "rho": 0.9, "eps": 1e-5}),
+    (
+        scratch.AdaDelta,
+        {"lr": 0.5, "rho": 0.9, "eps": 1e-5},
+        torch.optim.Adadelta,
+        {"lr": 0.5, "rho": 0.9, "eps": 1e-5},
+    ),
     (scratch.Adam, {"lr": 0.01}, torch.optim.Adam, {"lr": 0.01}),
-    (scratch.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01},
-     torch.optim.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01}),
+    (
+        scratch.Adam,
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01},
+        torch.optim.Adam,
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01},
+    ),
 ]
 IDS = [f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
 SHAPES = [[(5,)], [(4, 3), (3,)], [(2, 3, 4), (6, 1), (1,)]]
@@ -54,8 +78,9 @@ class _Problem:
         return [p.clone().requires_grad_(True) for p in self.init]
 
     def loss(self, params) -> torch.Tensor:
-        return sum(((a * p).sin() + b * p ** 2).sum()
-                   for p, a, b in zip(params, self.A, self.B, strict=True))
+        return sum(
+            ((a * p).sin() + b * p**2).sum() for p, a, b in zip(params, self.A, self.B, strict=True)
+        )
 
 
 def _run(opt, params, problem: _Problem, steps: int) -> None:
@@ -80,7 +105,8 @@ def _assert_same_state(opt, opt_ref, params, params_ref) -> None:
 @pytest.mark.parametrize("shapes", SHAPES)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_optimizer_matches_torch_parameters_and_state_after_several_steps(
-        ours, kw, theirs, kw_ref, shapes, seed):
+    ours, kw, theirs, kw_ref, shapes, seed
+):
     problem = _Problem(shapes, seed)
     params, params_ref = problem.params(), problem.params()
     opt, opt_ref = ours(params, **kw), theirs(params_ref, **kw_ref)
@@ -94,13 +120,17 @@ def test_optimizer_matches_torch_parameters_and_state_after_several_steps(
 
 @pytest.mark.parametrize(("ours", "kw", "theirs", "kw_ref"), CASES[::2], ids=IDS[::2])
 def test_optimizer_with_param_groups_and_a_gradless_parameter_matches_torch(
-        ours, kw, theirs, kw_ref):
+    ours, kw, theirs, kw_ref
+):
     problem = _Problem([(4, 3), (3,)], seed=5)
 
     def groups(params):
         lr = kw_ref.get("lr", 1.0)
-        return [{"params": [params[0]]}, {"params": [params[1]], "lr": lr / 4},
-                {"params": [unused]}]
+        return [
+            {"params": [params[0]]},
+            {"params": [params[1]], "lr": lr / 4},
+            {"params": [unused]},
+        ]
 
     unused = torch.zeros(2, dtype=torch.float64, requires_grad=True)  # never gets a .grad
     params, params_ref = problem.params(), problem.params()
@@ -147,16 +177,19 @@ def test_book_sgd_equals_torch_sgd_with_lr_over_batch_size_and_zeroes_grads(batc
         torch.testing.assert_close(p, p_ref, **TOL)
 
 
-@pytest.mark.parametrize(("cls", "kw"), [
-    (scratch.SGD, {"lr": 0.0}),
-    (scratch.SGD, {"lr": 0.1, "weight_decay": -1.0}),
-    (scratch.Momentum, {"lr": 0.1, "momentum": 1.0}),
-    (scratch.AdaGrad, {"lr": -0.1}),
-    (scratch.RMSProp, {"alpha": 1.5}),
-    (scratch.AdaDelta, {"rho": -0.1}),
-    (scratch.Adam, {"betas": (0.9, 1.0)}),
-    (scratch.Adam, {"eps": -1e-8}),
-])
+@pytest.mark.parametrize(
+    ("cls", "kw"),
+    [
+        (scratch.SGD, {"lr": 0.0}),
+        (scratch.SGD, {"lr": 0.1, "weight_decay": -1.0}),
+        (scratch.Momentum, {"lr": 0.1, "momentum": 1.0}),
+        (scratch.AdaGrad, {"lr": -0.1}),
+        (scratch.RMSProp, {"alpha": 1.5}),
+        (scratch.AdaDelta, {"rho": -0.1}),
+        (scratch.Adam, {"betas": (0.9, 1.0)}),
+        (scratch.Adam, {"eps": -1e-8}),
+    ],
+)
 def test_optimizer_rejects_invalid_hyperparameters(cls, kw):
     with pytest.raises(ValueError):
         cls([torch.zeros(2, requires_grad=True)], **kw)

@@ -37,16 +37,20 @@ def _to_torch(cell: nn.Module, kind: str, theirs: nn.Module, suffix: str = "") -
     gates = GATES[kind]
     with torch.no_grad():
         getattr(theirs, "weight_ih" + suffix).copy_(
-            torch.cat([getattr(cell, f"W_x{g}") for g in gates], dim=1).T)
+            torch.cat([getattr(cell, f"W_x{g}") for g in gates], dim=1).T
+        )
         getattr(theirs, "weight_hh" + suffix).copy_(
-            torch.cat([getattr(cell, f"W_h{g}") for g in gates], dim=1).T)
+            torch.cat([getattr(cell, f"W_h{g}") for g in gates], dim=1).T
+        )
         getattr(theirs, "bias_ih" + suffix).copy_(
-            torch.cat([getattr(cell, f"b_{g}") for g in gates]))
+            torch.cat([getattr(cell, f"b_{g}") for g in gates])
+        )
         getattr(theirs, "bias_hh" + suffix).zero_()
 
 
-def _assert_same_param_grads(cell: nn.Module, kind: str, theirs: nn.Module, suffix: str = ""
-                             ) -> None:
+def _assert_same_param_grads(
+    cell: nn.Module, kind: str, theirs: nn.Module, suffix: str = ""
+) -> None:
     gates = GATES[kind]
     w_ih = getattr(theirs, "weight_ih" + suffix).grad.T.chunk(len(gates), dim=1)
     w_hh = getattr(theirs, "weight_hh" + suffix).grad.T.chunk(len(gates), dim=1)
@@ -84,8 +88,9 @@ def test_cell_step_matches_torch_cell_in_value_and_gradient(kind, batch, d, h, s
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("steps", "batch", "d", "h"), [(1, 2, 3, 4), (6, 3, 5, 8)])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_sequence_forward_matches_torch_rnn_layer_in_value_and_gradient(kind, steps, batch, d,
-                                                                         h, seed):
+def test_sequence_forward_matches_torch_rnn_layer_in_value_and_gradient(
+    kind, steps, batch, d, h, seed
+):
     cell = SCRATCH[kind](d, h)
     _randomise(cell, seed)
     theirs = TORCH_LAYER[kind](d, h)  # one layer, time first, tanh
@@ -121,8 +126,7 @@ def test_sequence_forward_starts_from_zero_state_by_default(kind):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("batch", "steps", "vocab", "hiddens"), [(2, 5, 7, 8), (4, 3, 28, 16)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_rnn_language_model_matches_torch_rnn_plus_linear(kind, batch, steps, vocab, hiddens,
-                                                           seed):
+def test_rnn_language_model_matches_torch_rnn_plus_linear(kind, batch, steps, vocab, hiddens, seed):
     model = scratch.RNNModelScratch(vocab, hiddens, cell=kind)
     _randomise(model, seed)
     rnn = TORCH_LAYER[kind](vocab, hiddens)

@@ -35,11 +35,14 @@ def _torch_lrs(base_lr: float, make, epochs: int) -> list[float]:
     return lrs
 
 
-@pytest.mark.parametrize(("factor", "step_size", "base_lr"), [(0.9, 1, 0.1), (0.5, 1, 2.0),
-                                                              (0.5, 3, 0.3), (0.1, 10, 1.0)])
+@pytest.mark.parametrize(
+    ("factor", "step_size", "base_lr"),
+    [(0.9, 1, 0.1), (0.5, 1, 2.0), (0.5, 3, 0.3), (0.1, 10, 1.0)],
+)
 def test_factor_scheduler_matches_step_lr(factor, step_size, base_lr):
-    ours = scratch.FactorScheduler(factor=factor, stop_factor_lr=0.0, base_lr=base_lr,
-                                   step_size=step_size)
+    ours = scratch.FactorScheduler(
+        factor=factor, stop_factor_lr=0.0, base_lr=base_lr, step_size=step_size
+    )
     theirs = _torch_lrs(base_lr, lambda o: lr_scheduler.StepLR(o, step_size, gamma=factor), 30)
     assert [ours(t) for t in range(30)] == pytest.approx(theirs, **TOL)
     if step_size == 1:
@@ -50,12 +53,14 @@ def test_factor_scheduler_matches_step_lr(factor, step_size, base_lr):
 def test_factor_scheduler_stops_at_stop_factor_lr():
     ours = scratch.FactorScheduler(factor=0.5, stop_factor_lr=0.01, base_lr=0.1)
     assert [ours(t) for t in range(7)] == pytest.approx(
-        [0.1, 0.05, 0.025, 0.0125, 0.01, 0.01, 0.01], **TOL)
+        [0.1, 0.05, 0.025, 0.0125, 0.01, 0.01, 0.01], **TOL
+    )
 
 
-@pytest.mark.parametrize(("milestones", "factor", "base_lr"), [([15, 30], 0.5, 0.5),
-                                                               ([1, 2, 3], 0.1, 1.0),
-                                                               ([10], 0.3, 0.05)])
+@pytest.mark.parametrize(
+    ("milestones", "factor", "base_lr"),
+    [([15, 30], 0.5, 0.5), ([1, 2, 3], 0.1, 1.0), ([10], 0.3, 0.05)],
+)
 def test_multi_factor_scheduler_matches_multi_step_lr(milestones, factor, base_lr):
     ours = scratch.MultiFactorScheduler(step=milestones, factor=factor, base_lr=base_lr)
     theirs = _torch_lrs(base_lr, lambda o: lr_scheduler.MultiStepLR(o, milestones, factor), 40)
@@ -65,29 +70,38 @@ def test_multi_factor_scheduler_matches_multi_step_lr(milestones, factor, base_l
 def test_multi_factor_scheduler_reproduces_the_books_schedule():
     ours = scratch.MultiFactorScheduler(step=[15, 30], factor=0.5, base_lr=0.5)
     assert (ours(0), ours(14), ours(15), ours(29), ours(30), ours(49)) == pytest.approx(
-        (0.5, 0.5, 0.25, 0.25, 0.125, 0.125), **TOL)
+        (0.5, 0.5, 0.25, 0.25, 0.125, 0.125), **TOL
+    )
 
 
-@pytest.mark.parametrize(("max_update", "base_lr", "final_lr"), [(20, 0.3, 0.01), (50, 0.1, 0.0),
-                                                                 (7, 1.0, 0.5)])
-def test_cosine_scheduler_without_warmup_matches_cosine_annealing_lr(max_update, base_lr,
-                                                                     final_lr):
+@pytest.mark.parametrize(
+    ("max_update", "base_lr", "final_lr"), [(20, 0.3, 0.01), (50, 0.1, 0.0), (7, 1.0, 0.5)]
+)
+def test_cosine_scheduler_without_warmup_matches_cosine_annealing_lr(max_update, base_lr, final_lr):
     ours = scratch.CosineScheduler(max_update, base_lr=base_lr, final_lr=final_lr)
-    theirs = _torch_lrs(base_lr, lambda o: lr_scheduler.CosineAnnealingLR(
-        o, T_max=max_update, eta_min=final_lr), max_update + 1)  # up to T_max; then it rises
+    theirs = _torch_lrs(
+        base_lr,
+        lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=max_update, eta_min=final_lr),
+        max_update + 1,
+    )  # up to T_max; then it rises
     assert [ours(t) for t in range(max_update + 1)] == pytest.approx(theirs, **TOL)
 
 
-@pytest.mark.parametrize(("max_update", "warmup", "base_lr", "begin", "final_lr"), [
-    (20, 5, 0.3, 0.003, 0.01), (30, 10, 0.1, 0.05, 0.0), (12, 1, 1.0, 0.2, 0.1)])
+@pytest.mark.parametrize(
+    ("max_update", "warmup", "base_lr", "begin", "final_lr"),
+    [(20, 5, 0.3, 0.003, 0.01), (30, 10, 0.1, 0.05, 0.0), (12, 1, 1.0, 0.2, 0.1)],
+)
 def test_cosine_scheduler_with_warmup_matches_linear_lr_then_cosine_annealing_lr(
-        max_update, warmup, base_lr, begin, final_lr):
-    ours = scratch.CosineScheduler(max_update, base_lr=base_lr, final_lr=final_lr,
-                                   warmup_steps=warmup, warmup_begin_lr=begin)
+    max_update, warmup, base_lr, begin, final_lr
+):
+    ours = scratch.CosineScheduler(
+        max_update, base_lr=base_lr, final_lr=final_lr, warmup_steps=warmup, warmup_begin_lr=begin
+    )
 
     def make(opt):
-        ramp = lr_scheduler.LinearLR(opt, start_factor=begin / base_lr, end_factor=1.0,
-                                     total_iters=warmup)
+        ramp = lr_scheduler.LinearLR(
+            opt, start_factor=begin / base_lr, end_factor=1.0, total_iters=warmup
+        )
         cosine = lr_scheduler.CosineAnnealingLR(opt, T_max=max_update - warmup, eta_min=final_lr)
         return lr_scheduler.SequentialLR(opt, [ramp, cosine], milestones=[warmup])
 
@@ -114,8 +128,9 @@ def test_square_root_scheduler_matches_lambda_lr():
 
 
 def test_scheduler_drives_a_torch_optimizer_through_lambda_lr():
-    ours = scratch.CosineScheduler(10, base_lr=0.2, final_lr=0.02, warmup_steps=2,
-                                   warmup_begin_lr=0.0)
+    ours = scratch.CosineScheduler(
+        10, base_lr=0.2, final_lr=0.02, warmup_steps=2, warmup_begin_lr=0.0
+    )
     theirs = _torch_lrs(0.2, lambda o: lr_scheduler.LambdaLR(o, lambda t: ours(t) / 0.2), 15)
     assert theirs == pytest.approx([ours(t) for t in range(15)], **TOL)
 

@@ -42,8 +42,9 @@ def test_cross_entropy_matches_torch_in_value_and_gradient(reduction, batch, cla
     logits = torch.randn(batch, classes, generator=g) * 3
     y = torch.randint(classes, (batch,), generator=g)
     loss, dlogits = _value_and_grad(lambda t: scratch.cross_entropy(t, y, reduction), logits)
-    loss_ref, dlogits_ref = _value_and_grad(lambda t: F.cross_entropy(t, y, reduction=reduction),
-                                            logits)
+    loss_ref, dlogits_ref = _value_and_grad(
+        lambda t: F.cross_entropy(t, y, reduction=reduction), logits
+    )
     torch.testing.assert_close(loss, loss_ref, **TOL)
     torch.testing.assert_close(dlogits, dlogits_ref, **TOL)
 

@@ -50,16 +50,22 @@ def test_product_of_100_gaussian_4x4_matrices_explodes(seed):
 @pytest.mark.parametrize(("n", "size"), [(2, 3), (10, 4), (100, 4)])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_matrix_product_equals_multi_dot_of_the_same_draws(n, size, seed):
-    M = scratch.random_matrix_product(n, size, torch.Generator().manual_seed(seed),
-                                      dtype=torch.float64)
+    M = scratch.random_matrix_product(
+        n, size, torch.Generator().manual_seed(seed), dtype=torch.float64
+    )
     g = torch.Generator().manual_seed(seed)
     mats = [torch.randn(size, size, generator=g, dtype=torch.float64) for _ in range(n)]
     ref = mats[0] if n == 1 else torch.linalg.multi_dot(mats)
     torch.testing.assert_close(M, ref, rtol=1e-9, atol=0.0)  # float64, other association order
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [(scratch.xavier_uniform, nn.init.xavier_uniform_),
-                                              (scratch.xavier_normal, nn.init.xavier_normal_)])
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (scratch.xavier_uniform, nn.init.xavier_uniform_),
+        (scratch.xavier_normal, nn.init.xavier_normal_),
+    ],
+)
 @pytest.mark.parametrize(("fan_in", "fan_out"), [(256, 256), (784, 10), (3, 50)])
 def test_xavier_draws_equal_torch_init_with_the_same_generator(ours, theirs, fan_in, fan_out):
     W = ours(fan_in, fan_out, torch.Generator().manual_seed(0))  # (in, out)
@@ -72,8 +78,9 @@ def test_xavier_draws_equal_torch_init_with_the_same_generator(ours, theirs, fan
 @pytest.mark.parametrize("init", ["xavier_normal", "xavier_uniform"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_xavier_keeps_activation_variance_within_factor_2_across_10_layers(init, seed):
-    var = scratch.activation_variance_by_layer(init, depth=10, width=256,
-                                               generator=torch.Generator().manual_seed(seed))
+    var = scratch.activation_variance_by_layer(
+        init, depth=10, width=256, generator=torch.Generator().manual_seed(seed)
+    )
     assert var.shape == (11,)  # the input, then 10 layers
     assert (var.max() / var.min()).item() < 2.0
     assert (var[1:] / var[0]).min().item() > 0.5 and (var[1:] / var[0]).max().item() < 2.0
@@ -81,10 +88,11 @@ def test_xavier_keeps_activation_variance_within_factor_2_across_10_layers(init,
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_normal_init_makes_activation_variance_explode_across_10_layers(seed):
-    var = scratch.activation_variance_by_layer("normal", depth=10, width=256,
-                                               generator=torch.Generator().manual_seed(seed))
+    var = scratch.activation_variance_by_layer(
+        "normal", depth=10, width=256, generator=torch.Generator().manual_seed(seed)
+    )
     assert (var.max() / var.min()).item() > 2.0
-    assert (var[-1] / var[0]).item() > 256 ** 10 / 100  # x width per layer, give or take
+    assert (var[-1] / var[0]).item() > 256**10 / 100  # x width per layer, give or take
     growth = var[1:] / var[:-1]
     assert (growth > 128).all()  # every layer multiplies it by about the width
 
@@ -93,8 +101,9 @@ def test_activation_variance_accepts_an_init_function_and_an_activation():
     def tiny(fan_in, fan_out, generator):
         return torch.randn(fan_in, fan_out, generator=generator) * 0.01
 
-    var = scratch.activation_variance_by_layer(tiny, depth=5, width=64, activation=torch.tanh,
-                                               generator=torch.Generator().manual_seed(0))
+    var = scratch.activation_variance_by_layer(
+        tiny, depth=5, width=64, activation=torch.tanh, generator=torch.Generator().manual_seed(0)
+    )
     assert var.shape == (6,)
     assert (var[1:] < var[:-1]).all()  # width * 1e-4 < 1: it vanishes instead
     assert math.isfinite(var[-1].item())

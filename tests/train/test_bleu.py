@@ -27,7 +27,8 @@ def test_partial_match_equals_hand_computed_value() -> None:
 def test_second_book_example() -> None:
     # "je suis en retard ?" for "je suis chez moi .": p1 = 2/5, p2 = 1/4 -> 0.447.
     assert bleu("je suis en retard ?", "je suis chez moi .", 2) == pytest.approx(
-        (2 / 5) ** 0.5 * (1 / 4) ** 0.25)
+        (2 / 5) ** 0.5 * (1 / 4) ** 0.25
+    )
 
 
 def test_short_prediction_pays_the_brevity_penalty() -> None:
@@ -37,12 +38,13 @@ def test_short_prediction_pays_the_brevity_penalty() -> None:
 
 def test_repeated_ngrams_match_at_most_as_often_as_the_label_has_them() -> None:
     # "the" 4 times in the prediction, twice in the label: p1 = 2/4, weighed by 1/2.
-    assert bleu("the the the the", "the cat the dog", 1) == pytest.approx(0.5 ** 0.5)
+    assert bleu("the the the the", "the cat the dog", 1) == pytest.approx(0.5**0.5)
 
 
 def test_token_lists_equal_strings() -> None:
     assert bleu(["il", "est", "riche", "."], ["il", "est", "calme", "."], 2) == bleu(
-        "il est riche .", "il est calme .", 2)
+        "il est riche .", "il est calme .", 2
+    )
 
 
 def test_no_match_and_empty_prediction_score_zero() -> None:

@@ -17,8 +17,13 @@ from d2lkit.viz import default_curves
 def _fit(callbacks, epochs: int = 2):
     torch.manual_seed(0)
     model = nn.Linear(3, 2)
-    trainer = Trainer(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
-                      device="cpu", callbacks=callbacks)
+    trainer = Trainer(
+        model,
+        nn.CrossEntropyLoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        device="cpu",
+        callbacks=callbacks,
+    )
     loader = TensorLoader(torch.randn(64, 3), torch.randint(0, 2, (64,)), batch_size=16)
     return trainer, trainer.fit(loader, {"test": loader}, epochs=epochs)
 

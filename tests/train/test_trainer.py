@@ -44,8 +44,15 @@ def test_fit_learns_separable_data_and_records_history():
     assert [row["epoch"] for row in history] == [1, 2, 3]
     assert history[-1]["valid_acc"] > 0.98
     assert history[-1]["train_loss"] < history[0]["train_loss"]
-    assert {"train_loss", "train_acc", "valid_loss", "valid_acc", "lr", "train_time",
-            "examples_per_sec"} <= set(history[-1])
+    assert {
+        "train_loss",
+        "train_acc",
+        "valid_loss",
+        "valid_acc",
+        "lr",
+        "train_time",
+        "examples_per_sec",
+    } <= set(history[-1])
 
 
 def test_named_evaluation_sets_prefix_their_metrics():
@@ -76,11 +83,20 @@ class _Recorder(Callback):
     def __init__(self) -> None:
         self.events: list[str] = []
 
-    def on_fit_start(self, trainer): self.events.append("fit_start")
-    def on_epoch_start(self, trainer): self.events.append("epoch_start")
-    def on_batch_end(self, trainer, loss): self.events.append("batch")
-    def on_epoch_end(self, trainer): self.events.append("epoch_end")
-    def on_fit_end(self, trainer): self.events.append("fit_end")
+    def on_fit_start(self, trainer):
+        self.events.append("fit_start")
+
+    def on_epoch_start(self, trainer):
+        self.events.append("epoch_start")
+
+    def on_batch_end(self, trainer, loss):
+        self.events.append("batch")
+
+    def on_epoch_end(self, trainer):
+        self.events.append("epoch_end")
+
+    def on_fit_end(self, trainer):
+        self.events.append("fit_end")
 
 
 def test_events_fire_in_order_once_per_batch():
@@ -138,8 +154,9 @@ def test_gradient_clipping_bounds_the_update():
     before = [p.clone() for p in trainer.model.parameters()]
     trainer.optimizer = torch.optim.SGD(trainer.model.parameters(), lr=1.0)
     trainer.fit(TensorLoader(*train.tensors, batch_size=512), epochs=1)  # one step
-    change = torch.cat([(a - b).flatten() for a, b in
-                        zip(trainer.model.parameters(), before, strict=True)])
+    change = torch.cat(
+        [(a - b).flatten() for a, b in zip(trainer.model.parameters(), before, strict=True)]
+    )
     assert change.norm() <= 1e-3 * 1.0001
 
 
@@ -163,8 +180,9 @@ def test_resuming_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path):
     history = resumed.fit(train, valid, epochs=4)
 
     assert [row["epoch"] for row in history] == [1, 2, 3, 4]
-    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values(),
-                    strict=True):
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert history[-1]["train_loss"] == full.history[-1]["train_loss"]
 

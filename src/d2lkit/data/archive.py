@@ -39,7 +39,7 @@ def _unsafe(path: Path, member: str, why: str) -> DataError:
     return DataError(
         f"archive {path} has an unsafe member {member!r}: {why}; nothing was extracted",
         fix="do not use this archive; fetch the data set from its official URL "
-            "(`d2lkit data fetch NAME`)",
+        "(`d2lkit data fetch NAME`)",
     )
 
 
@@ -67,8 +67,9 @@ def _resolve(parts: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _check_link(path: Path, name: str, parts: tuple[str, ...], target: str,
-                hard: bool) -> tuple[str, ...]:
+def _check_link(
+    path: Path, name: str, parts: tuple[str, ...], target: str, hard: bool
+) -> tuple[str, ...]:
     """The in-archive path a link points to; refused if it leaves the target."""
     if target.startswith(("/", "\\")) or (len(target) > 1 and target[1] == ":"):
         raise _unsafe(path, name, f"a link to the absolute path {target!r}")
@@ -145,7 +146,7 @@ def read_zip_member(path: Path, member: str) -> bytes:
 
 
 def _zip_kind(path: Path, info: zipfile.ZipInfo) -> str:
-    """"dir", "file" or "link"; a device file or fifo is refused."""
+    """ "dir", "file" or "link"; a device file or fifo is refused."""
     mode = info.external_attr >> 16
     if info.is_dir():
         return "dir"
@@ -215,13 +216,16 @@ def _extract_tar(path: Path, dest: Path) -> None:
                 os.symlink(member.linkname, out)
                 links.append((member.name, out))
             elif member.islnk():  # a copy of a member already extracted
-                source = dest.joinpath(*_check_link(path, member.name, parts,
-                                                    member.linkname, hard=True))
+                source = dest.joinpath(
+                    *_check_link(path, member.name, parts, member.linkname, hard=True)
+                )
                 _check_real(path, dest, member.name, source)
                 if not source.is_file():
-                    raise _unsafe(path, member.name,
-                                  f"a hard link to {member.linkname!r}, not a file extracted "
-                                  "before it")
+                    raise _unsafe(
+                        path,
+                        member.name,
+                        f"a hard link to {member.linkname!r}, not a file extracted before it",
+                    )
                 shutil.copyfile(source, out)
             else:
                 src = archive.extractfile(member)
@@ -246,14 +250,18 @@ def extract_archive(path: Path, target: Path) -> Path:
     """
     path, target = Path(path), Path(target)
     if target.exists():
-        raise DataError(f"cannot extract {path.name}: {target} already exists",
-                        fix="delete it, or extract into a new folder")
+        raise DataError(
+            f"cannot extract {path.name}: {target} already exists",
+            fix="delete it, or extract into a new folder",
+        )
     if zipfile.is_zipfile(path):
         extract = _extract_zip
     elif path.name.endswith(".zip") or not _is_tar(path):
         kind = "zip" if path.name.endswith(".zip") else "zip or tar"
-        raise DataError(f"archive {path} is not a readable {kind} archive "
-                        "(truncated or not an archive at all)", fix=_REFETCH)
+        raise DataError(
+            f"archive {path} is not a readable {kind} archive (truncated or not an archive at all)",
+            fix=_REFETCH,
+        )
     else:
         extract = _extract_tar
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -261,8 +269,13 @@ def extract_archive(path: Path, target: Path) -> Path:
     try:
         try:
             extract(path, tmp)
-        except (tarfile.TarError, EOFError, zlib.error, zipfile.BadZipFile,
-                gzip.BadGzipFile) as exc:
+        except (
+            tarfile.TarError,
+            EOFError,
+            zlib.error,
+            zipfile.BadZipFile,
+            gzip.BadGzipFile,
+        ) as exc:
             raise _archive_error(path, exc) from None
         os.replace(tmp, target)
     except BaseException:

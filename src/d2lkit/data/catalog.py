@@ -179,10 +179,16 @@ D2L_HUB = "http://d2l-data.s3-accelerate.amazonaws.com/"
 _D2L_ZH_V1 = "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/"
 
 
-def _hub_file(name: str, sha1: str, size: int | None, *mirrors: str,
-              also_accepted: tuple[str, ...] = ()) -> DataFile:
-    return DataFile(name=name, urls=(D2L_HUB + name, *(m + name for m in mirrors)),
-                    checksum=f"sha1:{sha1}", size=size, also_accepted=also_accepted)
+def _hub_file(
+    name: str, sha1: str, size: int | None, *mirrors: str, also_accepted: tuple[str, ...] = ()
+) -> DataFile:
+    return DataFile(
+        name=name,
+        urls=(D2L_HUB + name, *(m + name for m in mirrors)),
+        checksum=f"sha1:{sha1}",
+        size=size,
+        also_accepted=also_accepted,
+    )
 
 
 KAGGLE_HOUSE = Dataset(
@@ -191,10 +197,18 @@ KAGGLE_HOUSE = Dataset(
     title="Kaggle house prices (book 4.10): 1,460 training and 1,459 test houses, 79 features",
     homepage="https://www.kaggle.com/c/house-prices-advanced-regression-techniques",
     files=(
-        _hub_file("kaggle_house_pred_train.csv", "585e9cc93e70b39160e7921475f9bcd7d31219ce",
-                  460676, _D2L_ZH_V1),
-        _hub_file("kaggle_house_pred_test.csv", "fa19780a7b011d9b009e8bff8e99922a8ee2eb90",
-                  451405, _D2L_ZH_V1),
+        _hub_file(
+            "kaggle_house_pred_train.csv",
+            "585e9cc93e70b39160e7921475f9bcd7d31219ce",
+            460676,
+            _D2L_ZH_V1,
+        ),
+        _hub_file(
+            "kaggle_house_pred_test.csv",
+            "fa19780a7b011d9b009e8bff8e99922a8ee2eb90",
+            451405,
+            _D2L_ZH_V1,
+        ),
     ),
 )
 
@@ -213,8 +227,11 @@ AIRFOIL = Dataset(
     title="NASA airfoil self-noise (book 11.x): 1,503 rows, 5 features and the sound level",
     homepage="https://archive.ics.uci.edu/dataset/291/airfoil+self+noise",
     license="CC BY 4.0",
-    files=(_hub_file("airfoil_self_noise.dat", "76e5be1548fd8222e5074cf0faae75edff8cf93f",
-                     59984, _D2L_ZH_V1),),
+    files=(
+        _hub_file(
+            "airfoil_self_noise.dat", "76e5be1548fd8222e5074cf0faae75edff8cf93f", 59984, _D2L_ZH_V1
+        ),
+    ),
 )
 
 PTB = Dataset(
@@ -222,8 +239,7 @@ PTB = Dataset(
     folder="d2l",
     title="Penn Tree Bank sentences (book 14.3): word2vec pretraining",
     homepage="https://catalog.ldc.upenn.edu/LDC99T42",
-    files=(_hub_file("ptb.zip", "319d85e578af0cdc590547f26231e4e31cdf1e42", 1981551,
-                     _D2L_ZH_V1),),
+    files=(_hub_file("ptb.zip", "319d85e578af0cdc590547f26231e4e31cdf1e42", 1981551, _D2L_ZH_V1),),
 )
 
 # The copy we test against (Tatoeba via manythings.org, 2019-04-07, 167,130
@@ -235,16 +251,23 @@ FRA_ENG = Dataset(
     title="English-French sentence pairs from Tatoeba (book 9.5): machine translation",
     homepage="http://www.manythings.org/anki/",
     license="CC BY 2.0 FR",
-    files=(_hub_file("fra-eng.zip", "94646ad1522d915e7b0f9296181140edcf86a4f5", None,
-                     also_accepted=("sha1:73848f36c17cc9c0187a058d6f7f315e68cdd61f",)),),
+    files=(
+        _hub_file(
+            "fra-eng.zip",
+            "94646ad1522d915e7b0f9296181140edcf86a4f5",
+            None,
+            also_accepted=("sha1:73848f36c17cc9c0187a058d6f7f315e68cdd61f",),
+        ),
+    ),
 )
 
 FR_EN_SMALL = Dataset(
     name="fr-en-small",
     folder="d2l",
     title="20 French-English pairs, already tokenised (first edition): tiny translation tests",
-    files=(_hub_file("fr-en-small.txt", "4192ace3405b0b6a2f9761eb6c19494b1f8a9761", 806,
-                     _D2L_ZH_V1),),
+    files=(
+        _hub_file("fr-en-small.txt", "4192ace3405b0b6a2f9761eb6c19494b1f8a9761", 806, _D2L_ZH_V1),
+    ),
 )
 
 # The zip in the first edition's repository holds an older, shorter text
@@ -253,8 +276,7 @@ JAYCHOU_LYRICS = Dataset(
     name="jaychou-lyrics",
     folder="d2l",
     title="Jay Chou lyrics, 64,925 Chinese characters (first edition): character language model",
-    files=(_hub_file("jaychou_lyrics.txt.zip", "aea46bd5d5fb2f05d6cd38d8e6b461d679fa4f00",
-                     53443),),
+    files=(_hub_file("jaychou_lyrics.txt.zip", "aea46bd5d5fb2f05d6cd38d8e6b461d679fa4f00", 53443),),
 )
 
 ACLIMDB_TINY = Dataset(
@@ -262,9 +284,15 @@ ACLIMDB_TINY = Dataset(
     folder="d2l",
     title="A tiny sample of the IMDb movie reviews (first edition): sentiment smoke tests",
     homepage="https://ai.stanford.edu/~amaas/data/sentiment/",
-    files=(_hub_file("aclImdb_tiny.zip", "ad46fc41b7af455b0b4d990a274a727a525f2c0e", 32845,
-                     "https://raw.githubusercontent.com/d2l-ai/d2l-zh/"
-                     "56bcc80ce123633356b58208d20ace0b4c2b0e71/data/"),),
+    files=(
+        _hub_file(
+            "aclImdb_tiny.zip",
+            "ad46fc41b7af455b0b4d990a274a727a525f2c0e",
+            32845,
+            "https://raw.githubusercontent.com/d2l-ai/d2l-zh/"
+            "56bcc80ce123633356b58208d20ace0b4c2b0e71/data/",
+        ),
+    ),
 )
 
 # --- course notes ------------------------------------------------------------
@@ -274,13 +302,15 @@ DIABETES = Dataset(
     name="diabetes",
     folder="liuer",
     title="Pima Indians diabetes, 758 rows of 8 scaled features and a 0/1 label (course notes)",
-    files=(DataFile(
-        name="diabetes.csv.gz",
-        urls=(),
-        checksum="sha1:4246939b30d9f338f0b3e45afc94ee3b2ec533fb",
-        size=13525,
-        content_sha256="ee2f8a2723e7d5cc7572ce1f5b1ab32bca4c91f9d18d7039599f53d724e0f83e",
-    ),),
+    files=(
+        DataFile(
+            name="diabetes.csv.gz",
+            urls=(),
+            checksum="sha1:4246939b30d9f338f0b3e45afc94ee3b2ec533fb",
+            size=13525,
+            content_sha256="ee2f8a2723e7d5cc7572ce1f5b1ab32bca4c91f9d18d7039599f53d724e0f83e",
+        ),
+    ),
 )
 
 # --- CIFAR-10 ----------------------------------------------------------------
@@ -290,12 +320,14 @@ CIFAR10 = Dataset(
     folder="cifar-10",
     title="CIFAR-10: 60,000 32x32 colour images, 10 classes (python pickle batches)",
     homepage="https://www.cs.toronto.edu/~kriz/cifar.html",
-    files=(DataFile(
-        name="cifar-10-python.tar.gz",
-        urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
-        checksum="md5:c58f30108f718f92721af3b95e74349a",
-        size=170498071,
-    ),),
+    files=(
+        DataFile(
+            name="cifar-10-python.tar.gz",
+            urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
+            checksum="md5:c58f30108f718f92721af3b95e74349a",
+            size=170498071,
+        ),
+    ),
 )
 
 # The book's kaggle_cifar10_tiny.zip unpacks into the data set's folder itself
@@ -307,20 +339,33 @@ CIFAR10_TINY = Dataset(
     folder="cifar10-tiny",
     title="CIFAR-10 in Kaggle's PNG layout, a small sample (book 14.13)",
     homepage="https://www.kaggle.com/c/cifar-10",
-    files=(DataFile(
-        name="kaggle_cifar10_tiny.zip",
-        urls=(D2L_HUB + "kaggle_cifar10_tiny.zip",),
-        checksum="sha1:2068874e4b9a9f0fb07ebe0ad2b29754449ccacd",
-        unpack_to=".",
-        tree_checksums=("sha1:a52841d7e992b60eec25a9f448fa7e6ad69085d4",),
-    ),),
+    files=(
+        DataFile(
+            name="kaggle_cifar10_tiny.zip",
+            urls=(D2L_HUB + "kaggle_cifar10_tiny.zip",),
+            checksum="sha1:2068874e4b9a9f0fb07ebe0ad2b29754449ccacd",
+            unpack_to=".",
+            tree_checksums=("sha1:a52841d7e992b60eec25a9f448fa7e6ad69085d4",),
+        ),
+    ),
 )
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        FASHION_MNIST, MNIST, CIFAR10, CIFAR10_TINY, KAGGLE_HOUSE, AIRFOIL, DIABETES,
-        TIME_MACHINE, JAYCHOU_LYRICS, FRA_ENG, FR_EN_SMALL, PTB, ACLIMDB_TINY,
+        FASHION_MNIST,
+        MNIST,
+        CIFAR10,
+        CIFAR10_TINY,
+        KAGGLE_HOUSE,
+        AIRFOIL,
+        DIABETES,
+        TIME_MACHINE,
+        JAYCHOU_LYRICS,
+        FRA_ENG,
+        FR_EN_SMALL,
+        PTB,
+        ACLIMDB_TINY,
     )
 }
 
@@ -333,5 +378,5 @@ def get_dataset(name: str) -> Dataset:
         raise DataError(
             f"unknown data set {name!r}",
             fix=f"{did_you_mean(name, DATASETS)}`d2lkit data list` shows all {len(DATASETS)} "
-                "data sets",
+            "data sets",
         ) from None

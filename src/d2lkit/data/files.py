@@ -31,8 +31,10 @@ def decode_text(data: bytes, name: str | os.PathLike[str]) -> str:
         raise DataError(
             f"{name} is not UTF-8 text: byte {exc.start} (0x{bad}) {exc.reason}; it was "
             "saved in another encoding (latin-1, cp1252, GBK, UTF-16, ...) or is damaged",
-            fix=(f"{_REFETCH}, or convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8 "
-                 "in.txt > out.txt`)"),
+            fix=(
+                f"{_REFETCH}, or convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8 "
+                "in.txt > out.txt`)"
+            ),
         ) from None
 
 
@@ -41,8 +43,9 @@ def read_text(path: Path) -> str:
     return decode_text(Path(path).read_bytes(), path)
 
 
-def require_columns(frame: pd.DataFrame, columns: Iterable[str],
-                    name: str | os.PathLike[str]) -> pd.DataFrame:
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[str], name: str | os.PathLike[str]
+) -> pd.DataFrame:
     """``frame`` unchanged if it has every one of ``columns``; else name the missing ones."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -60,6 +63,8 @@ def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.Da
     try:
         frame = pd.read_csv(io.StringIO(text), **kwargs)  # type: ignore[arg-type]
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path} is not a readable CSV file ({exc})",
-                        fix=f"check it is the right file, or {_REFETCH}") from None
+        raise DataError(
+            f"{path} is not a readable CSV file ({exc})",
+            fix=f"check it is the right file, or {_REFETCH}",
+        ) from None
     return require_columns(frame, columns, path)

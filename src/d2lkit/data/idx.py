@@ -22,8 +22,10 @@ _UINT8 = 0x08
 def check_idx_header(data: bytes | memoryview, name: str) -> tuple[int, ...]:
     """Validate an IDX header against the data length; return the array shape."""
     if len(data) < 4:
-        raise DataError(f"{name}: only {len(data)} bytes, too short for an IDX file",
-                        fix="delete it and run `d2lkit data fetch` again")
+        raise DataError(
+            f"{name}: only {len(data)} bytes, too short for an IDX file",
+            fix="delete it and run `d2lkit data fetch` again",
+        )
     zero, dtype, ndim = struct.unpack(">HBB", bytes(data[:4]))
     if zero != 0 or dtype != _UINT8 or not 1 <= ndim <= 4:
         magic = struct.unpack(">i", bytes(data[:4]))[0]

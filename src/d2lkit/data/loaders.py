@@ -90,8 +90,7 @@ class TensorLoader:
         n = self.tensors[0].shape[0]
         order = None
         if self.shuffle or self.world_size > 1:
-            order = (torch.randperm(n, generator=self.generator) if self.shuffle
-                     else torch.arange(n))
+            order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
             if self.world_size > 1:  # same permutation everywhere, a disjoint share each
                 order = order[self.rank : self.num_examples * self.world_size : self.world_size]
             order = order.to(self.device)
@@ -116,5 +115,7 @@ class TensorLoader:
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
-        return (f"TensorLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"device={self.device}, batches={len(self)})")
+        return (
+            f"TensorLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"device={self.device}, batches={len(self)})"
+        )

@@ -51,8 +51,9 @@ def preprocess_nmt(text: str) -> str:
     return out[1:] if text[:1] in (",", ".", "!", "?") else out  # none before the first char
 
 
-def tokenize_nmt(text: str, num_examples: int | None = None
-                 ) -> tuple[list[list[str]], list[list[str]]]:
+def tokenize_nmt(
+    text: str, num_examples: int | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
     """Word tokens of the first ``num_examples`` pairs: (source, target) token lists.
 
     Lines that are not exactly two tab-separated columns are skipped. Unlike the
@@ -69,8 +70,7 @@ def tokenize_nmt(text: str, num_examples: int | None = None
     return source, target
 
 
-def _first_pairs(raw: str, num_examples: int | None
-                 ) -> tuple[list[list[str]], list[list[str]]]:
+def _first_pairs(raw: str, num_examples: int | None) -> tuple[list[list[str]], list[list[str]]]:
     """``tokenize_nmt(preprocess_nmt(raw), n)``, cleaning only the lines it needs.
 
     Cleaning a prefix of the text gives a prefix of the cleaned text, so the
@@ -99,23 +99,32 @@ def truncate_pad(line: Sequence[int], num_steps: int, padding_token: int) -> lis
     return [*line, *([padding_token] * (num_steps - len(line)))]
 
 
-def build_array_nmt(lines: Sequence[Sequence[str]], vocab: Vocab, num_steps: int
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+def build_array_nmt(
+    lines: Sequence[Sequence[str]], vocab: Vocab, num_steps: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Token lines to (N, num_steps) int64 indices ending in <eos>, and their valid lengths.
 
     Valid lengths count the tokens that are not <pad> (int32, as in the book).
     """
     eos, pad = vocab["<eos>"], vocab["<pad>"]
-    array = torch.tensor([truncate_pad([*vocab[list(line)], eos], num_steps, pad)
-                          for line in lines], dtype=torch.int64).reshape(-1, num_steps)
+    array = torch.tensor(
+        [truncate_pad([*vocab[list(line)], eos], num_steps, pad) for line in lines],
+        dtype=torch.int64,
+    ).reshape(-1, num_steps)
     valid_len = (array != pad).to(torch.int32).sum(1, dtype=torch.int32)
     return array, valid_len
 
 
-def load_data_nmt(batch_size: int, num_steps: int, num_examples: int = 600, *,
-                  root: Root = None, dataset: str = "fra-eng", seed: int = 0,
-                  device: torch.device | str | None = None
-                  ) -> tuple[TensorLoader, Vocab, Vocab]:
+def load_data_nmt(
+    batch_size: int,
+    num_steps: int,
+    num_examples: int = 600,
+    *,
+    root: Root = None,
+    dataset: str = "fra-eng",
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> tuple[TensorLoader, Vocab, Vocab]:
     """The book's translation loader of (X, X_valid_len, Y, Y_valid_len), and both vocabularies.
 
     Vocabularies keep tokens seen at least twice, after <unk> <pad> <bos> <eos>.
@@ -125,6 +134,14 @@ def load_data_nmt(batch_size: int, num_steps: int, num_examples: int = 600, *,
     tgt_vocab = Vocab(target, min_freq=2, reserved_tokens=NMT_RESERVED)
     src_array, src_valid_len = build_array_nmt(source, src_vocab, num_steps)
     tgt_array, tgt_valid_len = build_array_nmt(target, tgt_vocab, num_steps)
-    loader = TensorLoader(src_array, src_valid_len, tgt_array, tgt_valid_len,
-                          batch_size=batch_size, shuffle=True, seed=seed, device=device)
+    loader = TensorLoader(
+        src_array,
+        src_valid_len,
+        tgt_array,
+        tgt_valid_len,
+        batch_size=batch_size,
+        shuffle=True,
+        seed=seed,
+        device=device,
+    )
     return loader, src_vocab, tgt_vocab

@@ -97,9 +97,9 @@ def _split(flat: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
     return out
 
 
-def _subsample_indices(flat: torch.Tensor, lengths: torch.Tensor, vocab_size: int,
-                       generator: torch.Generator | None
-                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _subsample_indices(
+    flat: torch.Tensor, lengths: torch.Tensor, vocab_size: int, generator: torch.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Drop <unk>, then keep a token of frequency f with probability sqrt(1e-4 / f)."""
     sentence = torch.repeat_interleave(torch.arange(lengths.numel()), lengths)
     known = flat != Vocab.unk
@@ -111,9 +111,9 @@ def _subsample_indices(flat: torch.Tensor, lengths: torch.Tensor, vocab_size: in
     return flat[keep], kept_lengths, counts
 
 
-def subsample(sentences: Sequence[Sequence[str]], vocab: Vocab,
-              generator: torch.Generator | None = None
-              ) -> tuple[list[list[str]], collections.Counter[str]]:
+def subsample(
+    sentences: Sequence[Sequence[str]], vocab: Vocab, generator: torch.Generator | None = None
+) -> tuple[list[list[str]], collections.Counter[str]]:
     """The book's subsampling: frequent words are dropped more often; counts of known words.
 
     Returns the subsampled sentences and a Counter of the known tokens before
@@ -122,13 +122,18 @@ def subsample(sentences: Sequence[Sequence[str]], vocab: Vocab,
     flat, lengths = _flatten([vocab[list(line)] for line in sentences])
     kept, kept_lengths, counts = _subsample_indices(flat, lengths, len(vocab), generator)
     tokens = vocab.idx_to_token
-    counter = collections.Counter({tokens[i]: int(c) for i, c in enumerate(counts.tolist())
-                                   if c and i != Vocab.unk})
+    counter = collections.Counter(
+        {tokens[i]: int(c) for i, c in enumerate(counts.tolist()) if c and i != Vocab.unk}
+    )
     return [[tokens[i] for i in line] for line in _split(kept, kept_lengths)], counter
 
 
-def _centers_contexts(flat: torch.Tensor, lengths: torch.Tensor, max_window_size: int,
-                      generator: torch.Generator | None) -> tuple[torch.Tensor, Ragged]:
+def _centers_contexts(
+    flat: torch.Tensor,
+    lengths: torch.Tensor,
+    max_window_size: int,
+    generator: torch.Generator | None,
+) -> tuple[torch.Tensor, Ragged]:
     """Every token of a sentence of 2+ tokens is a center; its context is a random window."""
     sentence = torch.repeat_interleave(torch.arange(lengths.numel()), lengths)
     in_long = (lengths >= 2)[sentence]
@@ -145,9 +150,9 @@ def _centers_contexts(flat: torch.Tensor, lengths: torch.Tensor, max_window_size
     return flat, Ragged(values, valid.sum(1))
 
 
-def get_centers_and_contexts(corpus: Sequence[Sequence[int]], max_window_size: int,
-                             generator: torch.Generator | None = None
-                             ) -> tuple[torch.Tensor, Ragged]:
+def get_centers_and_contexts(
+    corpus: Sequence[Sequence[int]], max_window_size: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, Ragged]:
     """Center words and their context words (14.3): centers (N,) and contexts as Ragged.
 
     Each center draws a window size in 1..max_window_size; its contexts are the
@@ -163,8 +168,13 @@ def _counts(vocab: Vocab, counter: Mapping[str, int] | torch.Tensor) -> torch.Te
     return torch.tensor([counter.get(t, 0) for t in vocab.idx_to_token], dtype=torch.float64)
 
 
-def get_negatives(all_contexts: Ragged, vocab: Vocab, counter: Mapping[str, int] | torch.Tensor,
-                  K: int, generator: torch.Generator | None = None) -> Ragged:
+def get_negatives(
+    all_contexts: Ragged,
+    vocab: Vocab,
+    counter: Mapping[str, int] | torch.Tensor,
+    K: int,
+    generator: torch.Generator | None = None,
+) -> Ragged:
     """K noise words per context word, drawn with probability ∝ frequency^0.75 (14.3).
 
     Words 1..len(vocab)-1 are drawn (never <unk>); a draw that is one of the
@@ -178,8 +188,9 @@ def get_negatives(all_contexts: Ragged, vocab: Vocab, counter: Mapping[str, int]
     for start in range(0, row.numel(), _CHUNK_SLOTS):
         pending = torch.arange(start, min(start + _CHUNK_SLOTS, row.numel()))
         while pending.numel():  # rejections are rare: a few rounds at most
-            draw = 1 + torch.multinomial(weights, pending.numel(), replacement=True,
-                                         generator=generator)
+            draw = 1 + torch.multinomial(
+                weights, pending.numel(), replacement=True, generator=generator
+            )
             clash = _is_context(draw, row[pending], all_contexts)
             drawn[pending[~clash]] = draw[~clash]
             pending = pending[clash]
@@ -195,8 +206,13 @@ def _is_context(words: torch.Tensor, rows: torch.Tensor, contexts: Ragged) -> to
     return ((ctx == words[:, None]) & real).any(1)
 
 
-def _batchify_rows(centers: torch.Tensor, ctx: torch.Tensor, ctx_len: torch.Tensor,
-                   neg: torch.Tensor, neg_len: torch.Tensor) -> PTBBatch:
+def _batchify_rows(
+    centers: torch.Tensor,
+    ctx: torch.Tensor,
+    ctx_len: torch.Tensor,
+    neg: torch.Tensor,
+    neg_len: torch.Tensor,
+) -> PTBBatch:
     """(centers (B, 1), contexts+negatives (B, L), masks, labels), L the batch's longest row."""
     total = ctx_len + neg_len
     width = int(total.max()) if total.numel() else 0
@@ -227,12 +243,27 @@ def batchify(data: Sequence[tuple[int, Sequence[int], Sequence[int]]]) -> PTBBat
 class PTBLoader:
     """Shuffled minibatches of skip-gram examples, batchified on the fly (one gather each)."""
 
-    def __init__(self, centers: torch.Tensor, contexts: Ragged, negatives: Ragged,
-                 batch_size: int, *, seed: int = 0, device: torch.device | str | None = None
-                 ) -> None:
-        self.loader = TensorLoader(centers, contexts.values, contexts.lengths, negatives.values,
-                                   negatives.lengths, batch_size=batch_size, shuffle=True,
-                                   seed=seed, device=device)
+    def __init__(
+        self,
+        centers: torch.Tensor,
+        contexts: Ragged,
+        negatives: Ragged,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+    ) -> None:
+        self.loader = TensorLoader(
+            centers,
+            contexts.values,
+            contexts.lengths,
+            negatives.values,
+            negatives.lengths,
+            batch_size=batch_size,
+            shuffle=True,
+            seed=seed,
+            device=device,
+        )
 
     def __iter__(self) -> Iterator[PTBBatch]:
         for batch in self.loader:
@@ -255,9 +286,15 @@ class PTBLoader:
         self.loader.load_state_dict(state)
 
 
-def load_data_ptb(batch_size: int, max_window_size: int, num_noise_words: int, *,
-                  root: Root = None, seed: int = 0, device: torch.device | str | None = None
-                  ) -> tuple[PTBLoader, Vocab]:
+def load_data_ptb(
+    batch_size: int,
+    max_window_size: int,
+    num_noise_words: int,
+    *,
+    root: Root = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> tuple[PTBLoader, Vocab]:
     """The book's PTB loader (words seen 10+ times) and its vocabulary; one seed for all draws."""
     generator = torch.Generator().manual_seed(seed)
     sentences = read_ptb("train", root)

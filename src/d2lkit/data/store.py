@@ -188,9 +188,12 @@ class _Verdicts:
     def _stamp(path: Path, entry: DataFile) -> dict[str, object]:
         if path.is_dir():  # a folder: its files' count, total size and newest change
             stats = [(path / rel).stat() for rel in _tree_files(path, entry)]
-            return {"files": len(stats), "size": sum(st.st_size for st in stats),
-                    "mtime_ns": max((st.st_mtime_ns for st in stats), default=0),
-                    "checksum": entry.checksum}
+            return {
+                "files": len(stats),
+                "size": sum(st.st_size for st in stats),
+                "mtime_ns": max((st.st_mtime_ns for st in stats), default=0),
+                "checksum": entry.checksum,
+            }
         st = path.stat()
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "checksum": entry.checksum}
 
@@ -242,7 +245,7 @@ def _tree_digest_of(sha1s: dict[str, str]) -> str:
 
 
 def tree_digest(folder: Path, entry: DataFile | None = None) -> str:
-    """"sha1:" of every file's relative path and sha1, in sorted order: a folder's checksum."""
+    """ "sha1:" of every file's relative path and sha1, in sorted order: a folder's checksum."""
     folder = Path(folder)
     return _tree_digest_of(_file_sha1s(folder, _tree_files(folder, entry)))
 
@@ -256,8 +259,11 @@ def _read_manifest(folder: Path) -> dict[str, object] | None:
 
 
 def _tree_differences(recorded: dict[str, str], actual: dict[str, str]) -> str:
-    changed = [f"{rel} (changed)" for rel in sorted(recorded)
-               if rel in actual and actual[rel] != recorded[rel]]
+    changed = [
+        f"{rel} (changed)"
+        for rel in sorted(recorded)
+        if rel in actual and actual[rel] != recorded[rel]
+    ]
     missing = [f"{rel} (missing)" for rel in sorted(set(recorded) - set(actual))]
     extra = [f"{rel} (not in the archive)" for rel in sorted(set(actual) - set(recorded))]
     items = changed + missing + extra
@@ -267,28 +273,37 @@ def _tree_differences(recorded: dict[str, str], actual: dict[str, str]) -> str:
 def _verify_tree(folder: Path, entry: DataFile) -> None:
     """A folder passes if its tree digest is a known copy's, or the one d2lkit recorded."""
     if entry.unpack_to is None:
-        raise DataError(f"{folder} is a folder, but the catalog lists {entry.name} as a file",
-                        fix=f"put the file {entry.name} there instead")
+        raise DataError(
+            f"{folder} is a folder, but the catalog lists {entry.name} as a file",
+            fix=f"put the file {entry.name} there instead",
+        )
     sha1s = _file_sha1s(folder, _tree_files(folder, entry))
     actual = _tree_digest_of(sha1s)
     if actual in entry.tree_checksums:
         return
     manifest = _read_manifest(folder)
     recorded = manifest.get("files") if manifest else None
-    if (manifest and manifest.get("archive_checksum") in entry.checksums
-            and isinstance(recorded, dict)):
+    if (
+        manifest
+        and manifest.get("archive_checksum") in entry.checksums
+        and isinstance(recorded, dict)
+    ):
         if manifest.get("tree") == actual:
             return
         detail = f": {_tree_differences(recorded, sha1s)}" if recorded else ""
         problem = f"its files differ from those extracted from {entry.name}{detail}"
     else:
         known = ", ".join(entry.tree_checksums) or "none listed"
-        problem = (f"its tree digest is {actual}, which is neither a known copy's ({known}) nor "
-                   f"one recorded when d2lkit extracted {entry.name}")
+        problem = (
+            f"its tree digest is {actual}, which is neither a known copy's ({known}) nor "
+            f"one recorded when d2lkit extracted {entry.name}"
+        )
     raise DataError(
         f"{folder} failed verification: {problem}",
-        fix=(f"delete the folder's content and run `d2lkit data fetch NAME` to extract "
-             f"{entry.name} again, or point --data-dir / ${ENV_DATA} at a good copy"),
+        fix=(
+            f"delete the folder's content and run `d2lkit data fetch NAME` to extract "
+            f"{entry.name} again, or point --data-dir / ${ENV_DATA} at a good copy"
+        ),
     )
 
 
@@ -304,8 +319,9 @@ def verify(path: Path, entry: DataFile, *, use_cache: bool = True) -> None:
 # --- finding ---------------------------------------------------------------
 
 
-def find_local(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None = None
-               ) -> Path | None:
+def find_local(
+    dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None = None
+) -> Path | None:
     """The local copy of ``entry``: the file as downloaded, else an unpacked copy.
 
     For an archive with ``unpack_to``, the unpacked copy is its extracted folder.
@@ -322,8 +338,7 @@ def find_local(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] |
     return None
 
 
-def _unpacked_dir(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None
-                  ) -> Path:
+def _unpacked_dir(dataset: Dataset, entry: DataFile, root: str | os.PathLike[str] | None) -> Path:
     assert entry.unpack_to is not None
     return data_dir(root) / dataset.folder / entry.unpack_to  # "." adds nothing
 
@@ -350,8 +365,7 @@ def require(dataset: str, name: str, root: str | os.PathLike[str] | None = None)
     return path
 
 
-def require_unpacked(dataset: str, name: str, root: str | os.PathLike[str] | None = None
-                     ) -> Path:
+def require_unpacked(dataset: str, name: str, root: str | os.PathLike[str] | None = None) -> Path:
     """The verified folder an archive unpacks to; extracted first if only the archive is here."""
     ds = get_dataset(dataset)
     entry = ds.file(name)
@@ -376,8 +390,9 @@ def _install(source: Path, folder: Path) -> None:
         os.replace(child, dest)
 
 
-def _unpack(dataset: Dataset, entry: DataFile, archive: Path,
-            root: str | os.PathLike[str] | None) -> Path:
+def _unpack(
+    dataset: Dataset, entry: DataFile, archive: Path, root: str | os.PathLike[str] | None
+) -> Path:
     """Extract a verified archive into its folder and record the folder's tree digest.
 
     An archive holding one top folder (macOS ``__MACOSX`` debris aside) has that
@@ -388,9 +403,10 @@ def _unpack(dataset: Dataset, entry: DataFile, archive: Path,
         folder.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{entry.name}.", suffix=".tmp"))
     except OSError as exc:
-        raise DataError(f"cannot extract {archive} into {folder}: {exc.strerror}",
-                        fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}"
-                        ) from None
+        raise DataError(
+            f"cannot extract {archive} into {folder}: {exc.strerror}",
+            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
+        ) from None
     try:
         source = extract_archive(archive, work / "x")
         shutil.rmtree(source / "__MACOSX", ignore_errors=True)
@@ -399,14 +415,19 @@ def _unpack(dataset: Dataset, entry: DataFile, archive: Path,
             source = children[0]
         _install(source, folder)
     except OSError as exc:
-        raise DataError(f"cannot extract {archive} into {folder}: {exc}",
-                        fix="check the disk space and permissions of the data directory"
-                        ) from None
+        raise DataError(
+            f"cannot extract {archive} into {folder}: {exc}",
+            fix="check the disk space and permissions of the data directory",
+        ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sha1s = _file_sha1s(folder, _tree_files(folder, entry))
-    manifest = {"archive": entry.name, "archive_checksum": entry.checksum,
-                "tree": _tree_digest_of(sha1s), "files": sha1s}
+    manifest = {
+        "archive": entry.name,
+        "archive_checksum": entry.checksum,
+        "tree": _tree_digest_of(sha1s),
+        "files": sha1s,
+    }
     write_text_atomic(folder / _MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
     _Verdicts().remember(folder, entry)
     log.info("extracted %s into %s", archive, folder)
@@ -431,20 +452,21 @@ class FileStatus:
     url: str
 
 
-def file_status(dataset: Dataset, root: str | os.PathLike[str] | None = None
-                ) -> list[FileStatus]:
+def file_status(dataset: Dataset, root: str | os.PathLike[str] | None = None) -> list[FileStatus]:
     verdicts = _Verdicts()
     rows = []
     for entry in dataset.files:
         path = find_local(dataset, entry, root)
-        rows.append(FileStatus(
-            dataset=dataset.name,
-            name=entry.name,
-            path=path,
-            size=_local_size(path, entry) if path else entry.size,
-            verified=bool(path) and verdicts.passed(path, entry),
-            url=entry.url,
-        ))
+        rows.append(
+            FileStatus(
+                dataset=dataset.name,
+                name=entry.name,
+                path=path,
+                size=_local_size(path, entry) if path else entry.size,
+                verified=bool(path) and verdicts.passed(path, entry),
+                url=entry.url,
+            )
+        )
     return rows
 
 
@@ -491,8 +513,15 @@ def _stream(url: str, part: Path, timeout: float, progress: bool) -> None:
             raise DataError(f"got {written} of {total} bytes")
 
 
-def download(entry: DataFile, dest: Path, *, timeout: float = 30.0, retries: int = 3,
-             backoff: float = 1.0, progress: bool = False) -> Path:
+def download(
+    entry: DataFile,
+    dest: Path,
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = False,
+) -> Path:
     """Download ``entry`` to ``dest`` through ``dest.part``, verified, trying each mirror.
 
     Each URL gets ``retries`` tries, waiting ``backoff * 2**k`` seconds between
@@ -501,9 +530,10 @@ def download(entry: DataFile, dest: Path, *, timeout: float = 30.0, retries: int
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"cannot create {dest.parent}: {exc.strerror}",
-                        fix="choose a writable data directory with --data-dir or "
-                            f"${ENV_DATA}") from None
+        raise DataError(
+            f"cannot create {dest.parent}: {exc.strerror}",
+            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
+        ) from None
     if not entry.urls:
         raise DownloadError(
             f"no download URL is known for {entry.name}",
@@ -540,8 +570,15 @@ def download(entry: DataFile, dest: Path, *, timeout: float = 30.0, retries: int
     )
 
 
-def fetch(dataset: str, root: str | os.PathLike[str] | None = None, *, timeout: float = 30.0,
-          retries: int = 3, backoff: float = 1.0, progress: bool = False) -> list[Path]:
+def fetch(
+    dataset: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = False,
+) -> list[Path]:
     """Make every file of ``dataset`` present and verified; download only what is missing."""
     ds = get_dataset(dataset)
     paths = []
@@ -556,14 +593,16 @@ def fetch(dataset: str, root: str | os.PathLike[str] | None = None, *, timeout: 
                 paths.append(_ensure_unpacked(ds, entry, local, root))
                 continue
         dest = data_dir(root) / ds.folder / entry.name
-        archive = download(entry, dest, timeout=timeout, retries=retries, backoff=backoff,
-                           progress=progress)
+        archive = download(
+            entry, dest, timeout=timeout, retries=retries, backoff=backoff, progress=progress
+        )
         paths.append(_ensure_unpacked(ds, entry, archive, root))
     return paths
 
 
-def _ensure_unpacked(dataset: Dataset, entry: DataFile, local: Path,
-                     root: str | os.PathLike[str] | None) -> Path:
+def _ensure_unpacked(
+    dataset: Dataset, entry: DataFile, local: Path, root: str | os.PathLike[str] | None
+) -> Path:
     """For an archive used as a folder: the verified folder, re-extracted if damaged."""
     if entry.unpack_to is None or local.is_dir():
         return local
@@ -577,8 +616,9 @@ def _ensure_unpacked(dataset: Dataset, entry: DataFile, local: Path,
     return _unpack(dataset, entry, local, root)
 
 
-def fetch_all(root: str | os.PathLike[str] | None = None, *, strict: bool = True,
-              **kwargs: object) -> dict[str, list[Path]]:
+def fetch_all(
+    root: str | os.PathLike[str] | None = None, *, strict: bool = True, **kwargs: object
+) -> dict[str, list[Path]]:
     """Fetch every data set of the catalog; complete, verified ones cost no download.
 
     Every data set is tried. With ``strict`` (default) a failure of any raises one
@@ -597,9 +637,9 @@ def fetch_all(root: str | os.PathLike[str] | None = None, *, strict: bool = True
         done = ", ".join(fetched) or "none"
         raise DownloadError(
             f"could not fetch {len(failures)} of {len(DATASETS)} data sets:\n  "
-            + "\n  ".join(failures) + f"\n  (present and verified: {done})",
+            + "\n  ".join(failures)
+            + f"\n  (present and verified: {done})",
             fix="fix what each line says, then run `d2lkit data fetch all` again; "
-                "it skips what is already here",
+            "it skips what is already here",
         )
     return fetched
-

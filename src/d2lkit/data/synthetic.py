@@ -24,9 +24,14 @@ def _generator(generator: torch.Generator | int | None) -> torch.Generator | Non
     return torch.Generator().manual_seed(generator) if isinstance(generator, int) else generator
 
 
-def synthetic_data(w: torch.Tensor | Sequence[float], b: float, num_examples: int, *,
-                   noise: float = 0.01, generator: torch.Generator | int | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+def synthetic_data(
+    w: torch.Tensor | Sequence[float],
+    b: float,
+    num_examples: int,
+    *,
+    noise: float = 0.01,
+    generator: torch.Generator | int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """y = Xw + b + noise (3.1): X (n, len(w)) ~ N(0, 1), y (n, 1), noise ~ N(0, ``noise``²)."""
     g = _generator(generator)
     w = torch.as_tensor(w, dtype=torch.float32).reshape(-1)
@@ -46,8 +51,9 @@ class PolynomialData:
     true_w: torch.Tensor  # (max_degree,): 5, 1.2, -3.4, 5.6, then zeros
     n_train: int
 
-    def split(self, degree: int | None = None
-              ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    def split(
+        self, degree: int | None = None
+    ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
         """((X_train, y_train), (X_test, y_test)) on the first ``degree`` powers (default all)."""
         X = self.poly_features if degree is None else self.poly_features[:, :degree]
         y = self.labels.reshape(-1, 1)
@@ -55,9 +61,14 @@ class PolynomialData:
         return (X[:n], y[:n]), (X[n:], y[n:])
 
 
-def polynomial_data(max_degree: int = 20, n_train: int = 100, n_test: int = 100, *,
-                    noise: float = 0.1, generator: torch.Generator | int | None = None
-                    ) -> PolynomialData:
+def polynomial_data(
+    max_degree: int = 20,
+    n_train: int = 100,
+    n_test: int = 100,
+    *,
+    noise: float = 0.1,
+    generator: torch.Generator | int | None = None,
+) -> PolynomialData:
     """y = 5 + 1.2x - 3.4x²/2! + 5.6x³/3! + noise (4.4); powers divided by i! keep them small."""
     g = _generator(generator)
     true_w = torch.zeros(max_degree)
@@ -71,10 +82,15 @@ def polynomial_data(max_degree: int = 20, n_train: int = 100, n_test: int = 100,
     return PolynomialData(features, poly.float(), labels.float(), true_w, n_train)
 
 
-def high_dim_linear_data(n_train: int = 20, n_test: int = 100, num_inputs: int = 200, *,
-                         generator: torch.Generator | int | None = None
-                         ) -> tuple[tuple[torch.Tensor, torch.Tensor],
-                                    tuple[torch.Tensor, torch.Tensor], torch.Tensor, float]:
+def high_dim_linear_data(
+    n_train: int = 20,
+    n_test: int = 100,
+    num_inputs: int = 200,
+    *,
+    generator: torch.Generator | int | None = None,
+) -> tuple[
+    tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor], torch.Tensor, float
+]:
     """The overfitting setup of 4.5: w = 0.01 everywhere, b = 0.05, few examples, many inputs.
 
     Returns (train, test, true_w (num_inputs, 1), true_b), train and test as (X, y).

@@ -56,14 +56,16 @@ def one_hot(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.get_dummies(frame, dummy_na=True)
 
 
-def frame_to_tensor(frame: pd.DataFrame | pd.Series, dtype: torch.dtype = torch.float32
-                    ) -> torch.Tensor:
+def frame_to_tensor(
+    frame: pd.DataFrame | pd.Series, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """A numeric (or boolean) table as one tensor; a text cell left is an error, not garbage."""
     try:
         array = frame.to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"the table still has non-numeric cells ({exc}): one-hot encode "
-                         "them first") from None
+        raise ValueError(
+            f"the table still has non-numeric cells ({exc}): one-hot encode them first"
+        ) from None
     return torch.tensor(array, dtype=dtype)
 
 
@@ -92,8 +94,9 @@ def read_kaggle_house(root: Root = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (read_csv(train_path, ("Id", "SalePrice")), read_csv(test_path, ("Id",)))
 
 
-def preprocess_kaggle_house(train: pd.DataFrame, test: pd.DataFrame,
-                            names: tuple[str, str] = ("train", "test")) -> HouseData:
+def preprocess_kaggle_house(
+    train: pd.DataFrame, test: pd.DataFrame, names: tuple[str, str] = ("train", "test")
+) -> HouseData:
     """The book's preprocessing, with statistics of train and test features together.
 
     Numeric columns are standardised, then their missing values set to 0 (the
@@ -125,8 +128,11 @@ def load_kaggle_house(root: Root = None) -> HouseData:
     return preprocess_kaggle_house(train, test)
 
 
-def write_submission(path: str | os.PathLike[str], ids: torch.Tensor | Sequence[int],
-                     predictions: torch.Tensor | Sequence[float]) -> Path:
+def write_submission(
+    path: str | os.PathLike[str],
+    ids: torch.Tensor | Sequence[int],
+    predictions: torch.Tensor | Sequence[float],
+) -> Path:
     """Write Kaggle's submission CSV (Id,SalePrice), atomically: never a half-written file."""
     ids = torch.as_tensor(ids).reshape(-1)
     prices = torch.as_tensor(predictions, dtype=torch.float64).detach().cpu().reshape(-1)
@@ -141,20 +147,21 @@ def write_submission(path: str | os.PathLike[str], ids: torch.Tensor | Sequence[
 # --- numeric tables: airfoil (chapter 11) and diabetes (course) --------------
 
 
-def read_numeric_table(path: Path, num_columns: int, delimiter: str | None = None
-                       ) -> torch.Tensor:
+def read_numeric_table(path: Path, num_columns: int, delimiter: str | None = None) -> torch.Tensor:
     """A headerless table of numbers (gzip or plain) as float32 (rows, num_columns)."""
     text = read_bytes(path).decode("ascii", errors="replace")
     try:
         array = np.loadtxt(io.StringIO(text), delimiter=delimiter, dtype=np.float32, ndmin=2)
     except ValueError as exc:
-        raise DataError(f"{path} is not a table of numbers ({exc})",
-                        fix="check it is the right file, or fetch it again "
-                            "(`d2lkit data fetch NAME`)") from None
+        raise DataError(
+            f"{path} is not a table of numbers ({exc})",
+            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+        ) from None
     if array.shape[1] != num_columns:
-        raise DataError(f"{path} has {array.shape[1]} columns, expected {num_columns}",
-                        fix="check it is the right file, or fetch it again "
-                            "(`d2lkit data fetch NAME`)")
+        raise DataError(
+            f"{path} has {array.shape[1]} columns, expected {num_columns}",
+            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+        )
     return torch.from_numpy(array)
 
 
@@ -163,16 +170,23 @@ def read_airfoil(root: Root = None) -> torch.Tensor:
     return read_numeric_table(require("airfoil", "airfoil_self_noise.dat", root), 6, "\t")
 
 
-def get_data_ch11(batch_size: int = 10, n: int = 1500, *, root: Root = None, seed: int = 0,
-                  device: torch.device | str | None = None) -> tuple[TensorLoader, int]:
+def get_data_ch11(
+    batch_size: int = 10,
+    n: int = 1500,
+    *,
+    root: Root = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> tuple[TensorLoader, int]:
     """The book's airfoil loader: all rows standardised, the first ``n`` served shuffled.
 
     Returns the loader of (features (B, 5), target (B,)) and the number of features.
     """
     data = read_airfoil(root)
     data = (data - data.mean(dim=0)) / data.std(dim=0, unbiased=False)  # numpy's std
-    loader = TensorLoader(data[:n, :-1], data[:n, -1], batch_size=batch_size, shuffle=True,
-                          seed=seed, device=device)
+    loader = TensorLoader(
+        data[:n, :-1], data[:n, -1], batch_size=batch_size, shuffle=True, seed=seed, device=device
+    )
     return loader, data.shape[1] - 1
 
 

@@ -66,8 +66,12 @@ class Vocab:
 
     unk = 0
 
-    def __init__(self, tokens: Tokens | None = None, min_freq: int = 0,
-                 reserved_tokens: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        tokens: Tokens | None = None,
+        min_freq: int = 0,
+        reserved_tokens: Sequence[str] | None = None,
+    ) -> None:
         counter = count_corpus(tokens or [])
         self._token_freqs = sorted(counter.items(), key=lambda kv: kv[1], reverse=True)
         self.idx_to_token = ["<unk>", *(reserved_tokens or [])]
@@ -125,8 +129,9 @@ def read_time_machine(root: Root = None) -> list[str]:
     return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in text.splitlines()]
 
 
-def load_corpus_time_machine(max_tokens: int = -1, root: Root = None, token: str = "char"
-                             ) -> tuple[torch.Tensor, Vocab]:
+def load_corpus_time_machine(
+    max_tokens: int = -1, root: Root = None, token: str = "char"
+) -> tuple[torch.Tensor, Vocab]:
     """The Time Machine as a tensor of token indices and its vocabulary (8.2)."""
     tokens = tokenize(read_time_machine(root), token)
     vocab = Vocab(tokens)
@@ -140,9 +145,12 @@ def _as_corpus(corpus: torch.Tensor | Sequence[int]) -> torch.Tensor:
     return torch.as_tensor(corpus, dtype=torch.int64)
 
 
-def seq_data_iter_random(corpus: torch.Tensor | Sequence[int], batch_size: int, num_steps: int,
-                         generator: torch.Generator | None = None
-                         ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def seq_data_iter_random(
+    corpus: torch.Tensor | Sequence[int],
+    batch_size: int,
+    num_steps: int,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Random sampling: (X, Y) of shape (batch_size, num_steps) from random disjoint windows.
 
     A random offset below ``num_steps`` starts the partition into windows; each
@@ -158,9 +166,12 @@ def seq_data_iter_random(corpus: torch.Tensor | Sequence[int], batch_size: int, 
         yield corpus[index], corpus[index + 1]
 
 
-def seq_data_iter_sequential(corpus: torch.Tensor | Sequence[int], batch_size: int,
-                             num_steps: int, generator: torch.Generator | None = None
-                             ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def seq_data_iter_sequential(
+    corpus: torch.Tensor | Sequence[int],
+    batch_size: int,
+    num_steps: int,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Sequential partitioning: row r of each batch continues row r of the one before.
 
     After a random offset of at most ``num_steps``, the corpus is cut into
@@ -186,8 +197,15 @@ class SeqDataLoader:
     ``state_dict`` lets a checkpoint resume them.
     """
 
-    def __init__(self, corpus: torch.Tensor | Sequence[int], vocab: Vocab, batch_size: int,
-                 num_steps: int, use_random_iter: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        corpus: torch.Tensor | Sequence[int],
+        vocab: Vocab,
+        batch_size: int,
+        num_steps: int,
+        use_random_iter: bool = False,
+        seed: int = 0,
+    ) -> None:
         self.corpus, self.vocab = _as_corpus(corpus), vocab
         self.batch_size, self.num_steps = batch_size, num_steps
         self.sample = seq_data_iter_random if use_random_iter else seq_data_iter_sequential
@@ -209,9 +227,15 @@ class SeqDataLoader:
         self.generator.set_state(state["generator"])
 
 
-def load_data_time_machine(batch_size: int, num_steps: int, use_random_iter: bool = False,
-                           max_tokens: int = 10000, *, root: Root = None, seed: int = 0
-                           ) -> tuple[SeqDataLoader, Vocab]:
+def load_data_time_machine(
+    batch_size: int,
+    num_steps: int,
+    use_random_iter: bool = False,
+    max_tokens: int = 10000,
+    *,
+    root: Root = None,
+    seed: int = 0,
+) -> tuple[SeqDataLoader, Vocab]:
     """The book's character-level Time Machine loader and its vocabulary (8.3)."""
     corpus, vocab = load_corpus_time_machine(max_tokens, root)
     return SeqDataLoader(corpus, vocab, batch_size, num_steps, use_random_iter, seed), vocab
@@ -227,8 +251,9 @@ def read_jay_lyrics(root: Root = None) -> str:
     return text.replace("\n", " ").replace("\r", " ")
 
 
-def load_corpus_jay_lyrics(max_tokens: int = 10000, root: Root = None
-                           ) -> tuple[torch.Tensor, Vocab]:
+def load_corpus_jay_lyrics(
+    max_tokens: int = 10000, root: Root = None
+) -> tuple[torch.Tensor, Vocab]:
     """The first ``max_tokens`` characters as indices, and their vocabulary (first edition)."""
     chars = list(read_jay_lyrics(root))
     if max_tokens > 0:
@@ -237,9 +262,15 @@ def load_corpus_jay_lyrics(max_tokens: int = 10000, root: Root = None
     return vocab.encode(chars), vocab
 
 
-def load_data_jay_lyrics(batch_size: int, num_steps: int, use_random_iter: bool = False,
-                         max_tokens: int = 10000, *, root: Root = None, seed: int = 0
-                         ) -> tuple[SeqDataLoader, Vocab]:
+def load_data_jay_lyrics(
+    batch_size: int,
+    num_steps: int,
+    use_random_iter: bool = False,
+    max_tokens: int = 10000,
+    *,
+    root: Root = None,
+    seed: int = 0,
+) -> tuple[SeqDataLoader, Vocab]:
     """A character-level loader over the lyrics, as for The Time Machine."""
     corpus, vocab = load_corpus_jay_lyrics(max_tokens, root)
     return SeqDataLoader(corpus, vocab, batch_size, num_steps, use_random_iter, seed), vocab

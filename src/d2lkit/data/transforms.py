@@ -41,8 +41,12 @@ class RandomCrop:
     As torchvision's ``RandomCrop(size, padding)``, but for a whole batch at once.
     """
 
-    def __init__(self, size: int | tuple[int, int], padding: int = 0,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        size: int | tuple[int, int],
+        padding: int = 0,
+        generator: torch.Generator | None = None,
+    ) -> None:
         self.size = _pair(size)
         self.padding = padding
         self.generator = generator
@@ -94,8 +98,10 @@ class Normalize:
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         _check_batch(images, "Normalize")
         if not images.is_floating_point():
-            raise TypeError(f"Normalize needs float images, got {images.dtype}: scale them first "
-                            "(ImageBatch turns uint8 into [0, 1])")
+            raise TypeError(
+                f"Normalize needs float images, got {images.dtype}: scale them first "
+                "(ImageBatch turns uint8 into [0, 1])"
+            )
         mean = self.mean.to(images.device, images.dtype)
         std = self.std.to(images.device, images.dtype)
         return (images - mean) / std
@@ -115,8 +121,7 @@ class Resize:
         if tuple(images.shape[-2:]) == self.size:
             return images
         x = images if images.is_floating_point() else images.float()
-        x = F.interpolate(x, size=self.size, mode="bilinear", align_corners=False,
-                          antialias=True)
+        x = F.interpolate(x, size=self.size, mode="bilinear", align_corners=False, antialias=True)
         if images.is_floating_point():
             return x
         return x.round_().clamp_(0, 255).to(images.dtype)

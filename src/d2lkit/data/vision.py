@@ -45,14 +45,30 @@ __all__ = [
 ]
 
 FASHION_MNIST_CLASSES = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
 )
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 MNIST_MEAN_STD = ((0.1307,), (0.3081,))  # the course notes' normalisation
 CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 CIFAR10_MEAN_STD = ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))  # the book's (14.13)
 
@@ -82,8 +98,9 @@ class ImageSet:
 _SPLIT_PREFIX = {"train": "train", "test": "t10k"}
 
 
-def _read_idx_split(dataset: str, split: str, classes: tuple[str, ...],
-                    root: str | os.PathLike[str] | None) -> ImageSet:
+def _read_idx_split(
+    dataset: str, split: str, classes: tuple[str, ...], root: str | os.PathLike[str] | None
+) -> ImageSet:
     if split not in _SPLIT_PREFIX:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     prefix = _SPLIT_PREFIX[split]
@@ -92,13 +109,16 @@ def _read_idx_split(dataset: str, split: str, classes: tuple[str, ...],
     images = parse_idx(read_bytes(image_path), str(image_path))
     labels = parse_idx(read_bytes(label_path), str(label_path))
     if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{image_path} has {images.shape[0]} images but {label_path} has "
-                         f"{labels.shape[0]} labels")
+        raise ValueError(
+            f"{image_path} has {images.shape[0]} images but {label_path} has "
+            f"{labels.shape[0]} labels"
+        )
     return ImageSet(images.unsqueeze(1), labels.long(), classes)
 
 
-def read_fashion_mnist(split: str = "train", root: str | os.PathLike[str] | None = None
-                       ) -> ImageSet:
+def read_fashion_mnist(
+    split: str = "train", root: str | os.PathLike[str] | None = None
+) -> ImageSet:
     """Fashion-MNIST's train (60,000) or test (10,000) split, verified before use."""
     return _read_idx_split("fashion-mnist", split, FASHION_MNIST_CLASSES, root)
 
@@ -114,18 +134,25 @@ def read_mnist(split: str = "train", root: str | os.PathLike[str] | None = None)
 class _ArrayUnpickler(pickle.Unpickler):
     """Builds dicts, lists, strings and numpy arrays only: a pickle cannot run code here."""
 
-    _ALLOWED = frozenset({
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
-        ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
-    })
+    _ALLOWED = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy.core.multiarray", "scalar"),
+            ("numpy._core.multiarray", "scalar"),
+            ("numpy.core.numeric", "_frombuffer"),
+            ("numpy._core.numeric", "_frombuffer"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+            ("_codecs", "encode"),
+        }
+    )
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self._ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
         if module.startswith("numpy.core") and hasattr(np, "_core"):
-            module = "numpy._core" + module[len("numpy.core"):]  # numpy 2 renamed it
+            module = "numpy._core" + module[len("numpy.core") :]  # numpy 2 renamed it
         return super().find_class(module, name)
 
 
@@ -133,19 +160,24 @@ def _unpickle(data: bytes, name: str) -> dict[str, Any]:
     try:
         batch = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise DataError(f"{name} is not a CIFAR-10 batch ({exc})",
-                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)"
-                        ) from None
+        raise DataError(
+            f"{name} is not a CIFAR-10 batch ({exc})",
+            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
+        ) from None
     if not isinstance(batch, dict):
-        raise DataError(f"{name} is not a CIFAR-10 batch (a {type(batch).__name__}, not a dict)",
-                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)")
+        raise DataError(
+            f"{name} is not a CIFAR-10 batch (a {type(batch).__name__}, not a dict)",
+            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
+        )
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
 
 
 def _field(batch: dict[str, Any], key: str, name: str) -> Any:
     if key not in batch:
-        raise DataError(f"{name} has no {key!r} entry (it has {sorted(batch)})",
-                        fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)")
+        raise DataError(
+            f"{name} has no {key!r} entry (it has {sorted(batch)})",
+            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
+        )
     return batch[key]
 
 
@@ -163,14 +195,17 @@ def _read_tar_members(path: Path, wanted: set[str]) -> dict[str, bytes]:
                     assert handle is not None  # a regular file always has content
                     found[member.name] = handle.read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise DataError(f"archive {path} is truncated or damaged ({exc})",
-                        fix="delete it and fetch it again (`d2lkit data fetch cifar-10`)"
-                        ) from None
+        raise DataError(
+            f"archive {path} is truncated or damaged ({exc})",
+            fix="delete it and fetch it again (`d2lkit data fetch cifar-10`)",
+        ) from None
     missing = sorted(wanted - set(found))
     if missing:
-        raise DataError(f"archive {path} lacks {', '.join(missing)}",
-                        fix="this is not CIFAR-10's python archive: delete it and fetch it again "
-                            "(`d2lkit data fetch cifar-10`)")
+        raise DataError(
+            f"archive {path} lacks {', '.join(missing)}",
+            fix="this is not CIFAR-10's python archive: delete it and fetch it again "
+            "(`d2lkit data fetch cifar-10`)",
+        )
     return found
 
 
@@ -189,8 +224,10 @@ def read_cifar10_archive(path: Path, split: str = "train") -> ImageSet:
         images.append(torch.from_numpy(data.reshape(-1, 3, 32, 32).copy()))
         labels.append(torch.as_tensor(_field(batch, "labels", f"{path}:{name}"), dtype=torch.int64))
         if images[-1].shape[0] != labels[-1].shape[0]:
-            raise DataError(f"{path}:{name} has {images[-1].shape[0]} images but "
-                            f"{labels[-1].shape[0]} labels", fix="delete it and fetch it again")
+            raise DataError(
+                f"{path}:{name} has {images[-1].shape[0]} images but {labels[-1].shape[0]} labels",
+                fix="delete it and fetch it again",
+            )
     return ImageSet(torch.cat(images), torch.cat(labels), classes)
 
 
@@ -204,14 +241,18 @@ def read_cifar10(split: str = "train", root: str | os.PathLike[str] | None = Non
 
 def _png_ids(folder: Path) -> list[int]:
     if not folder.is_dir():
-        raise DataError(f"{folder} is missing: not the Kaggle CIFAR-10 layout",
-                        fix="expected <folder>/train/<id>.png, <folder>/test/<id>.png and "
-                            "<folder>/trainLabels.csv; fetch the data set again")
+        raise DataError(
+            f"{folder} is missing: not the Kaggle CIFAR-10 layout",
+            fix="expected <folder>/train/<id>.png, <folder>/test/<id>.png and "
+            "<folder>/trainLabels.csv; fetch the data set again",
+        )
     names = [p.stem for p in folder.iterdir() if p.suffix == ".png"]
     bad = [n for n in names if not n.isdigit()]
     if bad:
-        raise DataError(f"{folder} holds PNG files not named <id>.png: {', '.join(bad[:5])}",
-                        fix="remove them; Kaggle's layout names each image by its number")
+        raise DataError(
+            f"{folder} holds PNG files not named <id>.png: {', '.join(bad[:5])}",
+            fix="remove them; Kaggle's layout names each image by its number",
+        )
     return sorted(int(n) for n in names)
 
 
@@ -221,13 +262,17 @@ def _kaggle_labels(folder: Path, ids: list[int], classes: tuple[str, ...]) -> to
     by_id = dict(zip(table["id"].tolist(), table["label"].tolist(), strict=True))
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise DataError(f"{path} has no label for image(s) {missing[:5]} of {folder / 'train'}",
-                        fix="use the trainLabels.csv that came with the images")
+        raise DataError(
+            f"{path} has no label for image(s) {missing[:5]} of {folder / 'train'}",
+            fix="use the trainLabels.csv that came with the images",
+        )
     index = {name: i for i, name in enumerate(classes)}
     unknown = sorted({by_id[i] for i in ids} - set(index))
     if unknown:
-        raise DataError(f"{path} has labels that are not CIFAR-10 classes: {unknown[:5]}",
-                        fix=f"labels must be one of {', '.join(classes)}")
+        raise DataError(
+            f"{path} has labels that are not CIFAR-10 classes: {unknown[:5]}",
+            fix=f"labels must be one of {', '.join(classes)}",
+        )
     return torch.tensor([index[by_id[i]] for i in ids], dtype=torch.int64)
 
 
@@ -243,12 +288,15 @@ def _read_pngs(paths: list[Path]) -> torch.Tensor:
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
             truncated = "truncated" in str(exc)
             problem = "is truncated" if truncated else f"is not a readable PNG ({exc})"
-            raise DataError(f"{path} {problem}",
-                            fix="the file is damaged: fetch the data set again") from None
+            raise DataError(
+                f"{path} {problem}", fix="the file is damaged: fetch the data set again"
+            ) from None
     sizes = {a.shape for a in images}
     if len(sizes) > 1:
-        raise DataError(f"{paths[0].parent} holds images of different sizes: {sorted(sizes)[:3]}",
-                        fix="every image of a data set must have the same size")
+        raise DataError(
+            f"{paths[0].parent} holds images of different sizes: {sorted(sizes)[:3]}",
+            fix="every image of a data set must have the same size",
+        )
     stacked = np.stack(images) if images else np.zeros((0, 32, 32, 3), np.uint8)
     return torch.from_numpy(stacked).permute(0, 3, 1, 2).contiguous()  # (N, 3, H, W)
 
@@ -265,13 +313,17 @@ def read_kaggle_cifar10_folder(folder: Path, split: str = "train") -> ImageSet:
     ids = _png_ids(folder / split)
     paths = [folder / split / f"{i}.png" for i in ids]
     images = _read_pngs(paths)
-    labels = (_kaggle_labels(folder, ids, CIFAR10_CLASSES) if split == "train"
-              else torch.full((len(ids),), -1, dtype=torch.int64))
+    labels = (
+        _kaggle_labels(folder, ids, CIFAR10_CLASSES)
+        if split == "train"
+        else torch.full((len(ids),), -1, dtype=torch.int64)
+    )
     return ImageSet(images, labels, CIFAR10_CLASSES, ids=torch.tensor(ids, dtype=torch.int64))
 
 
-def read_cifar10_kaggle(split: str = "train", root: str | os.PathLike[str] | None = None
-                        ) -> ImageSet:
+def read_cifar10_kaggle(
+    split: str = "train", root: str | os.PathLike[str] | None = None
+) -> ImageSet:
     """The Kaggle-layout CIFAR-10 sample (book 14.13), verified (and extracted) before use."""
     folder = require_unpacked("cifar10-tiny", "kaggle_cifar10_tiny.zip", root)
     return read_kaggle_cifar10_folder(folder, split)
@@ -293,10 +345,22 @@ def image_loaders(
     does not depend on the batch size, only its speed does.
     """
     transform = transform or ImageBatch()
-    train_loader = TensorLoader(train.images, train.labels, batch_size=batch_size, shuffle=True,
-                                seed=seed, transform=transform, device=device)
-    test_loader = TensorLoader(test.images, test.labels, batch_size=eval_batch_size or batch_size,
-                               transform=transform, device=device)
+    train_loader = TensorLoader(
+        train.images,
+        train.labels,
+        batch_size=batch_size,
+        shuffle=True,
+        seed=seed,
+        transform=transform,
+        device=device,
+    )
+    test_loader = TensorLoader(
+        test.images,
+        test.labels,
+        batch_size=eval_batch_size or batch_size,
+        transform=transform,
+        device=device,
+    )
     return train_loader, test_loader
 
 

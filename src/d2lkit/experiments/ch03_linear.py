@@ -11,8 +11,12 @@ from d2lkit.experiments.recipe import Expected, Recipe
 
 __all__ = ["RECIPES"]
 
-_SOFTMAX_EXPECTED = Expected(metric="test_acc", value=0.83, tolerance=0.01,
-                             source="d2l 3.6/3.7 training plots, test acc ~0.83 after 10 epochs")
+_SOFTMAX_EXPECTED = Expected(
+    metric="test_acc",
+    value=0.83,
+    tolerance=0.01,
+    source="d2l 3.6/3.7 training plots, test acc ~0.83 after 10 epochs",
+)
 
 RECIPES = (
     Recipe(

@@ -11,8 +11,12 @@ from d2lkit.experiments.recipe import Expected, Recipe
 
 __all__ = ["RECIPES"]
 
-_MLP_EXPECTED = Expected(metric="test_acc", value=0.85, tolerance=0.02,
-                         source="d2l 4.2/4.3 training plots, test acc ~0.85 after 10 epochs")
+_MLP_EXPECTED = Expected(
+    metric="test_acc",
+    value=0.85,
+    tolerance=0.02,
+    source="d2l 4.2/4.3 training plots, test acc ~0.85 after 10 epochs",
+)
 
 RECIPES = (
     Recipe(

@@ -22,7 +22,11 @@ RECIPES = (
             optim=OptimConfig(name="sgd", lr=0.9),
             train=TrainConfig(epochs=10),
         ),
-        expected=Expected(metric="test_acc", value=0.78, tolerance=0.02,
-                          source="d2l 6.6 prints test acc 0.78-0.79 after 10 epochs"),
+        expected=Expected(
+            metric="test_acc",
+            value=0.78,
+            tolerance=0.02,
+            source="d2l 6.6 prints test acc 0.78-0.79 after 10 epochs",
+        ),
     ),
 )

@@ -14,8 +14,12 @@ from d2lkit.experiments.recipe import Expected, Recipe
 
 __all__ = ["RECIPES"]
 
-_BN_EXPECTED = Expected(metric="test_acc", value=0.84, tolerance=0.03,
-                        source="d2l 7.5 prints test acc 0.71-0.84 after 10 epochs")
+_BN_EXPECTED = Expected(
+    metric="test_acc",
+    value=0.84,
+    tolerance=0.03,
+    source="d2l 7.5 prints test acc 0.71-0.84 after 10 epochs",
+)
 
 RECIPES = (
     Recipe(

@@ -82,21 +82,39 @@ class RunConfig:
         checks = [
             (self.train.epochs >= 1, "train.epochs", self.train.epochs, "at least 1"),
             (self.data.batch_size >= 1, "data.batch_size", self.data.batch_size, "at least 1"),
-            (self.data.eval_batch_size is None or self.data.eval_batch_size >= 1,
-             "data.eval_batch_size", self.data.eval_batch_size, "at least 1"),
+            (
+                self.data.eval_batch_size is None or self.data.eval_batch_size >= 1,
+                "data.eval_batch_size",
+                self.data.eval_batch_size,
+                "at least 1",
+            ),
             (self.optim.lr > 0, "optim.lr", self.optim.lr, "positive"),
             (self.optim.momentum >= 0, "optim.momentum", self.optim.momentum, "0 or more"),
-            (self.optim.weight_decay >= 0, "optim.weight_decay", self.optim.weight_decay,
-             "0 or more"),
-            (self.data.resize is None or self.data.resize >= 1, "data.resize", self.data.resize,
-             "a positive number of pixels"),
-            (self.train.grad_clip is None or self.train.grad_clip > 0, "train.grad_clip",
-             self.train.grad_clip, "positive"),
+            (
+                self.optim.weight_decay >= 0,
+                "optim.weight_decay",
+                self.optim.weight_decay,
+                "0 or more",
+            ),
+            (
+                self.data.resize is None or self.data.resize >= 1,
+                "data.resize",
+                self.data.resize,
+                "a positive number of pixels",
+            ),
+            (
+                self.train.grad_clip is None or self.train.grad_clip > 0,
+                "train.grad_clip",
+                self.train.grad_clip,
+                "positive",
+            ),
         ]
         for ok, key, value, need in checks:
             if not ok:
-                raise ConfigError(f"{key} = {value!r} is not allowed: it must be {need}",
-                                  fix=f"pass a valid value, e.g. --set {key}=...")
+                raise ConfigError(
+                    f"{key} = {value!r} is not allowed: it must be {need}",
+                    fix=f"pass a valid value, e.g. --set {key}=...",
+                )
         return self
 
 
@@ -130,8 +148,10 @@ def parse_value(text: str, annotation: Any, key: str) -> Any:
         try:
             return annotation(text)
         except ValueError:
-            raise ConfigError(f"{key}={text!r}: expected {annotation.__name__}",
-                              fix=f"give a number, e.g. {key}=1") from None
+            raise ConfigError(
+                f"{key}={text!r}: expected {annotation.__name__}",
+                fix=f"give a number, e.g. {key}=1",
+            ) from None
     if annotation is str or annotation is Any or annotation is inspect.Parameter.empty:
         return text
     raise ConfigError(f"{key}: values of type {annotation} cannot be set from the command line")
@@ -142,8 +162,10 @@ def _model_arg_type(model_name: str, arg: str, key: str) -> Any:
 
     params = inspect.signature(model_entry(model_name)).parameters
     if arg not in params:
-        raise ConfigError(f"unknown setting {key!r}: model {model_name!r} takes no argument "
-                          f"{arg!r}", fix=f"its arguments are: {', '.join(params) or 'none'}")
+        raise ConfigError(
+            f"unknown setting {key!r}: model {model_name!r} takes no argument {arg!r}",
+            fix=f"its arguments are: {', '.join(params) or 'none'}",
+        )
     param = params[arg]
     hints = typing.get_type_hints(model_entry(model_name))
     if arg in hints:
@@ -168,12 +190,15 @@ def apply_overrides(config: RunConfig, overrides: list[str] | tuple[str, ...]) -
         key = key.strip()
         section, dot, name = key.partition(".")
         if not sep or not dot:
-            raise ConfigError(f"cannot read override {item!r}",
-                              fix="write it as section.key=value, e.g. --set optim.lr=0.5")
+            raise ConfigError(
+                f"cannot read override {item!r}",
+                fix="write it as section.key=value, e.g. --set optim.lr=0.5",
+            )
         if section not in _SECTIONS:
-            raise ConfigError(f"unknown setting {key!r}",
-                              fix=f"{did_you_mean(key, _valid_keys(config))}"
-                                  f"sections are: {', '.join(_SECTIONS)}")
+            raise ConfigError(
+                f"unknown setting {key!r}",
+                fix=f"{did_you_mean(key, _valid_keys(config))}sections are: {', '.join(_SECTIONS)}",
+            )
         part = getattr(config, section)
         hints = typing.get_type_hints(type(part))
         if name in hints and name != "kwargs":
@@ -184,8 +209,10 @@ def apply_overrides(config: RunConfig, overrides: list[str] | tuple[str, ...]) -
             part = dataclasses.replace(part, kwargs={**part.kwargs, name: value})
         else:
             valid = _valid_keys(config)
-            raise ConfigError(f"unknown setting {key!r}",
-                              fix=f"{did_you_mean(key, valid)}valid keys: {', '.join(valid)}")
+            raise ConfigError(
+                f"unknown setting {key!r}",
+                fix=f"{did_you_mean(key, valid)}valid keys: {', '.join(valid)}",
+            )
         config = dataclasses.replace(config, **{section: part})
     return config
 
@@ -201,7 +228,9 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
     for section, cls in ((f.name, f.default_factory) for f in dataclasses.fields(RunConfig)):
         values = dict(data.get(section, {}))
         if section == "model":
-            values["kwargs"] = {k: tuple(v) if isinstance(v, list) else v
-                                for k, v in values.get("kwargs", {}).items()}
+            values["kwargs"] = {
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in values.get("kwargs", {}).items()
+            }
         sections[section] = cls(**values)  # type: ignore[misc, operator]
     return RunConfig(**sections)

@@ -24,6 +24,8 @@ def get_recipe(name: str) -> Recipe:
     try:
         return _RECIPES[name]
     except KeyError:
-        raise ConfigError(f"unknown recipe {name!r}",
-                          fix=f"{did_you_mean(name, _RECIPES, cutoff=0.5)}`d2lkit list` shows "
-                              f"all {len(_RECIPES)} recipes") from None
+        raise ConfigError(
+            f"unknown recipe {name!r}",
+            fix=f"{did_you_mean(name, _RECIPES, cutoff=0.5)}`d2lkit list` shows "
+            f"all {len(_RECIPES)} recipes",
+        ) from None

@@ -61,8 +61,10 @@ def _new_run_dir(out: Path, name: str) -> Path:
             return candidate
         except FileExistsError:
             continue
-    raise ConfigError(f"cannot make a new run folder under {out / name}",
-                      fix="remove old runs or choose another --out")
+    raise ConfigError(
+        f"cannot make a new run folder under {out / name}",
+        fix="remove old runs or choose another --out",
+    )
 
 
 def _git_revision() -> str | None:
@@ -70,10 +72,19 @@ def _git_revision() -> str | None:
     if not (source / ".git").exists():
         return None
     try:
-        rev = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return rev + ("+dirty" if dirty else "")
@@ -90,13 +101,21 @@ def load_run_config(run_dir: str | os.PathLike[str]) -> tuple[str, RunConfig]:
         saved = json.loads(path.read_text())
         return saved["recipe"], config_from_dict(saved["config"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"cannot read the run's configuration {path} ({exc})",
-                          fix="give the folder of an earlier `d2lkit run` (it holds config.json "
-                              "and checkpoint.pt)") from None
+        raise ConfigError(
+            f"cannot read the run's configuration {path} ({exc})",
+            fix="give the folder of an earlier `d2lkit run` (it holds config.json "
+            "and checkpoint.pt)",
+        ) from None
 
 
-def _summary(recipe: Recipe, config: RunConfig, history: list[dict[str, Any]], wall: float,
-             device: torch.device, resumed_from: int | None) -> dict[str, Any]:
+def _summary(
+    recipe: Recipe,
+    config: RunConfig,
+    history: list[dict[str, Any]],
+    wall: float,
+    device: torch.device,
+    resumed_from: int | None,
+) -> dict[str, Any]:
     last = history[-1]
     summary: dict[str, Any] = {
         "recipe": recipe.name,
@@ -113,9 +132,14 @@ def _summary(recipe: Recipe, config: RunConfig, history: list[dict[str, Any]], w
     if recipe.expected is not None:
         e = recipe.expected
         ours = last.get(e.metric)
-        summary["book"] = {"metric": e.metric, "book": e.value, "tolerance": e.tolerance,
-                           "ours": ours, "ok": ours is not None and e.check(ours),
-                           "source": e.source}
+        summary["book"] = {
+            "metric": e.metric,
+            "book": e.value,
+            "tolerance": e.tolerance,
+            "ours": ours,
+            "ok": ours is not None and e.check(ours),
+            "source": e.source,
+        }
     return summary
 
 
@@ -143,8 +167,10 @@ def run_recipe(
     if resume is not None:
         saved_name, _ = load_run_config(resume)
         if saved_name != recipe.name:
-            raise ConfigError(f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
-                              fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`")
+            raise ConfigError(
+                f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
+                fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`",
+            )
 
     if download:
         fetch(config.data.dataset, data_root, progress=progress)
@@ -175,21 +201,29 @@ def run_recipe(
         trainer.load_checkpoint(run_dir / CHECKPOINT_FILE)
         resumed_from = trainer.epoch
         if trainer.epoch >= config.train.epochs:
-            raise ConfigError(f"{run_dir} already has {trainer.epoch} epochs",
-                              fix=f"pass --epochs larger than {trainer.epoch} to train on")
+            raise ConfigError(
+                f"{run_dir} already has {trainer.epoch} epochs",
+                fix=f"pass --epochs larger than {trainer.epoch} to train on",
+            )
 
-    _write_json(run_dir / CONFIG_FILE, {
-        "recipe": recipe.name,
-        "section": recipe.section,
-        "config": config_to_dict(config),
-        "device": str(device),
-        "data_dir": str(data_dir(data_root).resolve()),
-        "git_revision": _git_revision(),
-        "versions": {"d2lkit": d2lkit.__version__, "torch": torch.__version__,
-                     "python": platform.python_version()},
-        "threads": torch.get_num_threads(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })
+    _write_json(
+        run_dir / CONFIG_FILE,
+        {
+            "recipe": recipe.name,
+            "section": recipe.section,
+            "config": config_to_dict(config),
+            "device": str(device),
+            "data_dir": str(data_dir(data_root).resolve()),
+            "git_revision": _git_revision(),
+            "versions": {
+                "d2lkit": d2lkit.__version__,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+            },
+            "threads": torch.get_num_threads(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
     start = time.perf_counter()
     history = trainer.fit(train, valid, epochs=config.train.epochs)
     wall = time.perf_counter() - start

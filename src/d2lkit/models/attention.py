@@ -46,8 +46,9 @@ def masked_softmax(X: torch.Tensor, valid_lens: torch.Tensor | None) -> torch.Te
 class AdditiveAttention(nn.Module):
     """Scores ``w_v^T tanh(W_q q + W_k k)``: queries and keys may differ in size; d2l 10.3."""
 
-    def __init__(self, key_size: int, query_size: int, num_hiddens: int, dropout: float = 0.0
-                 ) -> None:
+    def __init__(
+        self, key_size: int, query_size: int, num_hiddens: int, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.W_k = nn.Linear(key_size, num_hiddens, bias=False)
         self.W_q = nn.Linear(query_size, num_hiddens, bias=False)
@@ -55,8 +56,13 @@ class AdditiveAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.attention_weights: torch.Tensor | None = None
 
-    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                valid_lens: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        queries: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        valid_lens: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         queries, keys = self.W_q(queries), self.W_k(keys)  # (B, T_q, h), (B, T_k, h)
         features = torch.tanh(queries.unsqueeze(2) + keys.unsqueeze(1))  # (B, T_q, T_k, h)
         scores = self.w_v(features).squeeze(-1)  # (B, T_q, T_k)
@@ -72,8 +78,13 @@ class DotProductAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.attention_weights: torch.Tensor | None = None
 
-    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                valid_lens: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        queries: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        valid_lens: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         d = queries.shape[-1]
         # Dividing by sqrt(d) keeps the scores' variance near 1 whatever the size d.
         scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)  # (B, T_q, T_k)
@@ -88,13 +99,21 @@ class MultiHeadAttention(nn.Module):
     cost about as much as one full-width attention.
     """
 
-    def __init__(self, num_hiddens: int, num_heads: int, dropout: float = 0.0,
-                 bias: bool = False, key_size: int | None = None, query_size: int | None = None,
-                 value_size: int | None = None) -> None:
+    def __init__(
+        self,
+        num_hiddens: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = False,
+        key_size: int | None = None,
+        query_size: int | None = None,
+        value_size: int | None = None,
+    ) -> None:
         super().__init__()
         if num_hiddens % num_heads:
-            raise ValueError(f"num_hiddens={num_hiddens} is not a multiple of "
-                             f"num_heads={num_heads}")
+            raise ValueError(
+                f"num_hiddens={num_hiddens} is not a multiple of num_heads={num_heads}"
+            )
         self.num_heads = num_heads
         self.attention = DotProductAttention(dropout)
         self.W_q = nn.Linear(query_size or num_hiddens, num_hiddens, bias=bias)
@@ -107,8 +126,13 @@ class MultiHeadAttention(nn.Module):
         """The last weights, ``(B * num_heads, T_q, T_k)``."""
         return self.attention.attention_weights
 
-    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                valid_lens: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        queries: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        valid_lens: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         queries = self._split_heads(self.W_q(queries))  # (B * heads, T_q, h / heads)
         keys = self._split_heads(self.W_k(keys))  # (B * heads, T_k, h / heads)
         values = self._split_heads(self.W_v(values))  # (B * heads, T_k, h / heads)
@@ -139,8 +163,9 @@ class PositionalEncoding(nn.Module):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
         position = torch.arange(max_len, dtype=torch.float32).reshape(-1, 1)  # (max_len, 1)
-        div = torch.pow(10000.0, torch.arange(0, num_hiddens, 2, dtype=torch.float32)
-                        / num_hiddens)  # (ceil(d / 2),)
+        div = torch.pow(
+            10000.0, torch.arange(0, num_hiddens, 2, dtype=torch.float32) / num_hiddens
+        )  # (ceil(d / 2),)
         angles = position / div  # (max_len, ceil(d / 2))
         P = torch.zeros(1, max_len, num_hiddens)
         P[0, :, 0::2] = torch.sin(angles)

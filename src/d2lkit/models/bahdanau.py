@@ -35,13 +35,23 @@ class AttentionDecoder(Decoder):
 class Seq2SeqAttentionDecoder(AttentionDecoder):
     """A GRU decoder whose input at each step is the token's embedding and an attention context."""
 
-    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int,
+        num_hiddens: int,
+        num_layers: int,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.attention = AdditiveAttention(num_hiddens, num_hiddens, num_hiddens, dropout)
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers,
-                          dropout=dropout if num_layers > 1 else 0.0)  # between layers
+        self.rnn = nn.GRU(
+            embed_size + num_hiddens,
+            num_hiddens,
+            num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )  # between layers
         self.dense = nn.Linear(num_hiddens, vocab_size)
         self._attention_weights: list[torch.Tensor] = []
 
@@ -50,13 +60,17 @@ class Seq2SeqAttentionDecoder(AttentionDecoder):
         """One ``(B, 1, T_src)`` weight tensor per step of the last forward call."""
         return self._attention_weights
 
-    def init_state(self, enc_outputs: tuple[torch.Tensor, torch.Tensor],
-                   enc_valid_lens: torch.Tensor | None = None) -> AttentionState:
+    def init_state(
+        self,
+        enc_outputs: tuple[torch.Tensor, torch.Tensor],
+        enc_valid_lens: torch.Tensor | None = None,
+    ) -> AttentionState:
         outputs, hidden = enc_outputs  # (T, B, H), (L, B, H)
         return outputs.permute(1, 0, 2), hidden, enc_valid_lens  # keys batch-first: (B, T, H)
 
-    def forward(self, X: torch.Tensor, state: AttentionState
-                ) -> tuple[torch.Tensor, AttentionState]:
+    def forward(
+        self, X: torch.Tensor, state: AttentionState
+    ) -> tuple[torch.Tensor, AttentionState]:
         enc_outputs, hidden, enc_valid_lens = state
         X = self.embedding(X.long()).permute(1, 0, 2)  # (T, B, E)
         outputs, self._attention_weights = [], []
@@ -72,17 +86,24 @@ class Seq2SeqAttentionDecoder(AttentionDecoder):
 
 
 @register_model
-def seq2seq_attention(src_vocab_size: int, tgt_vocab_size: int, embed_size: int = 32,
-                      num_hiddens: int = 32, num_layers: int = 2, dropout: float = 0.1
-                      ) -> nn.Module:
+def seq2seq_attention(
+    src_vocab_size: int,
+    tgt_vocab_size: int,
+    embed_size: int = 32,
+    num_hiddens: int = 32,
+    num_layers: int = 2,
+    dropout: float = 0.1,
+) -> nn.Module:
     """The GRU encoder and Bahdanau attention decoder of d2l 10.4, with the book's sizes."""
     return EncoderDecoder(
         Seq2SeqEncoder(src_vocab_size, embed_size, num_hiddens, num_layers, dropout),
-        Seq2SeqAttentionDecoder(tgt_vocab_size, embed_size, num_hiddens, num_layers, dropout))
+        Seq2SeqAttentionDecoder(tgt_vocab_size, embed_size, num_hiddens, num_layers, dropout),
+    )
 
 
 @register_model
 def seq2seq_attention_tiny(src_vocab_size: int = 12, tgt_vocab_size: int = 12) -> nn.Module:
     """An 8-unit, one-layer attention encoder-decoder, for fast tests."""
-    return seq2seq_attention(src_vocab_size, tgt_vocab_size, embed_size=8, num_hiddens=8,
-                             num_layers=1, dropout=0.0)
+    return seq2seq_attention(
+        src_vocab_size, tgt_vocab_size, embed_size=8, num_hiddens=8, num_layers=1, dropout=0.0
+    )

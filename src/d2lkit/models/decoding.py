@@ -31,22 +31,34 @@ def _eval_mode(net: EncoderDecoder) -> Iterator[None]:
         net.train(was_training)
 
 
-def _init_state(net: EncoderDecoder, src: Sequence[int] | torch.Tensor,
-                src_valid_len: int | None, device: torch.device) -> Any:
+def _init_state(
+    net: EncoderDecoder,
+    src: Sequence[int] | torch.Tensor,
+    src_valid_len: int | None,
+    device: torch.device,
+) -> Any:
     enc_X = torch.as_tensor(src, dtype=torch.long, device=device).reshape(1, -1)  # (1, T)
-    valid = torch.tensor([enc_X.shape[1] if src_valid_len is None else src_valid_len],
-                         device=device)  # (1,)
+    valid = torch.tensor(
+        [enc_X.shape[1] if src_valid_len is None else src_valid_len], device=device
+    )  # (1,)
     return net.decoder.init_state(net.encoder(enc_X, valid), valid)
 
 
-def _step(net: EncoderDecoder, token: int, state: Any, device: torch.device
-          ) -> tuple[torch.Tensor, Any]:
+def _step(
+    net: EncoderDecoder, token: int, state: Any, device: torch.device
+) -> tuple[torch.Tensor, Any]:
     logits, state = net.decoder(torch.tensor([[token]], device=device), state)  # (1, 1, V)
     return logits[0, -1], state  # (V,)
 
 
-def greedy_decode(net: EncoderDecoder, src: Sequence[int] | torch.Tensor, bos: int, eos: int,
-                  max_len: int, src_valid_len: int | None = None) -> list[int]:
+def greedy_decode(
+    net: EncoderDecoder,
+    src: Sequence[int] | torch.Tensor,
+    bos: int,
+    eos: int,
+    max_len: int,
+    src_valid_len: int | None = None,
+) -> list[int]:
     """The most likely next token at every step, fed back in, until ``<eos>`` or ``max_len``."""
     device = next(net.parameters()).device
     with _eval_mode(net):
@@ -67,9 +79,16 @@ class _Hypothesis(NamedTuple):
     state: Any  # decoder state after the last token
 
 
-def beam_search(net: EncoderDecoder, src: Sequence[int] | torch.Tensor, bos: int, eos: int,
-                max_len: int, beam_size: int, alpha: float = 0.75,
-                src_valid_len: int | None = None) -> list[int]:
+def beam_search(
+    net: EncoderDecoder,
+    src: Sequence[int] | torch.Tensor,
+    bos: int,
+    eos: int,
+    max_len: int,
+    beam_size: int,
+    alpha: float = 0.75,
+    src_valid_len: int | None = None,
+) -> list[int]:
     """The best of ``beam_size`` sequences kept at every step, by length-normalised log-probability.
 
     At each step every kept sequence is extended by each token and the ``beam_size``
@@ -89,12 +108,12 @@ def beam_search(net: EncoderDecoder, src: Sequence[int] | torch.Tensor, bos: int
         for _ in range(max_len):
             candidates = []
             for hyp in alive:
-                logits, state = _step(net, hyp.tokens[-1] if hyp.tokens else bos, hyp.state,
-                                      device)
+                logits, state = _step(net, hyp.tokens[-1] if hyp.tokens else bos, hyp.state, device)
                 top = F.log_softmax(logits.double(), dim=-1).topk(beam_size)
                 for log_p, token in zip(top.values.tolist(), top.indices.tolist(), strict=True):
-                    candidates.append(_Hypothesis(hyp.log_prob + log_p, [*hyp.tokens, token],
-                                                  state))
+                    candidates.append(
+                        _Hypothesis(hyp.log_prob + log_p, [*hyp.tokens, token], state)
+                    )
             candidates.sort(key=lambda h: h.log_prob, reverse=True)
             alive = []
             for hyp in candidates[:beam_size]:

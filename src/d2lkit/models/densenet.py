@@ -15,8 +15,10 @@ __all__ = ["DenseBlock", "conv_block", "densenet", "densenet_tiny", "transition_
 def conv_block(in_channels: int, num_channels: int) -> nn.Sequential:
     """Batch norm, ReLU, then a 3x3 convolution: the "pre-activation" order of ResNet v2."""
     return nn.Sequential(
-        nn.BatchNorm2d(in_channels), nn.ReLU(),
-        nn.Conv2d(in_channels, num_channels, kernel_size=3, padding=1))
+        nn.BatchNorm2d(in_channels),
+        nn.ReLU(),
+        nn.Conv2d(in_channels, num_channels, kernel_size=3, padding=1),
+    )
 
 
 class DenseBlock(nn.Module):
@@ -24,8 +26,9 @@ class DenseBlock(nn.Module):
 
     def __init__(self, num_convs: int, in_channels: int, num_channels: int) -> None:
         super().__init__()
-        self.net = nn.Sequential(*(conv_block(num_channels * i + in_channels, num_channels)
-                                   for i in range(num_convs)))
+        self.net = nn.Sequential(
+            *(conv_block(num_channels * i + in_channels, num_channels) for i in range(num_convs))
+        )
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         for blk in self.net:
@@ -36,17 +39,26 @@ class DenseBlock(nn.Module):
 def transition_block(in_channels: int, num_channels: int) -> nn.Sequential:
     """Shrink channels with a 1x1 convolution and halve height and width by averaging."""
     return nn.Sequential(
-        nn.BatchNorm2d(in_channels), nn.ReLU(),
+        nn.BatchNorm2d(in_channels),
+        nn.ReLU(),
         nn.Conv2d(in_channels, num_channels, kernel_size=1),
-        nn.AvgPool2d(kernel_size=2, stride=2))
+        nn.AvgPool2d(kernel_size=2, stride=2),
+    )
 
 
-def _densenet(num_classes: int, in_channels: int, num_channels: int, growth_rate: int,
-              num_convs_in_dense_blocks: Sequence[int]) -> nn.Sequential:
+def _densenet(
+    num_classes: int,
+    in_channels: int,
+    num_channels: int,
+    growth_rate: int,
+    num_convs_in_dense_blocks: Sequence[int],
+) -> nn.Sequential:
     stem = nn.Sequential(
         nn.Conv2d(in_channels, num_channels, kernel_size=7, stride=2, padding=3),
-        nn.BatchNorm2d(num_channels), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        nn.BatchNorm2d(num_channels),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+    )
     blocks: list[nn.Module] = []
     for i, num_convs in enumerate(num_convs_in_dense_blocks):
         blocks.append(DenseBlock(num_convs, num_channels, growth_rate))
@@ -54,23 +66,29 @@ def _densenet(num_classes: int, in_channels: int, num_channels: int, growth_rate
         if i != len(num_convs_in_dense_blocks) - 1:  # a transition layer between dense blocks
             blocks.append(transition_block(num_channels, num_channels // 2))
             num_channels //= 2
-    return nn.Sequential(                   # 96 input:
-        stem,                               # (B, 64, 24, 24)
-        *blocks,                            # ... (B, 248, 3, 3)
-        nn.BatchNorm2d(num_channels), nn.ReLU(),
-        nn.AdaptiveAvgPool2d((1, 1)),       # (B, 248, 1, 1)
-        nn.Flatten(),                       # (B, 248)
+    return nn.Sequential(  # 96 input:
+        stem,  # (B, 64, 24, 24)
+        *blocks,  # ... (B, 248, 3, 3)
+        nn.BatchNorm2d(num_channels),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d((1, 1)),  # (B, 248, 1, 1)
+        nn.Flatten(),  # (B, 248)
         nn.Linear(num_channels, num_classes),  # (B, 10)
     )
 
 
 @register_model
-def densenet(num_classes: int = 10, in_channels: int = 1, num_channels: int = 64,
-             growth_rate: int = 32, num_convs_in_dense_blocks: Sequence[int] = (4, 4, 4, 4)
-             ) -> nn.Module:
+def densenet(
+    num_classes: int = 10,
+    in_channels: int = 1,
+    num_channels: int = 64,
+    growth_rate: int = 32,
+    num_convs_in_dense_blocks: Sequence[int] = (4, 4, 4, 4),
+) -> nn.Module:
     """DenseNet as in d2l 7.7: four dense blocks of four convolutions, growth rate 32."""
-    return _densenet(num_classes, in_channels, num_channels, growth_rate,
-                     tuple(num_convs_in_dense_blocks))
+    return _densenet(
+        num_classes, in_channels, num_channels, growth_rate, tuple(num_convs_in_dense_blocks)
+    )
 
 
 @register_model

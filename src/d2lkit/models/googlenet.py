@@ -12,9 +12,13 @@ __all__ = ["Inception", "googlenet", "googlenet_tiny"]
 
 # Inception settings per stage as in the book: (c1, (c2a, c2b), (c3a, c3b), c4).
 _STAGE3 = ((64, (96, 128), (16, 32), 32), (128, (128, 192), (32, 96), 64))
-_STAGE4 = ((192, (96, 208), (16, 48), 64), (160, (112, 224), (24, 64), 64),
-           (128, (128, 256), (24, 64), 64), (112, (144, 288), (32, 64), 64),
-           (256, (160, 320), (32, 128), 128))
+_STAGE4 = (
+    (192, (96, 208), (16, 48), 64),
+    (160, (112, 224), (24, 64), 64),
+    (128, (128, 256), (24, 64), 64),
+    (112, (144, 288), (32, 64), 64),
+    (256, (160, 320), (32, 128), 128),
+)
 _STAGE5 = ((256, (160, 320), (32, 128), 128), (384, (192, 384), (48, 128), 128))
 
 
@@ -24,8 +28,9 @@ class Inception(nn.Module):
     Every path keeps height and width, so the output has ``c1 + c2[1] + c3[1] + c4`` channels.
     """
 
-    def __init__(self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int],
-                 c4: int) -> None:
+    def __init__(
+        self, in_channels: int, c1: int, c2: tuple[int, int], c3: tuple[int, int], c4: int
+    ) -> None:
         super().__init__()
         self.p1_1 = nn.Conv2d(in_channels, c1, kernel_size=1)
         self.p2_1 = nn.Conv2d(in_channels, c2[0], kernel_size=1)
@@ -56,25 +61,30 @@ def _googlenet(num_classes: int, in_channels: int, div: int) -> nn.Sequential:
         return blocks, channels
 
     b1 = nn.Sequential(
-        nn.Conv2d(in_channels, w(64), kernel_size=7, stride=2, padding=3), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        nn.Conv2d(in_channels, w(64), kernel_size=7, stride=2, padding=3),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+    )
     b2 = nn.Sequential(
-        nn.Conv2d(w(64), w(64), kernel_size=1), nn.ReLU(),
-        nn.Conv2d(w(64), w(192), kernel_size=3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        nn.Conv2d(w(64), w(64), kernel_size=1),
+        nn.ReLU(),
+        nn.Conv2d(w(64), w(192), kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+    )
     blocks3, channels = stage(_STAGE3, w(192))
     b3 = nn.Sequential(*blocks3, nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
     blocks4, channels = stage(_STAGE4, channels)
     b4 = nn.Sequential(*blocks4, nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
     blocks5, channels = stage(_STAGE5, channels)
     b5 = nn.Sequential(*blocks5, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
-    return nn.Sequential(                   # 96 input:
-        b1,                                 # (B, 64, 24, 24)
-        b2,                                 # (B, 192, 12, 12)
-        b3,                                 # (B, 480, 6, 6)
-        b4,                                 # (B, 832, 3, 3)
-        b5,                                 # (B, 1024)
-        nn.Linear(channels, num_classes),   # (B, 10)
+    return nn.Sequential(  # 96 input:
+        b1,  # (B, 64, 24, 24)
+        b2,  # (B, 192, 12, 12)
+        b3,  # (B, 480, 6, 6)
+        b4,  # (B, 832, 3, 3)
+        b5,  # (B, 1024)
+        nn.Linear(channels, num_classes),  # (B, 10)
     )
 
 

@@ -37,8 +37,9 @@ def init_weights(model: nn.Module, scheme: str) -> nn.Module:
     try:
         init = INITIALIZERS[scheme]
     except KeyError:
-        raise ConfigError(f"unknown initialisation {scheme!r}",
-                          fix=f"use one of: {', '.join(INITIALIZERS)}") from None
+        raise ConfigError(
+            f"unknown initialisation {scheme!r}", fix=f"use one of: {', '.join(INITIALIZERS)}"
+        ) from None
     for module in model.modules():
         if isinstance(module, _LAYERS) and not isinstance(
             module.weight, nn.parameter.UninitializedParameter

@@ -30,13 +30,16 @@ def mlp(
     (the book's 4.6 uses 0.2 then 0.5).
     """
     if activation not in _ACTIVATIONS:
-        raise ConfigError(f"unknown activation {activation!r}",
-                          fix=f"use one of: {', '.join(_ACTIVATIONS)}")
+        raise ConfigError(
+            f"unknown activation {activation!r}", fix=f"use one of: {', '.join(_ACTIVATIONS)}"
+        )
     hidden = tuple(hidden)
     rates = (dropout,) * len(hidden) if isinstance(dropout, int | float) else tuple(dropout)
     if len(rates) != len(hidden):
-        raise ConfigError(f"{len(rates)} dropout rates for {len(hidden)} hidden layers",
-                          fix="give one rate, or one per hidden layer")
+        raise ConfigError(
+            f"{len(rates)} dropout rates for {len(hidden)} hidden layers",
+            fix="give one rate, or one per hidden layer",
+        )
     layers: list[nn.Module] = [nn.Flatten()]
     width = num_inputs
     for size, rate in zip(hidden, rates, strict=True):
@@ -57,8 +60,9 @@ def mlp_tiny(num_inputs: int = 784, num_outputs: int = 10) -> nn.Module:
 class MLPScratch(nn.Module):
     """One hidden ReLU layer with hand-made parameters, weights ~ normal(0, 0.01); d2l 4.2."""
 
-    def __init__(self, num_inputs: int = 784, num_outputs: int = 10, num_hiddens: int = 256
-                 ) -> None:
+    def __init__(
+        self, num_inputs: int = 784, num_outputs: int = 10, num_hiddens: int = 256
+    ) -> None:
         super().__init__()
         self.W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens) * 0.01)
         self.b1 = nn.Parameter(torch.zeros(num_hiddens))
@@ -71,7 +75,6 @@ class MLPScratch(nn.Module):
 
 
 @register_model
-def mlp_scratch(num_inputs: int = 784, num_outputs: int = 10, num_hiddens: int = 256
-                ) -> nn.Module:
+def mlp_scratch(num_inputs: int = 784, num_outputs: int = 10, num_hiddens: int = 256) -> nn.Module:
     """The book's MLP from scratch (4.2)."""
     return MLPScratch(num_inputs, num_outputs, num_hiddens)

@@ -48,9 +48,10 @@ def model_entry(name: str) -> Callable[..., nn.Module]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ConfigError(f"unknown model {name!r}",
-                          fix=f"{did_you_mean(name, _REGISTRY)}list_models() shows all "
-                              f"{len(_REGISTRY)}") from None
+        raise ConfigError(
+            f"unknown model {name!r}",
+            fix=f"{did_you_mean(name, _REGISTRY)}list_models() shows all {len(_REGISTRY)}",
+        ) from None
 
 
 def create_model(name: str, **kwargs: Any) -> nn.Module:
@@ -60,6 +61,8 @@ def create_model(name: str, **kwargs: Any) -> nn.Module:
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     unknown = [k for k in kwargs if k not in params and not takes_any]
     if unknown:
-        raise ConfigError(f"model {name!r} takes no argument {', '.join(map(repr, unknown))}",
-                          fix=f"its arguments are: {', '.join(params) or 'none'}")
+        raise ConfigError(
+            f"model {name!r} takes no argument {', '.join(map(repr, unknown))}",
+            fix=f"its arguments are: {', '.join(params) or 'none'}",
+        )
     return fn(**kwargs)

@@ -20,14 +20,17 @@ class Residual(nn.Module):
     it can be added when the block changes channels or halves height and width.
     """
 
-    def __init__(self, in_channels: int, num_channels: int, use_1x1conv: bool = False,
-                 strides: int = 1) -> None:
+    def __init__(
+        self, in_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1
+    ) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, num_channels, kernel_size=3, padding=1,
-                               stride=strides)
+        self.conv1 = nn.Conv2d(in_channels, num_channels, kernel_size=3, padding=1, stride=strides)
         self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
-        self.conv3 = (nn.Conv2d(in_channels, num_channels, kernel_size=1, stride=strides)
-                      if use_1x1conv else None)
+        self.conv3 = (
+            nn.Conv2d(in_channels, num_channels, kernel_size=1, stride=strides)
+            if use_1x1conv
+            else None
+        )
         self.bn1 = nn.BatchNorm2d(num_channels)
         self.bn2 = nn.BatchNorm2d(num_channels)
 
@@ -39,8 +42,9 @@ class Residual(nn.Module):
         return F.relu(Y + X)
 
 
-def resnet_block(in_channels: int, num_channels: int, num_residuals: int,
-                 first_block: bool = False) -> nn.Sequential:
+def resnet_block(
+    in_channels: int, num_channels: int, num_residuals: int, first_block: bool = False
+) -> nn.Sequential:
     """Residual blocks; the first halves height and width unless it follows the stem."""
     blocks: list[nn.Module] = []
     for i in range(num_residuals):
@@ -51,25 +55,28 @@ def resnet_block(in_channels: int, num_channels: int, num_residuals: int,
     return nn.Sequential(*blocks)
 
 
-def resnet(arch: Sequence[tuple[int, int]], num_classes: int = 10, in_channels: int = 1
-           ) -> nn.Sequential:
+def resnet(
+    arch: Sequence[tuple[int, int]], num_classes: int = 10, in_channels: int = 1
+) -> nn.Sequential:
     """A ResNet from ``(num_residuals, channels)`` per stage, after the GoogLeNet-like stem."""
     stem_channels = arch[0][1]
     stem = nn.Sequential(
         nn.Conv2d(in_channels, stem_channels, kernel_size=7, stride=2, padding=3),
-        nn.BatchNorm2d(stem_channels), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        nn.BatchNorm2d(stem_channels),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+    )
     stages: list[nn.Module] = []
     channels = stem_channels
     for i, (num_residuals, num_channels) in enumerate(arch):
         stages.append(resnet_block(channels, num_channels, num_residuals, first_block=i == 0))
         channels = num_channels
-    return nn.Sequential(                   # 96 input:   224 input:
-        stem,                               # (B, 64, 24, 24)   (B, 64, 56, 56)
-        *stages,                            # ... (B, 512, 3, 3)   (B, 512, 7, 7)
-        nn.AdaptiveAvgPool2d((1, 1)),       # (B, 512, 1, 1)
-        nn.Flatten(),                       # (B, 512)
-        nn.Linear(channels, num_classes),   # (B, 10)
+    return nn.Sequential(  # 96 input:   224 input:
+        stem,  # (B, 64, 24, 24)   (B, 64, 56, 56)
+        *stages,  # ... (B, 512, 3, 3)   (B, 512, 7, 7)
+        nn.AdaptiveAvgPool2d((1, 1)),  # (B, 512, 1, 1)
+        nn.Flatten(),  # (B, 512)
+        nn.Linear(channels, num_classes),  # (B, 10)
     )
 
 

@@ -29,16 +29,19 @@ class RNNLM(nn.Module):
     def __init__(self, rnn: nn.RNNBase, vocab_size: int) -> None:
         super().__init__()
         if rnn.input_size != vocab_size:
-            raise ConfigError(f"the recurrent layer takes {rnn.input_size} inputs, "
-                              f"the vocabulary has {vocab_size} tokens",
-                              fix="build the layer with input_size=vocab_size (one-hot inputs)")
+            raise ConfigError(
+                f"the recurrent layer takes {rnn.input_size} inputs, "
+                f"the vocabulary has {vocab_size} tokens",
+                fix="build the layer with input_size=vocab_size (one-hot inputs)",
+            )
         self.rnn = rnn
         self.vocab_size = vocab_size
         self.num_directions = 2 if rnn.bidirectional else 1
         self.linear = nn.Linear(rnn.hidden_size * self.num_directions, vocab_size)
 
-    def forward(self, X: torch.Tensor, state: RNNState | None = None
-                ) -> tuple[torch.Tensor, RNNState]:
+    def forward(
+        self, X: torch.Tensor, state: RNNState | None = None
+    ) -> tuple[torch.Tensor, RNNState]:
         """Logits ``(B, T, V)`` for token ids ``X`` ``(B, T)``, and the state after step T.
 
         ``state=None`` starts from zeros, as :meth:`begin_state` does.
@@ -51,13 +54,15 @@ class RNNLM(nn.Module):
             Y = Y.transpose(0, 1)
         return self.linear(Y), state  # (B, T, V)
 
-    def begin_state(self, batch_size: int = 1, device: torch.device | str | None = None
-                    ) -> RNNState:
+    def begin_state(
+        self, batch_size: int = 1, device: torch.device | str | None = None
+    ) -> RNNState:
         """Zero hidden state ``(num_layers * num_directions, B, H)``; a pair for an LSTM."""
         shape = (self.num_directions * self.rnn.num_layers, batch_size, self.rnn.hidden_size)
         weight = self.linear.weight  # the state follows the model's device and dtype
-        h = torch.zeros(shape, device=weight.device if device is None else device,
-                        dtype=weight.dtype)
+        h = torch.zeros(
+            shape, device=weight.device if device is None else device, dtype=weight.dtype
+        )
         return (h, torch.zeros_like(h)) if isinstance(self.rnn, nn.LSTM) else h
 
 
@@ -68,8 +73,10 @@ def generate(net: RNNLM, prefix: list[int], num_preds: int) -> list[int]:
     The prefix warms the state up; each prediction is then fed back as the next input.
     """
     if not prefix:
-        raise ConfigError("generate needs a prefix of at least one token",
-                          fix="start from a token such as the first character")
+        raise ConfigError(
+            "generate needs a prefix of at least one token",
+            fix="start from a token such as the first character",
+        )
     device = next(net.parameters()).device
     was_training = net.training
     net.eval()
@@ -86,8 +93,14 @@ def generate(net: RNNLM, prefix: list[int], num_preds: int) -> list[int]:
 
 
 @register_model
-def rnn_lm(vocab_size: int = 28, num_hiddens: int = 256, cell: str = "rnn", num_layers: int = 1,
-           bidirectional: bool = False, dropout: float = 0.0) -> nn.Module:
+def rnn_lm(
+    vocab_size: int = 28,
+    num_hiddens: int = 256,
+    cell: str = "rnn",
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+) -> nn.Module:
     """A language model over characters: ``cell`` is ``rnn`` (8.6), ``gru`` (9.1) or ``lstm`` (9.2).
 
     ``num_layers > 1`` is the deep RNN of 9.3 and ``bidirectional=True`` the model of 9.4
@@ -95,15 +108,27 @@ def rnn_lm(vocab_size: int = 28, num_hiddens: int = 256, cell: str = "rnn", num_
     The default vocabulary is the book's 28 characters of *The Time Machine*.
     """
     if cell not in _CELLS:
-        raise ConfigError(f"unknown recurrent cell {cell!r}",
-                          fix=f"use one of: {', '.join(_CELLS)}")
-    layer = _CELLS[cell](vocab_size, num_hiddens, num_layers=num_layers, batch_first=True,
-                         bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
+        raise ConfigError(
+            f"unknown recurrent cell {cell!r}", fix=f"use one of: {', '.join(_CELLS)}"
+        )
+    layer = _CELLS[cell](
+        vocab_size,
+        num_hiddens,
+        num_layers=num_layers,
+        batch_first=True,
+        bidirectional=bidirectional,
+        dropout=dropout if num_layers > 1 else 0.0,
+    )
     return RNNLM(layer, vocab_size)
 
 
 @register_model
-def rnn_lm_tiny(vocab_size: int = 28, num_hiddens: int = 8, cell: str = "gru",
-                num_layers: int = 1, bidirectional: bool = False) -> nn.Module:
+def rnn_lm_tiny(
+    vocab_size: int = 28,
+    num_hiddens: int = 8,
+    cell: str = "gru",
+    num_layers: int = 1,
+    bidirectional: bool = False,
+) -> nn.Module:
     """An 8-unit recurrent language model, for fast tests."""
     return rnn_lm(vocab_size, num_hiddens, cell, num_layers, bidirectional)

@@ -61,8 +61,9 @@ class EncoderDecoder(nn.Module):
         self.encoder = encoder
         self.decoder = decoder
 
-    def forward(self, enc_X: torch.Tensor, dec_X: torch.Tensor,
-                enc_valid_lens: torch.Tensor | None = None) -> tuple[torch.Tensor, Any]:
+    def forward(
+        self, enc_X: torch.Tensor, dec_X: torch.Tensor, enc_valid_lens: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, Any]:
         """Logits ``(B, T_tgt, V)`` and the decoder's final state."""
         enc_outputs = self.encoder(enc_X, enc_valid_lens)
         state = self.decoder.init_state(enc_outputs, enc_valid_lens)
@@ -72,15 +73,23 @@ class EncoderDecoder(nn.Module):
 class Seq2SeqEncoder(Encoder):
     """Embedding then a multilayer GRU; its final hidden state summarises the source."""
 
-    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int,
+        num_hiddens: int,
+        num_layers: int,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size, num_hiddens, num_layers,
-                          dropout=_between_layers(dropout, num_layers))
+        self.rnn = nn.GRU(
+            embed_size, num_hiddens, num_layers, dropout=_between_layers(dropout, num_layers)
+        )
 
-    def forward(self, X: torch.Tensor, valid_lens: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, X: torch.Tensor, valid_lens: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Outputs ``(T, B, H)`` at every step and the final state ``(L, B, H)``.
 
         Padding is encoded like any token (``valid_lens`` is unused), as in the book.
@@ -98,21 +107,34 @@ class Seq2SeqDecoder(Decoder):
     while predicting; d2l 1.0 fixed this as done here.) State: ``(enc_outputs, hidden)``.
     """
 
-    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int,
+        num_hiddens: int,
+        num_layers: int,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, num_layers,
-                          dropout=_between_layers(dropout, num_layers))
+        self.rnn = nn.GRU(
+            embed_size + num_hiddens,
+            num_hiddens,
+            num_layers,
+            dropout=_between_layers(dropout, num_layers),
+        )
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
-    def init_state(self, enc_outputs: tuple[torch.Tensor, torch.Tensor],
-                   enc_valid_lens: torch.Tensor | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    def init_state(
+        self,
+        enc_outputs: tuple[torch.Tensor, torch.Tensor],
+        enc_valid_lens: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         return enc_outputs  # (outputs (T, B, H), hidden (L, B, H))
 
-    def forward(self, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
-                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    def forward(
+        self, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         enc_outputs, hidden = state
         X = self.embedding(X.long()).permute(1, 0, 2)  # (T, B, E)
         context = enc_outputs[-1].expand(X.shape[0], -1, -1)  # (T, B, H)
@@ -135,23 +157,32 @@ class MaskedSoftmaxCELoss(nn.Module):
     sequence's loss summed over its valid steps and divided by T, as in the book.
     """
 
-    def forward(self, pred: torch.Tensor, label: torch.Tensor, valid_len: torch.Tensor
-                ) -> torch.Tensor:
+    def forward(
+        self, pred: torch.Tensor, label: torch.Tensor, valid_len: torch.Tensor
+    ) -> torch.Tensor:
         loss = F.cross_entropy(pred.permute(0, 2, 1), label.long(), reduction="none")  # (B, T)
         return sequence_mask(loss, valid_len).mean(dim=1)
 
 
 @register_model
-def seq2seq(src_vocab_size: int, tgt_vocab_size: int, embed_size: int = 32,
-            num_hiddens: int = 32, num_layers: int = 2, dropout: float = 0.1) -> nn.Module:
+def seq2seq(
+    src_vocab_size: int,
+    tgt_vocab_size: int,
+    embed_size: int = 32,
+    num_hiddens: int = 32,
+    num_layers: int = 2,
+    dropout: float = 0.1,
+) -> nn.Module:
     """The GRU encoder-decoder of d2l 9.7, with the book's sizes as defaults."""
     return EncoderDecoder(
         Seq2SeqEncoder(src_vocab_size, embed_size, num_hiddens, num_layers, dropout),
-        Seq2SeqDecoder(tgt_vocab_size, embed_size, num_hiddens, num_layers, dropout))
+        Seq2SeqDecoder(tgt_vocab_size, embed_size, num_hiddens, num_layers, dropout),
+    )
 
 
 @register_model
 def seq2seq_tiny(src_vocab_size: int = 12, tgt_vocab_size: int = 12) -> nn.Module:
     """An 8-unit, one-layer GRU encoder-decoder, for fast tests."""
-    return seq2seq(src_vocab_size, tgt_vocab_size, embed_size=8, num_hiddens=8, num_layers=1,
-                   dropout=0.0)
+    return seq2seq(
+        src_vocab_size, tgt_vocab_size, embed_size=8, num_hiddens=8, num_layers=1, dropout=0.0
+    )

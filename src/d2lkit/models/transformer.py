@@ -61,8 +61,14 @@ class AddNorm(nn.Module):
 class TransformerEncoderBlock(nn.Module):
     """Multi-head self-attention and a position-wise MLP, each wrapped in :class:`AddNorm`."""
 
-    def __init__(self, num_hiddens: int, ffn_num_hiddens: int, num_heads: int,
-                 dropout: float = 0.0, use_bias: bool = False) -> None:
+    def __init__(
+        self,
+        num_hiddens: int,
+        ffn_num_hiddens: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        use_bias: bool = False,
+    ) -> None:
         super().__init__()
         self.attention = MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
         self.addnorm1 = AddNorm(num_hiddens, dropout)
@@ -77,15 +83,24 @@ class TransformerEncoderBlock(nn.Module):
 class TransformerEncoder(Encoder):
     """Embedding scaled by sqrt(h), positional encoding, then ``num_layers`` encoder blocks."""
 
-    def __init__(self, vocab_size: int, num_hiddens: int, ffn_num_hiddens: int, num_heads: int,
-                 num_layers: int, dropout: float = 0.0, use_bias: bool = False) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        num_hiddens: int,
+        ffn_num_hiddens: int,
+        num_heads: int,
+        num_layers: int,
+        dropout: float = 0.0,
+        use_bias: bool = False,
+    ) -> None:
         super().__init__()
         self.num_hiddens = num_hiddens
         self.embedding = nn.Embedding(vocab_size, num_hiddens)
         self.pos_encoding = PositionalEncoding(num_hiddens, dropout)
         self.blks = nn.ModuleList(
             TransformerEncoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout, use_bias)
-            for _ in range(num_layers))
+            for _ in range(num_layers)
+        )
 
     @property
     def attention_weights(self) -> list[torch.Tensor | None]:
@@ -103,8 +118,14 @@ class TransformerEncoder(Encoder):
 class TransformerDecoderBlock(nn.Module):
     """Masked self-attention, attention to the encoder's outputs, then a position-wise MLP."""
 
-    def __init__(self, num_hiddens: int, ffn_num_hiddens: int, num_heads: int,
-                 dropout: float = 0.0, use_bias: bool = False) -> None:
+    def __init__(
+        self,
+        num_hiddens: int,
+        ffn_num_hiddens: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        use_bias: bool = False,
+    ) -> None:
         super().__init__()
         self.attention1 = MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
         self.addnorm1 = AddNorm(num_hiddens, dropout)
@@ -113,9 +134,13 @@ class TransformerDecoderBlock(nn.Module):
         self.ffn = PositionWiseFFN(num_hiddens, ffn_num_hiddens, num_hiddens)
         self.addnorm3 = AddNorm(num_hiddens, dropout)
 
-    def forward(self, X: torch.Tensor, enc_outputs: torch.Tensor,
-                enc_valid_lens: torch.Tensor | None, cache: torch.Tensor | None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        X: torch.Tensor,
+        enc_outputs: torch.Tensor,
+        enc_valid_lens: torch.Tensor | None,
+        cache: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Outputs ``(B, T, h)`` for inputs ``X`` ``(B, T, h)``, and the grown cache."""
         key_values = X if cache is None else torch.cat((cache, X), dim=1)  # (B, T_seen, h)
         B, T = X.shape[:2]
@@ -131,29 +156,42 @@ class TransformerDecoderBlock(nn.Module):
 class TransformerDecoder(Decoder):
     """Embedding, positional encoding, ``num_layers`` decoder blocks, a linear layer to logits."""
 
-    def __init__(self, vocab_size: int, num_hiddens: int, ffn_num_hiddens: int, num_heads: int,
-                 num_layers: int, dropout: float = 0.0, use_bias: bool = False) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        num_hiddens: int,
+        ffn_num_hiddens: int,
+        num_heads: int,
+        num_layers: int,
+        dropout: float = 0.0,
+        use_bias: bool = False,
+    ) -> None:
         super().__init__()
         self.num_hiddens = num_hiddens
         self.embedding = nn.Embedding(vocab_size, num_hiddens)
         self.pos_encoding = PositionalEncoding(num_hiddens, dropout)
         self.blks = nn.ModuleList(
             TransformerDecoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout, use_bias)
-            for _ in range(num_layers))
+            for _ in range(num_layers)
+        )
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
     @property
     def attention_weights(self) -> tuple[list[torch.Tensor | None], list[torch.Tensor | None]]:
         """Each layer's last (self-attention, encoder-decoder attention) weights."""
-        return ([blk.attention1.attention_weights for blk in self.blks],
-                [blk.attention2.attention_weights for blk in self.blks])
+        return (
+            [blk.attention1.attention_weights for blk in self.blks],
+            [blk.attention2.attention_weights for blk in self.blks],
+        )
 
-    def init_state(self, enc_outputs: torch.Tensor, enc_valid_lens: torch.Tensor | None = None
-                   ) -> TransformerState:
+    def init_state(
+        self, enc_outputs: torch.Tensor, enc_valid_lens: torch.Tensor | None = None
+    ) -> TransformerState:
         return enc_outputs, enc_valid_lens, (None,) * len(self.blks)
 
-    def forward(self, X: torch.Tensor, state: TransformerState
-                ) -> tuple[torch.Tensor, TransformerState]:
+    def forward(
+        self, X: torch.Tensor, state: TransformerState
+    ) -> tuple[torch.Tensor, TransformerState]:
         enc_outputs, enc_valid_lens, caches = state
         offset = 0 if caches[0] is None else caches[0].shape[1]  # tokens already decoded
         X = self.pos_encoding(self.embedding(X.long()) * math.sqrt(self.num_hiddens), offset)
@@ -165,19 +203,35 @@ class TransformerDecoder(Decoder):
 
 
 @register_model
-def transformer(src_vocab_size: int, tgt_vocab_size: int, num_hiddens: int = 32,
-                num_layers: int = 2, dropout: float = 0.1, ffn_num_hiddens: int = 64,
-                num_heads: int = 4) -> nn.Module:
+def transformer(
+    src_vocab_size: int,
+    tgt_vocab_size: int,
+    num_hiddens: int = 32,
+    num_layers: int = 2,
+    dropout: float = 0.1,
+    ffn_num_hiddens: int = 64,
+    num_heads: int = 4,
+) -> nn.Module:
     """The transformer encoder-decoder of d2l 10.7, with the book's sizes as defaults."""
     return EncoderDecoder(
-        TransformerEncoder(src_vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_layers,
-                           dropout),
-        TransformerDecoder(tgt_vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_layers,
-                           dropout))
+        TransformerEncoder(
+            src_vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_layers, dropout
+        ),
+        TransformerDecoder(
+            tgt_vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_layers, dropout
+        ),
+    )
 
 
 @register_model
 def transformer_tiny(src_vocab_size: int = 12, tgt_vocab_size: int = 12) -> nn.Module:
     """A one-layer, 8-unit, two-head transformer, for fast tests."""
-    return transformer(src_vocab_size, tgt_vocab_size, num_hiddens=8, num_layers=1,
-                       dropout=0.0, ffn_num_hiddens=16, num_heads=2)
+    return transformer(
+        src_vocab_size,
+        tgt_vocab_size,
+        num_hiddens=8,
+        num_layers=1,
+        dropout=0.0,
+        ffn_num_hiddens=16,
+        num_heads=2,
+    )

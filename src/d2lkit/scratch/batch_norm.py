@@ -63,8 +63,9 @@ class BatchNorm(nn.Module):
         num_dims: 2 after a fully connected layer, 4 after a convolution.
     """
 
-    def __init__(self, num_features: int, num_dims: int, eps: float = 1e-5,
-                 momentum: float = 0.1) -> None:
+    def __init__(
+        self, num_features: int, num_dims: int, eps: float = 1e-5, momentum: float = 0.1
+    ) -> None:
         super().__init__()
         if num_dims not in (2, 4):
             raise ValueError(f"num_dims must be 2 or 4, got {num_dims}")
@@ -77,8 +78,16 @@ class BatchNorm(nn.Module):
         self.momentum = momentum
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return batch_norm(X, self.gamma, self.beta, self.moving_mean, self.moving_var,
-                          training=self.training, eps=self.eps, momentum=self.momentum)
+        return batch_norm(
+            X,
+            self.gamma,
+            self.beta,
+            self.moving_mean,
+            self.moving_var,
+            training=self.training,
+            eps=self.eps,
+            momentum=self.momentum,
+        )
 
     def extra_repr(self) -> str:
         return f"{self.gamma.shape[1]}, num_dims={self.gamma.dim()}, eps={self.eps}"

@@ -38,7 +38,7 @@ def grad_clipping(net: nn.Module | Iterable[torch.Tensor], theta: float) -> torc
         params = [p for p in net if p.grad is not None]
     if not params:
         return torch.tensor(0.0)
-    norm = torch.sqrt(sum(torch.sum(p.grad ** 2) for p in params))
+    norm = torch.sqrt(sum(torch.sum(p.grad**2) for p in params))
     if norm > theta:
         for p in params:
             p.grad.mul_(theta / norm)

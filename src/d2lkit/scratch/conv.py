@@ -55,7 +55,7 @@ def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
     return Y
 
 
@@ -103,11 +103,12 @@ def _out_size(padded: int, kernel: int, stride: int) -> int:
     return (padded - kernel) // stride + 1
 
 
-def _window(X: torch.Tensor, a: int, b: int, out: tuple[int, int],
-            stride: tuple[int, int]) -> torch.Tensor:
+def _window(
+    X: torch.Tensor, a: int, b: int, out: tuple[int, int], stride: tuple[int, int]
+) -> torch.Tensor:
     """The input values that kernel offset (a, b) meets at every output position."""
     (oh, ow), (sh, sw) = out, stride
-    return X[..., a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw]  # (..., oh, ow)
+    return X[..., a : a + sh * (oh - 1) + 1 : sh, b : b + sw * (ow - 1) + 1 : sw]  # (..., oh, ow)
 
 
 def conv2d(
@@ -171,6 +172,7 @@ def pool2d(
     fill = float("-inf") if mode == "max" else 0.0
     X = F.pad(X, (pw, pw, ph, ph), value=fill)
     out = (_out_size(X.shape[-2], kh, st[0]), _out_size(X.shape[-1], kw, st[1]))
-    windows = torch.stack([_window(X, a, b, out, st)
-                           for a in range(kh) for b in range(kw)])  # (kh * kw, ..., oh, ow)
+    windows = torch.stack(
+        [_window(X, a, b, out, st) for a in range(kh) for b in range(kw)]
+    )  # (kh * kw, ..., oh, ow)
     return windows.amax(dim=0) if mode == "max" else windows.mean(dim=0)

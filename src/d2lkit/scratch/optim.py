@@ -51,8 +51,9 @@ def _check(name: str, value: float, low: float, high: float = math.inf) -> None:
 class _Scratch(torch.optim.Optimizer):
     """The loop every rule shares: skip parameters without a gradient, add weight decay."""
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         """Apply one step of the rule to ``p`` in place, keeping what it needs in ``state``."""
         raise NotImplementedError
 
@@ -82,8 +83,9 @@ class SGD(_Scratch):
         _check("weight_decay", weight_decay, 0.0)
         super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         p.sub_(grad, alpha=group["lr"])
 
 
@@ -93,15 +95,17 @@ class Momentum(_Scratch):
     v <- momentum * v + grad; p <- p - lr * v. State: ``momentum_buffer`` (v).
     """
 
-    def __init__(self, params: Params, lr: float, momentum: float = 0.9,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, params: Params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0
+    ) -> None:
         _check("lr", lr, 0.0)
         _check("momentum", momentum, 0.0, 1.0)
         _check("weight_decay", weight_decay, 0.0)
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay})
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if "momentum_buffer" not in state:
             state["momentum_buffer"] = torch.zeros_like(p)
         v = state["momentum_buffer"]
@@ -115,15 +119,17 @@ class AdaGrad(_Scratch):
     s <- s + grad^2; p <- p - lr * grad / (sqrt(s) + eps). State: ``sum`` (s), ``step``.
     """
 
-    def __init__(self, params: Params, lr: float = 0.01, eps: float = 1e-10,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, params: Params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0
+    ) -> None:
         _check("lr", lr, 0.0)
         _check("eps", eps, 0.0)
         _check("weight_decay", weight_decay, 0.0)
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = torch.zeros_like(p)
@@ -140,17 +146,25 @@ class RMSProp(_Scratch):
     State: ``square_avg`` (s), ``step``.
     """
 
-    def __init__(self, params: Params, lr: float = 0.01, alpha: float = 0.99,
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         _check("lr", lr, 0.0)
         _check("alpha", alpha, 0.0, 1.0)
         _check("eps", eps, 0.0)
         _check("weight_decay", weight_decay, 0.0)
-        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps,
-                                  "weight_decay": weight_decay})
+        super().__init__(
+            params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay}
+        )
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["square_avg"] = torch.zeros_like(p)
@@ -169,17 +183,23 @@ class AdaDelta(_Scratch):
     State: ``square_avg`` (s), ``acc_delta`` (delta), ``step``.
     """
 
-    def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
         _check("lr", lr, 0.0)
         _check("rho", rho, 0.0, 1.0)
         _check("eps", eps, 0.0)
         _check("weight_decay", weight_decay, 0.0)
-        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps,
-                                  "weight_decay": weight_decay})
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["square_avg"] = torch.zeros_like(p)
@@ -200,19 +220,26 @@ class Adam(_Scratch):
     State: ``exp_avg`` (v), ``exp_avg_sq`` (s), ``step`` (t).
     """
 
-    def __init__(self, params: Params, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         _check("lr", lr, 0.0)
         _check("betas[0]", betas[0], 0.0, 1.0)
         _check("betas[1]", betas[1], 0.0, 1.0)
         _check("eps", eps, 0.0)
         _check("weight_decay", weight_decay, 0.0)
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
-                                  "weight_decay": weight_decay})
+        super().__init__(
+            params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        )
 
-    def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any],
-               group: dict[str, Any]) -> None:
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["exp_avg"] = torch.zeros_like(p)
@@ -222,6 +249,6 @@ class Adam(_Scratch):
         v, s = state["exp_avg"], state["exp_avg_sq"]
         v.mul_(beta1).add_(grad, alpha=1 - beta1)
         s.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        v_hat = v / (1 - beta1 ** t)  # bias correction: v and s start at 0
-        s_hat = s / (1 - beta2 ** t)
+        v_hat = v / (1 - beta1**t)  # bias correction: v and s start at 0
+        s_hat = s / (1 - beta2**t)
         p.addcdiv_(v_hat, s_hat.sqrt().add_(group["eps"]), value=-group["lr"])

@@ -30,9 +30,11 @@ State = tuple[torch.Tensor, ...]
 
 def _gate(num_inputs: int, num_hiddens: int, sigma: float) -> tuple[nn.Parameter, ...]:
     """W_x (D, H), W_h (H, H) ~ N(0, sigma^2) and b (H,) = 0: the book's initialisation."""
-    return (nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma),
-            nn.Parameter(torch.randn(num_hiddens, num_hiddens) * sigma),
-            nn.Parameter(torch.zeros(num_hiddens)))
+    return (
+        nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma),
+        nn.Parameter(torch.randn(num_hiddens, num_hiddens) * sigma),
+        nn.Parameter(torch.zeros(num_hiddens)),
+    )
 
 
 class _RecurrentScratch(nn.Module):
@@ -44,14 +46,17 @@ class _RecurrentScratch(nn.Module):
     def begin_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
         """Zero state(s) of shape (B, H): what the sequence starts from."""
         dtype = next(self.parameters()).dtype
-        return tuple(torch.zeros(batch_size, self.num_hiddens, device=device, dtype=dtype)
-                     for _ in range(self.num_states))
+        return tuple(
+            torch.zeros(batch_size, self.num_hiddens, device=device, dtype=dtype)
+            for _ in range(self.num_states)
+        )
 
     def step(self, X: torch.Tensor, state: State) -> State:
         raise NotImplementedError
 
-    def forward(self, inputs: torch.Tensor, state: State | None = None
-                ) -> tuple[torch.Tensor, State]:
+    def forward(
+        self, inputs: torch.Tensor, state: State | None = None
+    ) -> tuple[torch.Tensor, State]:
         """Run the cell over a sequence.
 
         Args:
@@ -128,7 +133,10 @@ class LSTMScratch(_RecurrentScratch):
 
 
 _CELLS: dict[str, type[_RecurrentScratch]] = {
-    "rnn": RNNScratch, "gru": GRUScratch, "lstm": LSTMScratch}
+    "rnn": RNNScratch,
+    "gru": GRUScratch,
+    "lstm": LSTMScratch,
+}
 
 
 class RNNModelScratch(nn.Module):
@@ -141,8 +149,13 @@ class RNNModelScratch(nn.Module):
         sigma: standard deviation of the initial weights.
     """
 
-    def __init__(self, vocab_size: int, num_hiddens: int,
-                 cell: Literal["rnn", "gru", "lstm"] = "rnn", sigma: float = 0.01) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        num_hiddens: int,
+        cell: Literal["rnn", "gru", "lstm"] = "rnn",
+        sigma: float = 0.01,
+    ) -> None:
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}, got {cell!r}")
@@ -155,8 +168,7 @@ class RNNModelScratch(nn.Module):
         """Zero state(s) of shape (B, H), as the book's ``init_rnn_state``."""
         return self.rnn.begin_state(batch_size, device)
 
-    def forward(self, X: torch.Tensor, state: State | None = None
-                ) -> tuple[torch.Tensor, State]:
+    def forward(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Predict the next token at every step.
 
         Args:

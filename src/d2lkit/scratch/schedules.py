@@ -42,8 +42,13 @@ class FactorScheduler:
     lr(t) = max(stop_factor_lr, base_lr * factor ** (t // step_size)).
     """
 
-    def __init__(self, factor: float = 1.0, stop_factor_lr: float = 1e-7, base_lr: float = 0.1,
-                 step_size: int = 1) -> None:
+    def __init__(
+        self,
+        factor: float = 1.0,
+        stop_factor_lr: float = 1e-7,
+        base_lr: float = 0.1,
+        step_size: int = 1,
+    ) -> None:
         if step_size < 1:
             raise ValueError(f"step_size must be at least 1, got {step_size}")
         self.factor, self.stop_factor_lr = factor, stop_factor_lr
@@ -77,11 +82,18 @@ class CosineScheduler:
     first and last, fast in between.
     """
 
-    def __init__(self, max_update: int, base_lr: float = 0.01, final_lr: float = 0.0,
-                 warmup_steps: int = 0, warmup_begin_lr: float = 0.0) -> None:
+    def __init__(
+        self,
+        max_update: int,
+        base_lr: float = 0.01,
+        final_lr: float = 0.0,
+        warmup_steps: int = 0,
+        warmup_begin_lr: float = 0.0,
+    ) -> None:
         if not 0 <= warmup_steps < max_update:
-            raise ValueError(f"need 0 <= warmup_steps < max_update, got {warmup_steps} "
-                             f"and {max_update}")
+            raise ValueError(
+                f"need 0 <= warmup_steps < max_update, got {warmup_steps} and {max_update}"
+            )
         self.max_update, self.base_lr, self.final_lr = max_update, base_lr, final_lr
         self.warmup_steps, self.warmup_begin_lr = warmup_steps, warmup_begin_lr
         self.max_steps = max_update - warmup_steps  # length of the cosine part

@@ -43,8 +43,12 @@ def sigmoid_gradient(x: torch.Tensor) -> torch.Tensor:
     return sigmoid(x) * sigmoid(-x)
 
 
-def random_matrix_product(n: int = 100, size: int = 4, generator: torch.Generator | None = None,
-                          dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def random_matrix_product(
+    n: int = 100,
+    size: int = 4,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """The product of n random (size, size) matrices with N(0, 1) entries: it explodes.
 
     Each factor stretches a vector by about exp(0.56) for size 4, so 100 of
@@ -56,27 +60,33 @@ def random_matrix_product(n: int = 100, size: int = 4, generator: torch.Generato
     return M  # (size, size)
 
 
-def xavier_uniform(fan_in: int, fan_out: int, generator: torch.Generator | None = None
-                   ) -> torch.Tensor:
+def xavier_uniform(
+    fan_in: int, fan_out: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """U(-a, a) with a = sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out)."""
     a = math.sqrt(6.0 / (fan_in + fan_out))
     return torch.empty(fan_in, fan_out).uniform_(-a, a, generator=generator)  # (in, out)
 
 
-def xavier_normal(fan_in: int, fan_out: int, generator: torch.Generator | None = None
-                  ) -> torch.Tensor:
+def xavier_normal(
+    fan_in: int, fan_out: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """N(0, 2 / (fan_in + fan_out)): the variance that keeps both passes' variance steady."""
     std = math.sqrt(2.0 / (fan_in + fan_out))
     return torch.empty(fan_in, fan_out).normal_(0.0, std, generator=generator)  # (in, out)
 
 
-def _standard_normal(fan_in: int, fan_out: int, generator: torch.Generator | None = None
-                     ) -> torch.Tensor:
+def _standard_normal(
+    fan_in: int, fan_out: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     return torch.randn(fan_in, fan_out, generator=generator)  # (in, out)
 
 
 _INITS: dict[str, Init] = {
-    "normal": _standard_normal, "xavier_normal": xavier_normal, "xavier_uniform": xavier_uniform}
+    "normal": _standard_normal,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+}
 
 
 def activation_variance_by_layer(

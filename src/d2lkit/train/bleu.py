@@ -15,8 +15,7 @@ from collections.abc import Sequence
 __all__ = ["bleu"]
 
 
-def bleu(pred_tokens: str | Sequence[str], label_tokens: str | Sequence[str], k: int = 2
-         ) -> float:
+def bleu(pred_tokens: str | Sequence[str], label_tokens: str | Sequence[str], k: int = 2) -> float:
     """BLEU of a prediction against one label, from 0 to 1 (1 for a perfect prediction).
 
     Tokens are given as sequences, or as strings split on single spaces as the book

@@ -82,8 +82,12 @@ class Callback:
 
 def _format_metrics(row: dict[str, Any], compact: bool = False) -> str:
     """``train loss 0.49, train acc 0.82, test loss ..``; compact: the book's three curves."""
-    shown = [(k, v) for k, v in row.items() if k.endswith(("_loss", "_acc"))
-             and not (compact and k.endswith("_loss") and k != "train_loss")]
+    shown = [
+        (k, v)
+        for k, v in row.items()
+        if k.endswith(("_loss", "_acc"))
+        and not (compact and k.endswith("_loss") and k != "train_loss")
+    ]
     return ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown)
 
 
@@ -113,9 +117,15 @@ class ProgressBar(Callback):
         from tqdm.auto import tqdm
 
         total = len(trainer.train_loader) if hasattr(trainer.train_loader, "__len__") else None
-        self._bar = tqdm(total=total, desc=f"epoch {trainer.epoch + 1}/{trainer.epochs}",
-                         unit="batch", leave=True, file=self.stream, dynamic_ncols=True,
-                         mininterval=0.2)
+        self._bar = tqdm(
+            total=total,
+            desc=f"epoch {trainer.epoch + 1}/{trainer.epochs}",
+            unit="batch",
+            leave=True,
+            file=self.stream,
+            dynamic_ncols=True,
+            mininterval=0.2,
+        )
 
     def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
         if self._bar is not None:
@@ -129,8 +139,12 @@ class ProgressBar(Callback):
             self._bar = None
         else:
             stream = self.stream or sys.stderr
-            print(f"epoch {row['epoch']}/{trainer.epochs}: {_format_metrics(row)}, "
-                  f"{row['examples_per_sec']:.0f} examples/s", file=stream, flush=True)
+            print(
+                f"epoch {row['epoch']}/{trainer.epochs}: {_format_metrics(row)}, "
+                f"{row['examples_per_sec']:.0f} examples/s",
+                file=stream,
+                flush=True,
+            )
 
     def on_fit_end(self, trainer: Trainer) -> None:
         if self._bar is not None:
@@ -153,8 +167,9 @@ class MetricsLogger(Callback):
         writer.writeheader()
         writer.writerows(history)
         write_text_atomic(self.folder / "metrics.csv", buffer.getvalue())
-        write_text_atomic(self.folder / "metrics.jsonl",
-                          "".join(json.dumps(row) + "\n" for row in history))
+        write_text_atomic(
+            self.folder / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history)
+        )
 
 
 class CurvePlot(Callback):
@@ -168,8 +183,13 @@ class CurvePlot(Callback):
         title: the figure's title.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, min_interval: float = 10.0,
-                 title: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        min_interval: float = 10.0,
+        title: str | None = None,
+    ) -> None:
         self.path = None if path is None else Path(path)
         self.min_interval = min_interval
         self.title = title
@@ -222,8 +242,13 @@ class Checkpoint(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    def __init__(self, monitor: str = "valid_loss", mode: str = "min", patience: int = 3,
-                 min_delta: float = 0.0) -> None:
+    def __init__(
+        self,
+        monitor: str = "valid_loss",
+        mode: str = "min",
+        patience: int = 3,
+        min_delta: float = 0.0,
+    ) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
@@ -238,15 +263,16 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, trainer: Trainer) -> None:
         row = trainer.history[-1]
         if self.monitor not in row:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, which the history lacks; "
-                           f"it has {', '.join(row)}")
+            raise KeyError(
+                f"EarlyStopping monitors {self.monitor!r}, which the history lacks; "
+                f"it has {', '.join(row)}"
+            )
         if self._improved(row[self.monitor]):
             self.best, self.bad_epochs = row[self.monitor], 0
             return
         self.bad_epochs += 1
         if self.bad_epochs >= self.patience:
-            log.info("early stop: %s has not improved for %d epochs", self.monitor,
-                     self.bad_epochs)
+            log.info("early stop: %s has not improved for %d epochs", self.monitor, self.bad_epochs)
             raise StopTraining
 
     def state_dict(self) -> dict[str, Any]:

@@ -21,17 +21,20 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     return Path(path)
 
 
-def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
-                    ) -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True``: tensors and plain data, never code."""
     path = Path(path)
     if not path.is_file():
-        raise D2lkitError(f"no checkpoint at {path}",
-                          fix="give the run directory of an earlier `d2lkit run`, or its "
-                              "checkpoint.pt")
+        raise D2lkitError(
+            f"no checkpoint at {path}",
+            fix="give the run directory of an earlier `d2lkit run`, or its checkpoint.pt",
+        )
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises several types for a bad file
-        raise D2lkitError(f"{path} is not a readable d2lkit checkpoint ({exc.__class__.__name__})",
-                          fix="it may be damaged or from another program; start a fresh run"
-                          ) from None
+        raise D2lkitError(
+            f"{path} is not a readable d2lkit checkpoint ({exc.__class__.__name__})",
+            fix="it may be damaged or from another program; start a fresh run",
+        ) from None

@@ -25,20 +25,29 @@ def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
     try:
         device = torch.device(spec)
     except (RuntimeError, ValueError):
-        raise DeviceError(f"{spec!r} is not a device name",
-                          fix="use auto, cpu, cuda, cuda:N or mps") from None
+        raise DeviceError(
+            f"{spec!r} is not a device name", fix="use auto, cpu, cuda, cuda:N or mps"
+        ) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise DeviceError("CUDA was asked for, but this machine has no usable CUDA GPU",
-                              fix="use --device cpu, or --device auto to pick the best device")
+            raise DeviceError(
+                "CUDA was asked for, but this machine has no usable CUDA GPU",
+                fix="use --device cpu, or --device auto to pick the best device",
+            )
         count = torch.cuda.device_count()
         if device.index is not None and device.index >= count:
-            raise DeviceError(f"{spec} was asked for, but this machine has {count} CUDA GPU(s)",
-                              fix=f"use cuda:0 … cuda:{count - 1}")
+            raise DeviceError(
+                f"{spec} was asked for, but this machine has {count} CUDA GPU(s)",
+                fix=f"use cuda:0 … cuda:{count - 1}",
+            )
     elif device.type == "mps" and not _mps_available():
-        raise DeviceError("MPS was asked for, but this machine has no Apple GPU",
-                          fix="use --device cpu, or --device auto")
+        raise DeviceError(
+            "MPS was asked for, but this machine has no Apple GPU",
+            fix="use --device cpu, or --device auto",
+        )
     elif device.type not in ("cpu", "cuda", "mps"):
-        raise DeviceError(f"device type {device.type!r} is not supported by d2lkit",
-                          fix="use auto, cpu, cuda or mps")
+        raise DeviceError(
+            f"device type {device.type!r} is not supported by d2lkit",
+            fix="use auto, cpu, cuda or mps",
+        )
     return device

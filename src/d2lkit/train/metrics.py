@@ -36,8 +36,7 @@ class RunningMetrics:
 
     def reset(self) -> None:
         self.count = 0
-        self.sums = {name: torch.zeros((), device=self.device)
-                     for name in ("loss", *self.metrics)}
+        self.sums = {name: torch.zeros((), device=self.device) for name in ("loss", *self.metrics)}
 
     @torch.no_grad()
     def update(self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor) -> None:

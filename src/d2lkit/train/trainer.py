@@ -89,8 +89,9 @@ class Trainer:
 
     # --- the loop ------------------------------------------------------------
 
-    def fit(self, train: Loader, valid: Loader | Mapping[str, Loader] | None = None,
-            epochs: int = 1) -> list[dict[str, Any]]:
+    def fit(
+        self, train: Loader, valid: Loader | Mapping[str, Loader] | None = None, epochs: int = 1
+    ) -> list[dict[str, Any]]:
         """Train until ``epochs`` epochs are complete (counting resumed ones); return the history.
 
         ``valid`` is one loader (its metrics are named ``valid_*``) or a mapping
@@ -98,8 +99,9 @@ class Trainer:
         """
         if epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {epochs}")
-        named = {} if valid is None else dict(valid) if isinstance(valid, Mapping) else {
-            "valid": valid}
+        named = (
+            {} if valid is None else dict(valid) if isinstance(valid, Mapping) else {"valid": valid}
+        )
         self.train_loader, self.epochs = train, epochs
         self._apply_resume(train)
         try:
@@ -171,8 +173,9 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
 
     @torch.no_grad()
-    def evaluate(self, loader: Loader, metrics: Mapping[str, MetricFn] | None = None
-                 ) -> dict[str, float]:
+    def evaluate(
+        self, loader: Loader, metrics: Mapping[str, MetricFn] | None = None
+    ) -> dict[str, float]:
         """Mean loss and metrics over a loader, in evaluation mode (dropout off, BN frozen)."""
         was_training = self.model.training
         self.model.eval()

@@ -31,8 +31,9 @@ def preload_matplotlib() -> None:
 
     The first plot then finds it imported instead of waiting for it.
     """
-    threading.Thread(target=_import_matplotlib, name="d2lkit-preload-matplotlib",
-                     daemon=True).start()
+    threading.Thread(
+        target=_import_matplotlib, name="d2lkit-preload-matplotlib", daemon=True
+    ).start()
 
 
 def default_curves(history: History) -> list[str]:
@@ -45,8 +46,13 @@ def default_curves(history: History) -> list[str]:
     return curves
 
 
-def plot_history(history: History, curves: Sequence[str] | None = None, *,
-                 title: str | None = None, figsize: tuple[float, float] = (5.0, 3.5)) -> Figure:
+def plot_history(
+    history: History,
+    curves: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] = (5.0, 3.5),
+) -> Figure:
     """Draw one line per metric against the epoch number."""
     from matplotlib.figure import Figure
 
@@ -55,8 +61,12 @@ def plot_history(history: History, curves: Sequence[str] | None = None, *,
     ax = fig.add_subplot()
     epochs = [row["epoch"] for row in history]
     for key in curves:
-        ax.plot(epochs, [row.get(key, float("nan")) for row in history],
-                marker="o" if len(history) < 2 else None, label=key.replace("_", " "))
+        ax.plot(
+            epochs,
+            [row.get(key, float("nan")) for row in history],
+            marker="o" if len(history) < 2 else None,
+            label=key.replace("_", " "),
+        )
     ax.set_xlabel("epoch")
     ax.grid(True, alpha=0.3)
     if epochs:
@@ -68,8 +78,13 @@ def plot_history(history: History, curves: Sequence[str] | None = None, *,
     return fig
 
 
-def save_history_plot(history: History, path: str | os.PathLike[str],
-                      curves: Sequence[str] | None = None, *, title: str | None = None) -> Path:
+def save_history_plot(
+    history: History,
+    path: str | os.PathLike[str],
+    curves: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+) -> Path:
     """Render the curves to a PNG (written to a temporary name, then renamed)."""
     fig = plot_history(history, curves, title=title)
     with atomic_path(path) as tmp:
