@@ -130,7 +130,7 @@ def _summary_text(result: Any) -> str:
         rows.append((key.replace("_", " "), f"{value:.4f}", book_cell, verdict))
     head = (
         f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
-        f"{s['wall_time_s']:.1f} s ({s['examples_per_sec']:,.0f} train examples/s)"
+        f"{s['wall_time_s']:.1f} s ({s[s['unit'] + '_per_sec']:,.0f} train {s['unit']}/s)"
     )
     return "\n".join(
         [head, _table(rows, ("metric", "ours", "book", "")), f"run folder: {result.run_dir}"]

@@ -11,7 +11,6 @@ from torch import nn
 
 from d2lkit.data import TensorLoader
 from d2lkit.train import CurvePlot, MetricsLogger, ProgressBar, Trainer
-from d2lkit.viz import default_curves
 
 
 def _fit(callbacks, epochs: int = 2):
@@ -39,9 +38,9 @@ def test_metrics_files_hold_one_row_per_epoch_equal_to_the_history(tmp_path):
 
 def test_curve_plot_writes_a_png_of_loss_and_accuracies(tmp_path):
     path = tmp_path / "curves.png"
-    _, history = _fit([CurvePlot(path)])
+    trainer, _ = _fit([CurvePlot(path)])
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert default_curves(history) == ["train_loss", "train_acc", "test_acc"]
+    assert trainer.curves() == ["train_loss", "train_acc", "test_acc"]
     assert not list(tmp_path.glob("*.tmp*"))
 
 

@@ -42,13 +42,13 @@ def test_fit_learns_separable_data_and_records_history():
     trainer, train, valid = _setup()
     history = trainer.fit(train, valid, epochs=3)
     assert [row["epoch"] for row in history] == [1, 2, 3]
-    assert history[-1]["valid_acc"] > 0.98
+    assert history[-1]["test_acc"] > 0.98
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert {
         "train_loss",
         "train_acc",
-        "valid_loss",
-        "valid_acc",
+        "test_loss",
+        "test_acc",
         "lr",
         "train_time",
         "examples_per_sec",
@@ -57,8 +57,9 @@ def test_fit_learns_separable_data_and_records_history():
 
 def test_named_evaluation_sets_prefix_their_metrics():
     trainer, train, valid = _setup()
-    row = trainer.fit(train, {"test": valid}, epochs=1)[-1]
-    assert "test_acc" in row and "valid_acc" not in row
+    row = trainer.fit(train, {"valid": valid}, epochs=1)[-1]
+    assert "valid_acc" in row and "test_acc" not in row
+    assert trainer.metric_names == ["train_loss", "train_acc", "valid_loss", "valid_acc"]
 
 
 def test_evaluate_matches_a_hand_computed_mean_loss_and_accuracy():
@@ -127,7 +128,7 @@ def test_cancel_epoch_ends_training_of_that_epoch_early():
 
     trainer, train, valid = _setup([TwoBatches()])
     history = trainer.fit(train, valid, epochs=2)
-    assert trainer.step == 4 and len(history) == 2 and "valid_acc" in history[-1]
+    assert trainer.step == 4 and len(history) == 2 and "test_acc" in history[-1]
 
 
 def test_stop_training_keeps_the_history_so_far():
@@ -142,7 +143,7 @@ def test_stop_training_keeps_the_history_so_far():
 
 
 def test_early_stopping_waits_for_patience_epochs():
-    stopper = EarlyStopping(monitor="valid_loss", mode="min", patience=2, min_delta=10.0)
+    stopper = EarlyStopping(patience=2, min_delta=10.0)  # monitors test_loss by default
     trainer, train, valid = _setup([stopper])
     history = trainer.fit(train, valid, epochs=10)
     assert len(history) == 3  # epoch 1 sets the best; 2 and 3 fail to beat it by 10
@@ -164,7 +165,7 @@ def test_bfloat16_autocast_trains_on_cpu():
     trainer, train, valid = _setup()
     trainer.amp = True
     history = trainer.fit(train, valid, epochs=2)
-    assert history[-1]["valid_acc"] > 0.95
+    assert history[-1]["test_acc"] > 0.95
 
 
 def test_resuming_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path):

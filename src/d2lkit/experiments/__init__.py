@@ -11,6 +11,7 @@ from d2lkit.experiments.config import (
     ModelConfig,
     OptimConfig,
     RunConfig,
+    SchedConfig,
     TrainConfig,
     apply_overrides,
 )
@@ -23,17 +24,20 @@ __all__ = [
     "ModelConfig",
     "OptimConfig",
     "Recipe",
+    "Run",
     "RunConfig",
     "RunResult",
+    "SchedConfig",
     "TrainConfig",
     "apply_overrides",
+    "build_run",
     "get_recipe",
     "list_recipes",
     "load_run_config",
     "run_recipe",
 ]
 
-_RUNNER_NAMES = ("RunResult", "load_run_config", "run_recipe")
+_RUNNER_NAMES = ("Run", "RunResult", "build_run", "load_run_config", "run_recipe")
 
 
 def __getattr__(name: str) -> Any:

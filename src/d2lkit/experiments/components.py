@@ -1,62 +1,70 @@
-"""Names in a config -> the objects a run needs: data loaders, losses, optimisers."""
+"""Names in a config -> the objects a run needs: data, losses, optimisers.
+
+Each kind is a :class:`~d2lkit.registry.Registry`, so a typo suggests close
+names and ``list()`` shows them all. A data builder returns :class:`RunData`:
+the loaders, plus what the model and task must be built with (a vocabulary
+size, the ``<bos>`` index) and what callbacks may use (the vocabularies).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
 from d2lkit import scratch
-from d2lkit.data import TensorLoader, fashion_mnist_loaders, image_loaders, read_mnist
+from d2lkit.data import fashion_mnist_loaders, image_loaders, read_mnist
 from d2lkit.data.transforms import ImageBatch
 from d2lkit.data.vision import MNIST_MEAN_STD
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.config import DataConfig, OptimConfig
+from d2lkit.registry import Registry
 
-__all__ = ["LOSSES", "OPTIMIZERS", "build_data", "build_loss", "build_optimizer"]
+__all__ = [
+    "DATA",
+    "LOSSES",
+    "OPTIMIZERS",
+    "RunData",
+    "build_data",
+    "build_loss",
+    "build_optimizer",
+]
 
-
-def _mnist_loaders(
-    batch_size: int,
-    resize: int | None,
-    *,
-    root: str | os.PathLike[str] | None,
-    device: torch.device,
-    seed: int,
-    eval_batch_size: int | None,
-) -> tuple[TensorLoader, TensorLoader]:
-    mean, std = MNIST_MEAN_STD
-    return image_loaders(
-        read_mnist("train", root),
-        read_mnist("test", root),
-        batch_size,
-        transform=ImageBatch(resize=resize, mean=mean, std=std),
-        device=device,
-        seed=seed,
-        eval_batch_size=eval_batch_size,
-    )
+Root = str | os.PathLike[str] | None
 
 
-_DATA = {"fashion-mnist": fashion_mnist_loaders, "mnist": _mnist_loaders}
+@dataclass
+class RunData:
+    """What a data builder hands the runner.
+
+    Attributes:
+        train: the training loader.
+        evals: named evaluation loaders, e.g. ``{"test": loader}``.
+        model_kwargs: arguments the model needs from the data (``vocab_size`` ...);
+            a recipe's own ``model.*`` settings win over them.
+        task_kwargs: arguments the task needs (``bos``, ``random_sampling``).
+        extras: anything callbacks may use (vocabularies, held-out pairs).
+    """
+
+    train: Any
+    evals: dict[str, Any]
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+    task_kwargs: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_data(
-    config: DataConfig,
-    *,
-    device: torch.device,
-    seed: int,
-    root: str | os.PathLike[str] | None = None,
-) -> tuple[TensorLoader, dict[str, TensorLoader]]:
-    """The train loader and the named evaluation loaders (``{"test": ...}``)."""
-    try:
-        make = _DATA[config.dataset]
-    except KeyError:
-        raise ConfigError(
-            f"no recipe data for data set {config.dataset!r}", fix=f"use one of: {', '.join(_DATA)}"
-        ) from None
-    train, test = make(
+# A builder: (config, *, device, seed, root, **the data set's own settings) -> RunData.
+DataBuilder = Callable[..., RunData]
+DATA: Registry[DataBuilder] = Registry("data set for recipes")
+
+
+@DATA.register("fashion-mnist")
+def _fashion_mnist(config: DataConfig, *, device: torch.device, seed: int, root: Root) -> RunData:
+    train, test = fashion_mnist_loaders(
         config.batch_size,
         config.resize,
         root=root,
@@ -64,50 +72,149 @@ def build_data(
         seed=seed,
         eval_batch_size=config.eval_batch_size,
     )
-    return train, {"test": test}
+    return RunData(train, {"test": test})
 
 
-LOSSES: dict[str, Callable[[], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]] = {
-    "cross_entropy": nn.CrossEntropyLoss,
-    "cross_entropy_scratch": lambda: scratch.cross_entropy,
-    "mse": nn.MSELoss,
-}
+@DATA.register("mnist")
+def _mnist(config: DataConfig, *, device: torch.device, seed: int, root: Root) -> RunData:
+    mean, std = MNIST_MEAN_STD
+    train, test = image_loaders(
+        read_mnist("train", root),
+        read_mnist("test", root),
+        config.batch_size,
+        transform=ImageBatch(resize=config.resize, mean=mean, std=std),
+        device=device,
+        seed=seed,
+        eval_batch_size=config.eval_batch_size,
+    )
+    return RunData(train, {"test": test})
 
 
-def build_loss(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    try:
-        return LOSSES[name]()
-    except KeyError:
-        raise ConfigError(
-            f"unknown loss {name!r}", fix=f"use one of: {', '.join(LOSSES)}"
-        ) from None
+def build_data(
+    config: DataConfig, *, device: torch.device, seed: int, root: Root = None
+) -> RunData:
+    """The loaders (and what model and task need from the data) for ``config.dataset``."""
+    builder = DATA.get(config.dataset)
+    return builder(config, device=device, seed=seed, root=root, **config.kwargs)
 
 
-def _sgd(params: Iterable[nn.Parameter], c: OptimConfig) -> torch.optim.Optimizer:
+LossFn = Callable[..., torch.Tensor]
+LOSSES: Registry[Callable[[], LossFn]] = Registry("loss")
+LOSSES.add("cross_entropy", nn.CrossEntropyLoss)
+LOSSES.add("cross_entropy_scratch", lambda: scratch.cross_entropy)
+# One loss per token: the seq2seq task masks the padding, then averages.
+LOSSES.add("masked_cross_entropy", lambda: nn.CrossEntropyLoss(reduction="none"))
+LOSSES.add("mse", nn.MSELoss)
+LOSSES.add("squared_loss_scratch", lambda: scratch.squared_loss)
+LOSSES.add("bce_with_logits", nn.BCEWithLogitsLoss)
+LOSSES.add("bce", nn.BCELoss)
+
+
+def build_loss(name: str) -> LossFn:
+    return LOSSES.get(name)()
+
+
+Params = Iterable[nn.Parameter]
+OptimizerBuilder = Callable[[Params, OptimConfig], torch.optim.Optimizer]
+OPTIMIZERS: Registry[OptimizerBuilder] = Registry("optimizer")
+
+
+def _eps(c: OptimConfig, default: float) -> float:
+    return default if c.eps is None else c.eps
+
+
+def _no_momentum(name: str, c: OptimConfig) -> None:
+    if c.momentum:
+        raise ConfigError(f"{name} takes no momentum", fix="use optim.name=sgd or momentum")
+
+
+@OPTIMIZERS.register("sgd")
+def _sgd(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
 
 
-def _adam(params: Iterable[nn.Parameter], c: OptimConfig) -> torch.optim.Optimizer:
-    return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+@OPTIMIZERS.register("adam")
+def _adam(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adam", c)
+    return torch.optim.Adam(
+        params, lr=c.lr, betas=(c.beta1, c.beta2), eps=_eps(c, 1e-8), weight_decay=c.weight_decay
+    )
 
 
-def _sgd_scratch(params: Iterable[nn.Parameter], c: OptimConfig) -> torch.optim.Optimizer:
-    if c.momentum or c.weight_decay:
-        raise ConfigError(
-            "sgd_scratch is plain SGD: it takes no momentum or weight decay",
-            fix="use optim.name=sgd for those",
-        )
-    return scratch.SGD(params, lr=c.lr)
+@OPTIMIZERS.register("adamw")
+def _adamw(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adamw", c)
+    return torch.optim.AdamW(
+        params, lr=c.lr, betas=(c.beta1, c.beta2), eps=_eps(c, 1e-8), weight_decay=c.weight_decay
+    )
 
 
-OPTIMIZERS = {"sgd": _sgd, "adam": _adam, "sgd_scratch": _sgd_scratch}
+@OPTIMIZERS.register("adagrad")
+def _adagrad(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adagrad", c)
+    return torch.optim.Adagrad(params, lr=c.lr, eps=_eps(c, 1e-10), weight_decay=c.weight_decay)
 
 
-def build_optimizer(config: OptimConfig, params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
-    try:
-        make = OPTIMIZERS[config.name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown optimizer {config.name!r}", fix=f"use one of: {', '.join(OPTIMIZERS)}"
-        ) from None
-    return make(params, config)
+@OPTIMIZERS.register("rmsprop")
+def _rmsprop(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(
+        params,
+        lr=c.lr,
+        alpha=c.alpha,
+        eps=_eps(c, 1e-8),
+        weight_decay=c.weight_decay,
+        momentum=c.momentum,
+    )
+
+
+@OPTIMIZERS.register("adadelta")
+def _adadelta(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adadelta", c)
+    return torch.optim.Adadelta(
+        params, lr=c.lr, rho=c.rho, eps=_eps(c, 1e-6), weight_decay=c.weight_decay
+    )
+
+
+@OPTIMIZERS.register("sgd_scratch")
+def _sgd_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("sgd_scratch", c)
+    return scratch.SGD(params, lr=c.lr, weight_decay=c.weight_decay)
+
+
+@OPTIMIZERS.register("momentum_scratch")
+def _momentum_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    return scratch.Momentum(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+
+
+@OPTIMIZERS.register("adagrad_scratch")
+def _adagrad_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adagrad_scratch", c)
+    return scratch.AdaGrad(params, lr=c.lr, eps=_eps(c, 1e-10), weight_decay=c.weight_decay)
+
+
+@OPTIMIZERS.register("rmsprop_scratch")
+def _rmsprop_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("rmsprop_scratch", c)
+    return scratch.RMSProp(
+        params, lr=c.lr, alpha=c.alpha, eps=_eps(c, 1e-8), weight_decay=c.weight_decay
+    )
+
+
+@OPTIMIZERS.register("adadelta_scratch")
+def _adadelta_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adadelta_scratch", c)
+    return scratch.AdaDelta(
+        params, lr=c.lr, rho=c.rho, eps=_eps(c, 1e-6), weight_decay=c.weight_decay
+    )
+
+
+@OPTIMIZERS.register("adam_scratch")
+def _adam_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
+    _no_momentum("adam_scratch", c)
+    return scratch.Adam(
+        params, lr=c.lr, betas=(c.beta1, c.beta2), eps=_eps(c, 1e-8), weight_decay=c.weight_decay
+    )
+
+
+def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimizer:
+    return OPTIMIZERS.get(config.name)(params, config)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from d2lkit.experiments.config import RunConfig
 
@@ -28,7 +30,12 @@ class Expected:
 
 @dataclass(frozen=True)
 class Recipe:
-    """A named experiment: data + model + training settings + the book's result."""
+    """A named experiment: data + model + training settings + the book's result.
+
+    ``callbacks`` builds the recipe's own callbacks (sample text, BLEU, plots)
+    from the :class:`~d2lkit.experiments.runner.Run` being set up; it lives in
+    the chapter's module and imports torch only when called.
+    """
 
     name: str  # the CLI name, e.g. "lenet-bn"
     section: str  # the book's section, e.g. "7.5"
@@ -36,3 +43,5 @@ class Recipe:
     config: RunConfig
     expected: Expected | None = None
     notes: str = ""
+    callbacks: Callable[[Any], Sequence[Any]] | None = None
+    plot_yscale: str = "linear"  # "log" for losses spanning decades (4.4)

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import fnmatch
-
-from d2lkit.errors import ConfigError, did_you_mean
 from d2lkit.experiments import ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn
 from d2lkit.experiments.recipe import Recipe
+from d2lkit.registry import Registry
 
-__all__ = ["get_recipe", "list_recipes"]
+__all__ = ["RECIPES", "get_recipe", "list_recipes"]
 
 _CHAPTERS = (ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn)
-_RECIPES: dict[str, Recipe] = {r.name: r for chapter in _CHAPTERS for r in chapter.RECIPES}
+
+RECIPES: Registry[Recipe] = Registry("recipe", hint="`d2lkit list` shows them all", cutoff=0.5)
+for _chapter in _CHAPTERS:
+    for _recipe in _chapter.RECIPES:
+        RECIPES.add(_recipe.name, _recipe)
 
 
 def list_recipes(pattern: str = "*") -> list[Recipe]:
     """Recipes whose name matches a shell-style pattern, in book order."""
-    return [r for r in _RECIPES.values() if fnmatch.fnmatchcase(r.name, pattern)]
+    return [RECIPES.get(name) for name in RECIPES.list(pattern)]
 
 
 def get_recipe(name: str) -> Recipe:
     """The recipe called ``name``; an unknown name suggests the closest ones."""
-    try:
-        return _RECIPES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown recipe {name!r}",
-            fix=f"{did_you_mean(name, _RECIPES, cutoff=0.5)}`d2lkit list` shows "
-            f"all {len(_RECIPES)} recipes",
-        ) from None
+    return RECIPES.get(name)

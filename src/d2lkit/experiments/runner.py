@@ -8,6 +8,7 @@ summary.json (final metrics, timings, the book's figure beside ours).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -20,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
 from d2lkit.data import data_dir, fetch
 from d2lkit.errors import ConfigError
-from d2lkit.experiments.components import build_data, build_loss, build_optimizer
+from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
 from d2lkit.experiments.recipe import Recipe
 from d2lkit.models import create_model, init_weights
@@ -35,12 +37,15 @@ from d2lkit.train import (
     CurvePlot,
     MetricsLogger,
     ProgressBar,
+    StepLogger,
     Trainer,
     resolve_device,
     seed_everything,
 )
+from d2lkit.train.schedules import build_scheduler
+from d2lkit.train.tasks import Task, build_task
 
-__all__ = ["RunResult", "load_run_config", "run_recipe"]
+__all__ = ["Run", "RunResult", "build_run", "load_run_config", "run_recipe"]
 
 CONFIG_FILE, SUMMARY_FILE, CHECKPOINT_FILE = "config.json", "summary.json", "checkpoint.pt"
 
@@ -109,23 +114,26 @@ def load_run_config(run_dir: str | os.PathLike[str]) -> tuple[str, RunConfig]:
 
 
 def _summary(
-    recipe: Recipe,
-    config: RunConfig,
+    run: Run,
+    trainer: Trainer,
     history: list[dict[str, Any]],
     wall: float,
-    device: torch.device,
     resumed_from: int | None,
 ) -> dict[str, Any]:
+    recipe, config = run.recipe, run.config
     last = history[-1]
+    speed = trainer.throughput_key
     summary: dict[str, Any] = {
         "recipe": recipe.name,
         "section": recipe.section,
         "epochs": last["epoch"],
-        "final": {k: v for k, v in last.items() if k.endswith(("_loss", "_acc"))},
+        "task": config.train.task,
+        "unit": trainer.task.unit,
+        "final": {k: last[k] for k in trainer.metric_names if k in last},
         "wall_time_s": wall,
         "train_time_s": sum(row["train_time"] for row in history),
-        "examples_per_sec": sum(row["examples_per_sec"] for row in history) / len(history),
-        "device": str(device),
+        speed: sum(row[speed] for row in history) / len(history),
+        "device": str(run.device),
         "seed": config.train.seed,
         "resumed_from_epoch": resumed_from,
     }
@@ -141,6 +149,82 @@ def _summary(
             "source": e.source,
         }
     return summary
+
+
+@dataclass
+class Run:
+    """Everything a recipe's run is built from, before any file is written.
+
+    ``build_run`` makes it (checking settings, fetching data, building model,
+    task, loss, optimiser and schedule); ``make_trainer`` joins them with the
+    callbacks of wherever the run is going (a run folder, a notebook, a test).
+    """
+
+    recipe: Recipe
+    config: RunConfig
+    device: torch.device
+    data: RunData
+    model: nn.Module
+    task: Task
+    loss: Any
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+
+    def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
+        train = self.config.train
+        return Trainer(
+            self.model,
+            self.loss,
+            self.optimizer,
+            self.scheduler,
+            task=self.task,
+            device=self.device,
+            callbacks=callbacks,
+            amp=train.amp,
+            compile=train.compile,
+            grad_clip=train.grad_clip,
+            scheduler_interval=self.config.sched.interval,
+            nonfinite=train.nonfinite,
+        )
+
+
+def build_run(
+    recipe: Recipe,
+    config: RunConfig | None = None,
+    *,
+    data_root: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    progress: bool = True,
+) -> Run:
+    """Check the settings, fetch the data if missing, build data, model, task and optimiser."""
+    config = (config or recipe.config).validate()
+    device = resolve_device(config.train.device)  # fail before any work
+    if download:
+        fetch(config.data.dataset, data_root, progress=progress)
+    seed_everything(config.train.seed)
+    data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
+    model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
+    if config.model.init:
+        init_weights(model, config.model.init)
+    task = build_task(config.train.task, **data.task_kwargs)
+    optimizer = build_optimizer(config.optim, model.parameters())
+    scheduler = None
+    if config.sched.name is not None:
+        sched = dataclasses.asdict(config.sched)
+        name, interval = sched.pop("name"), sched.pop("interval")
+        per_epoch = len(data.train) if interval == "step" else 1
+        scheduler = build_scheduler(name, optimizer, config.train.epochs * per_epoch, **sched)
+    return Run(
+        recipe,
+        config,
+        device,
+        data,
+        model,
+        task,
+        build_loss(config.train.loss),
+        optimizer,
+        scheduler,
+    )
 
 
 def run_recipe(
@@ -161,9 +245,6 @@ def run_recipe(
     downloaded first (verified, atomically) unless ``download`` is False;
     files already present are only verified.
     """
-    config = (config or recipe.config).validate()
-    device = resolve_device(config.train.device)  # fail before any work
-    resumed_from = None
     if resume is not None:
         saved_name, _ = load_run_config(resume)
         if saved_name != recipe.name:
@@ -171,32 +252,27 @@ def run_recipe(
                 f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
                 fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`",
             )
-
-    if download:
-        fetch(config.data.dataset, data_root, progress=progress)
-    seed_everything(config.train.seed)
-    model = create_model(config.model.name, **config.model.kwargs)
-    if config.model.init:
-        init_weights(model, config.model.init)
-    train, valid = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
+    run = build_run(recipe, config, data_root=data_root, download=download, progress=progress)
+    config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
-    trainer = Trainer(
-        model,
-        build_loss(config.train.loss),
-        build_optimizer(config.optim, model.parameters()),
-        device=device,
-        callbacks=[
+    log_every = config.train.log_every
+    trainer = run.make_trainer(
+        [
             *([ProgressBar()] if progress else []),
             MetricsLogger(run_dir),
-            CurvePlot(run_dir / "curves.png", title=f"{recipe.name} (d2l {recipe.section})"),
+            CurvePlot(
+                run_dir / "curves.png",
+                title=f"{recipe.name} (d2l {recipe.section})",
+                yscale=recipe.plot_yscale,
+            ),
+            *([StepLogger(run_dir / "steps.csv", log_every)] if log_every else []),
             Checkpoint(run_dir / CHECKPOINT_FILE),
+            *(recipe.callbacks(run) if recipe.callbacks is not None else ()),
             *callbacks,
-        ],
-        amp=config.train.amp,
-        compile=config.train.compile,
-        grad_clip=config.train.grad_clip,
+        ]
     )
+    resumed_from = None
     if resume is not None:
         trainer.load_checkpoint(run_dir / CHECKPOINT_FILE)
         resumed_from = trainer.epoch
@@ -212,7 +288,7 @@ def run_recipe(
             "recipe": recipe.name,
             "section": recipe.section,
             "config": config_to_dict(config),
-            "device": str(device),
+            "device": str(run.device),
             "data_dir": str(data_dir(data_root).resolve()),
             "git_revision": _git_revision(),
             "versions": {
@@ -225,8 +301,8 @@ def run_recipe(
         },
     )
     start = time.perf_counter()
-    history = trainer.fit(train, valid, epochs=config.train.epochs)
+    history = trainer.fit(run.data.train, run.data.evals, epochs=config.train.epochs)
     wall = time.perf_counter() - start
-    summary = _summary(recipe, config, history, wall, device, resumed_from)
+    summary = _summary(run, trainer, history, wall, resumed_from)
     _write_json(run_dir / SUMMARY_FILE, summary)
     return RunResult(run_dir, summary, history)

@@ -7,28 +7,18 @@ model by a string and check its keyword arguments before building it.
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from torch import nn
 
-from d2lkit.errors import ConfigError, did_you_mean
+from d2lkit.errors import ConfigError
+from d2lkit.registry import Registry
 
-__all__ = ["create_model", "list_models", "model_entry", "register_model"]
+__all__ = ["MODELS", "create_model", "list_models", "model_entry", "register_model"]
 
 ModelFn = TypeVar("ModelFn", bound=Callable[..., nn.Module])
-_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
-
-
-def register_model(fn: ModelFn) -> ModelFn:
-    """Register an entry function under its own name (e.g. ``lenet_bn``)."""
-    name = fn.__name__
-    if name in _REGISTRY and _REGISTRY[name] is not fn:
-        raise ValueError(f"a model named {name!r} is already registered")
-    _REGISTRY[name] = fn
-    return fn
 
 
 def _load_families() -> None:
@@ -36,22 +26,25 @@ def _load_families() -> None:
     import d2lkit.models  # noqa: F401
 
 
+MODELS: Registry[Callable[..., nn.Module]] = Registry(
+    "model", hint="list_models() or `d2lkit list --models` shows them all", loader=_load_families
+)
+
+
+def register_model(fn: ModelFn) -> ModelFn:
+    """Register an entry function under its own name (e.g. ``lenet_bn``)."""
+    MODELS.add(fn.__name__, fn)
+    return fn
+
+
 def list_models(pattern: str = "*") -> list[str]:
     """Registered model names matching a shell-style pattern, sorted."""
-    _load_families()
-    return sorted(name for name in _REGISTRY if fnmatch.fnmatchcase(name, pattern))
+    return sorted(MODELS.list(pattern))
 
 
 def model_entry(name: str) -> Callable[..., nn.Module]:
     """The entry function registered as ``name``; an unknown name suggests close ones."""
-    _load_families()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown model {name!r}",
-            fix=f"{did_you_mean(name, _REGISTRY)}list_models() shows all {len(_REGISTRY)}",
-        ) from None
+    return MODELS.get(name)
 
 
 def create_model(name: str, **kwargs: Any) -> nn.Module:

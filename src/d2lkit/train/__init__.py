@@ -1,4 +1,4 @@
-"""Training: one readable loop, metrics on the device, features as callbacks."""
+"""Training: one readable loop, tasks for what a batch means, features as callbacks."""
 
 from d2lkit.train.callbacks import (
     Callback,
@@ -9,26 +9,50 @@ from d2lkit.train.callbacks import (
     EarlyStopping,
     MetricsLogger,
     ProgressBar,
+    StepLogger,
     StopTraining,
 )
 from d2lkit.train.checkpoint import load_checkpoint, save_checkpoint
 from d2lkit.train.device import resolve_device
 from d2lkit.train.metrics import RunningMetrics, correct_count
+from d2lkit.train.schedules import SCHEDULES, build_scheduler
 from d2lkit.train.seed import get_rng_state, seed_everything, set_rng_state
-from d2lkit.train.trainer import Trainer
+from d2lkit.train.tasks import (
+    TASKS,
+    Classification,
+    LanguageModel,
+    Regression,
+    Seq2Seq,
+    Step,
+    Task,
+    build_task,
+)
+from d2lkit.train.trainer import NonFiniteLossError, Trainer
 
 __all__ = [
+    "SCHEDULES",
+    "TASKS",
     "Callback",
     "CancelBatch",
     "CancelEpoch",
     "Checkpoint",
+    "Classification",
     "CurvePlot",
     "EarlyStopping",
+    "LanguageModel",
     "MetricsLogger",
+    "NonFiniteLossError",
     "ProgressBar",
+    "Regression",
     "RunningMetrics",
+    "Seq2Seq",
+    "Step",
+    "StepLogger",
     "StopTraining",
+    "Task",
     "Trainer",
+    "build_scheduler",
+    "build_task",
     "correct_count",
     "get_rng_state",
     "load_checkpoint",

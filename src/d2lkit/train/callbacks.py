@@ -2,12 +2,16 @@
 
 The trainer fires a fixed list of events, each with the trainer itself:
 ``on_fit_start``, ``on_epoch_start``, ``on_batch_start``, ``on_batch_end``,
-``on_epoch_end``, ``on_fit_end``. Callbacks read the trainer's state
+``on_row`` (the epoch's row is complete but not yet logged: a callback may add
+figures to it, declared with ``trainer.declare_metric``), ``on_epoch_end``,
+``on_fit_end``. Callbacks read the trainer's state
 (``epoch``, ``history``, ``batch_index`` ...) and never change it directly; to
 steer the loop they raise :class:`CancelBatch` (from ``on_batch_start``: skip
 this batch), :class:`CancelEpoch` (end this epoch's training early) or
 :class:`StopTraining` (end ``fit`` after this point). A callback with state
-returns it from ``state_dict`` so that checkpoints carry it.
+returns it from ``state_dict`` so that checkpoints carry it, under its
+``state_key`` (default: the class name), so that adding or removing another
+callback never gives one callback's state to another.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ __all__ = [
     "EarlyStopping",
     "MetricsLogger",
     "ProgressBar",
+    "StepLogger",
     "StopTraining",
+    "format_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,10 +73,20 @@ class Callback:
 
     order = 0
 
+    @property
+    def state_key(self) -> str:
+        """Where a checkpoint keeps this callback's state; stable across runs."""
+        return getattr(self, "_state_key", None) or type(self).__name__
+
+    @state_key.setter
+    def state_key(self, key: str) -> None:
+        self._state_key = key
+
     def on_fit_start(self, trainer: Trainer) -> None: ...
     def on_epoch_start(self, trainer: Trainer) -> None: ...
     def on_batch_start(self, trainer: Trainer) -> None: ...
     def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None: ...
+    def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None: ...
     def on_epoch_end(self, trainer: Trainer) -> None: ...
     def on_fit_end(self, trainer: Trainer) -> None: ...
 
@@ -80,15 +96,11 @@ class Callback:
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-def _format_metrics(row: dict[str, Any], compact: bool = False) -> str:
-    """``train loss 0.49, train acc 0.82, test loss ..``; compact: the book's three curves."""
-    shown = [
-        (k, v)
-        for k, v in row.items()
-        if k.endswith(("_loss", "_acc"))
-        and not (compact and k.endswith("_loss") and k != "train_loss")
-    ]
-    return ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown)
+def format_figures(row: dict[str, Any], keys: list[str]) -> str:
+    """``train loss 0.49, train acc 0.82, test acc 0.80``: the given columns of a row."""
+    return ", ".join(
+        f"{k.replace('_', ' ')} {row[k]:.3f}" for k in keys if isinstance(row.get(k), float | int)
+    )
 
 
 class ProgressBar(Callback):
@@ -134,14 +146,15 @@ class ProgressBar(Callback):
     def on_epoch_end(self, trainer: Trainer) -> None:
         row = trainer.history[-1]
         if self._bar is not None:
-            self._bar.set_postfix_str(_format_metrics(row, compact=True), refresh=False)
+            self._bar.set_postfix_str(format_figures(row, trainer.curves()), refresh=False)
             self._bar.close()
             self._bar = None
         else:
             stream = self.stream or sys.stderr
+            speed, unit = row[trainer.throughput_key], trainer.task.unit
             print(
-                f"epoch {row['epoch']}/{trainer.epochs}: {_format_metrics(row)}, "
-                f"{row['examples_per_sec']:.0f} examples/s",
+                f"epoch {row['epoch']}/{trainer.epochs}: "
+                f"{format_figures(row, trainer.metric_names)}, {speed:,.0f} {unit}/s",
                 file=stream,
                 flush=True,
             )
@@ -181,6 +194,8 @@ class CurvePlot(Callback):
             last epoch is always drawn, so a short run pays for one drawing,
             not one per epoch. A notebook's live figure redraws every epoch.
         title: the figure's title.
+        curves: history columns to draw (default: those the task declares for plots).
+        yscale: "linear" or "log" (the book draws 4.4's losses on a log scale).
     """
 
     def __init__(
@@ -189,13 +204,20 @@ class CurvePlot(Callback):
         *,
         min_interval: float = 10.0,
         title: str | None = None,
+        curves: list[str] | None = None,
+        yscale: str = "linear",
     ) -> None:
         self.path = None if path is None else Path(path)
         self.min_interval = min_interval
         self.title = title
+        self.curves = curves
+        self.yscale = yscale
         self._live: Any = None
         self._drawn_at = -math.inf
         self._drawn_epoch = -1
+
+    def _curves(self, trainer: Trainer) -> list[str]:
+        return self.curves if self.curves is not None else trainer.curves()
 
     def on_fit_start(self, trainer: Trainer) -> None:
         from d2lkit.viz import LiveFigure, in_notebook, preload_matplotlib
@@ -209,14 +231,19 @@ class CurvePlot(Callback):
             return
         from d2lkit.viz import save_history_plot
 
-        save_history_plot(trainer.history, self.path, title=self.title)
+        save_history_plot(
+            trainer.history, self.path, self._curves(trainer), title=self.title, yscale=self.yscale
+        )
         self._drawn_at, self._drawn_epoch = time.monotonic(), trainer.epoch
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         if self._live is not None:  # a notebook redraws every epoch, as the book does
             from d2lkit.viz import plot_history
 
-            self._live.update(plot_history(trainer.history, title=self.title))
+            figure = plot_history(
+                trainer.history, self._curves(trainer), title=self.title, yscale=self.yscale
+            )
+            self._live.update(figure)
         last = trainer.epoch >= trainer.epochs
         if last or time.monotonic() - self._drawn_at >= self.min_interval:
             self._save(trainer)
@@ -226,47 +253,88 @@ class CurvePlot(Callback):
 
 
 class Checkpoint(Callback):
-    """Save the whole training state (atomically) after every ``every`` epochs and at the end."""
+    """Save the whole training state (atomically) after every ``every`` epochs and at the end.
+
+    A model whose weights are no longer finite is never saved: the last good
+    checkpoint stays in place.
+    """
 
     order = 100
 
     def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}")
         self.path = Path(path)
         self.every = every
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         if trainer.epoch % self.every == 0 or trainer.epoch == trainer.epochs:
+            if not _all_finite(trainer):
+                log.error(
+                    "epoch %d left non-finite weights: %s keeps the last good state",
+                    trainer.epoch,
+                    self.path,
+                )
+                return
             save_checkpoint(trainer.state_dict(), self.path)
 
 
+def _all_finite(trainer: Trainer) -> bool:
+    import torch
+
+    with torch.no_grad():
+        flags = [torch.isfinite(p).all() for p in trainer.model.parameters()]
+        return bool(torch.stack(flags).all()) if flags else True
+
+
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Args:
+        monitor: a history column; default the loss of the first evaluation
+            loader (``test_loss`` for ``fit(train, test)``), else ``train_loss``.
+        mode: "min" or "max"; default from the task (accuracy is maximised).
+    """
 
     def __init__(
         self,
-        monitor: str = "valid_loss",
-        mode: str = "min",
+        monitor: str | None = None,
+        mode: str | None = None,
         patience: int = 3,
         min_delta: float = 0.0,
     ) -> None:
-        if mode not in ("min", "max"):
+        if mode not in ("min", "max", None):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
-        self.best = math.inf if mode == "min" else -math.inf
+        self.best = math.nan
         self.bad_epochs = 0
 
+    def on_fit_start(self, trainer: Trainer) -> None:
+        if self.monitor is None:
+            self.monitor = (
+                f"{trainer.splits[-1] if len(trainer.splits) < 2 else trainer.splits[1]}_loss"
+            )
+        if self.monitor not in trainer.metric_names:
+            from d2lkit.errors import ConfigError
+
+            raise ConfigError(
+                f"EarlyStopping monitors {self.monitor!r}, which this run does not report",
+                fix=f"monitor one of: {', '.join(trainer.metric_names)}",
+            )
+        if self.mode is None:
+            split = next(s for s in trainer.splits if self.monitor.startswith(f"{s}_"))
+            self.mode = "max" if self.monitor[len(split) + 1 :] in trainer.task.maximize else "min"
+
     def _improved(self, value: float) -> bool:
+        if math.isnan(self.best):
+            return True
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         row = trainer.history[-1]
-        if self.monitor not in row:
-            raise KeyError(
-                f"EarlyStopping monitors {self.monitor!r}, which the history lacks; "
-                f"it has {', '.join(row)}"
-            )
+        assert self.monitor is not None  # set in on_fit_start
         if self._improved(row[self.monitor]):
             self.best, self.bad_epochs = row[self.monitor], 0
             return
@@ -280,3 +348,64 @@ class EarlyStopping(Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.bad_epochs = state["best"], state["bad_epochs"]
+
+
+class StepLogger(Callback):
+    """Write ``steps.csv``: the loss and learning rate every ``every`` training examples.
+
+    Chapter 11 plots the loss against examples seen, not epochs. Reading the
+    loss makes the host wait for the device, so it happens only at each log
+    point. With ``loader`` the logged loss is the mean over that whole loader
+    (the book's ``train_ch11`` evaluates the full training set each time);
+    otherwise it is the loss of the batch that crossed the mark.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], every: int, loader: Any = None) -> None:
+        if every < 1:
+            raise ValueError(f"every must be at least 1 example, got {every}")
+        self.path = Path(path)
+        self.every = every
+        self.loader = loader
+        self.rows: list[dict[str, Any]] = []
+        self._next = every
+        self._start = time.perf_counter()
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        self._next = (trainer.examples_seen // self.every + 1) * self.every
+        self._start = time.perf_counter() - (self.rows[-1]["time"] if self.rows else 0.0)
+
+    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+        if trainer.examples_seen < self._next:
+            return
+        self._next = (trainer.examples_seen // self.every + 1) * self.every
+        value = trainer.evaluate(self.loader)["loss"] if self.loader is not None else float(loss)
+        self.rows.append(
+            {
+                "step": trainer.step,
+                "examples": trainer.examples_seen,
+                "epoch": trainer.epoch + (trainer.batch_index + 1) / _batches(trainer),
+                "loss": value,
+                "lr": trainer.optimizer.param_groups[0]["lr"],
+                "time": time.perf_counter() - self._start,
+            }
+        )
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        if not self.rows:
+            return
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(self.rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        write_text_atomic(self.path, buffer.getvalue())
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.rows = [dict(row) for row in state.get("rows", [])]
+
+
+def _batches(trainer: Trainer) -> int:
+    loader = trainer.train_loader
+    return max(len(loader), 1) if hasattr(loader, "__len__") else 1  # type: ignore[arg-type]

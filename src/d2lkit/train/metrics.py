@@ -1,21 +1,20 @@
 """Metrics summed on the device, read once per epoch.
 
 Calling ``.item()`` after every batch makes the host wait for the device each
-step; on a GPU that stalls the pipeline. Instead each batch adds to running
-sums that stay on the device, and ``compute()`` syncs once.
+step; on a GPU that stalls the pipeline. Instead each batch adds its sums (a
+:class:`~d2lkit.train.tasks.Step`) to running totals that stay on the device,
+and ``compute()`` syncs once. Under DDP the totals are summed over ranks first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import torch
 
-__all__ = ["DEFAULT_METRICS", "MetricFn", "RunningMetrics", "correct_count"]
+from d2lkit.train.tasks import Step
 
-# A metric maps (outputs, targets) to a sum over the batch; dividing by the
-# number of examples happens once, at the end.
-MetricFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+__all__ = ["RunningMetrics", "correct_count"]
 
 
 def correct_count(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -23,33 +22,50 @@ def correct_count(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return (outputs.argmax(dim=1) == targets).sum()
 
 
-DEFAULT_METRICS: dict[str, MetricFn] = {"acc": correct_count}
+Reducer = Callable[[torch.Tensor], torch.Tensor]
 
 
 class RunningMetrics:
-    """The mean loss and metrics over the examples seen so far."""
+    """Totals of a pass over a loader: the count (examples or tokens) and each metric's sum."""
 
-    def __init__(self, metrics: Mapping[str, MetricFn], device: torch.device) -> None:
-        self.metrics = dict(metrics)
+    def __init__(self, device: torch.device) -> None:
         self.device = device
         self.reset()
 
     def reset(self) -> None:
-        self.count = 0
-        self.sums = {name: torch.zeros((), device=self.device) for name in ("loss", *self.metrics)}
+        self.batches = 0
+        self._count = torch.zeros((), dtype=torch.float64, device=self.device)
+        self._host_count = 0  # counts known on the host are added without a device op
+        self.sums: dict[str, torch.Tensor] = {}
 
     @torch.no_grad()
-    def update(self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor) -> None:
-        """Add one batch; ``loss`` is the batch mean, as torch's losses return it."""
-        n = targets.shape[0]
-        self.count += n
-        self.sums["loss"] += loss.detach().float() * n
-        for name, fn in self.metrics.items():
-            self.sums[name] += fn(outputs, targets)
+    def update(self, step: Step) -> None:
+        """Add one batch's sums."""
+        self.batches += 1
+        if isinstance(step.count, torch.Tensor):
+            self._count += step.count
+        else:
+            self._host_count += step.count
+        for name, value in step.sums.items():
+            value = value.detach().to(torch.float64)
+            if name in self.sums:
+                self.sums[name] += value
+            else:
+                self.sums[name] = value.clone()
 
-    def compute(self) -> dict[str, float]:
-        """Means over the examples seen: the one place that waits for the device."""
-        if self.count == 0:
-            return {}
-        values = torch.stack(list(self.sums.values())).double().cpu() / self.count
-        return dict(zip(self.sums, values.tolist(), strict=True))
+    def compute(self, reduce: Reducer | None = None) -> tuple[dict[str, float], float]:
+        """Means over the count, and the count: the one place that waits for the device.
+
+        ``reduce`` sums a tensor over processes (DDP) before dividing.
+        """
+        names = list(self.sums)
+        totals = torch.stack(
+            [self._count + self._host_count, *(self.sums[n] for n in names)]
+        )  # (1 + metrics,)
+        if reduce is not None:
+            totals = reduce(totals)
+        values = totals.cpu().tolist()
+        count = values[0]
+        if count == 0:
+            return {}, 0.0
+        return {n: v / count for n, v in zip(names, values[1:], strict=True)}, count

@@ -1,18 +1,24 @@
-"""The training loop: any model, any loader, one screen of code.
+"""The training loop: any model, any loader, any task, one screen of code.
 
 >>> trainer = Trainer(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1))
 >>> history = trainer.fit(train_loader, {"test": test_loader}, epochs=10)
 
-``history`` is a list with one dict per epoch (``train_loss``, ``train_acc``,
-``test_loss``, ``test_acc``, ``lr``, timings). Metrics stay on the device until
-the epoch ends. Everything else (progress, logs, plots, checkpoints, early
-stopping) is a callback.
+What one batch means (unpacking, forward, loss, counting, hidden state) is the
+*task*'s job (:mod:`d2lkit.train.tasks`); classification is the default.
+``history`` is a list with one dict per epoch: the task's figures per split
+(``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``; ``train_ppl`` for
+a language model ...), ``lr`` and timings. ``trainer.metric_names`` lists the
+figure columns, declared by the task and by callbacks, in display order.
+Metrics stay on the device until the epoch ends. Everything else (progress,
+logs, plots, checkpoints, early stopping) is a callback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,88 +27,125 @@ from typing import Any
 import torch
 from torch import nn
 
+from d2lkit.errors import ConfigError, D2lkitError
 from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
-from d2lkit.train.metrics import DEFAULT_METRICS, MetricFn, RunningMetrics
+from d2lkit.train.metrics import RunningMetrics
+from d2lkit.train.schedules import INTERVALS
 from d2lkit.train.seed import get_rng_state, set_rng_state
+from d2lkit.train.tasks import Classification, Step, Task
 
-__all__ = ["Trainer"]
+__all__ = ["NonFiniteLossError", "Trainer"]
 
 log = logging.getLogger(__name__)
 
 Loader = Iterable[Sequence[torch.Tensor]]
 _CONTROL = (CancelBatch, CancelEpoch, StopTraining)
+NONFINITE_POLICIES = ("stop", "skip")
+
+
+class NonFiniteLossError(D2lkitError):
+    """The loss became NaN or infinite; training stopped before saving anything non-finite."""
 
 
 class Trainer:
     """Fit a model with a loss and an optimiser; evaluate it on named loaders.
 
     Args:
-        model: any ``nn.Module``; moved to ``device``.
-        loss: ``loss(outputs, targets)`` returning the batch mean.
+        model: any ``nn.Module`` (or a callable, with ``model_params`` for checkpoints).
+        loss: a torch loss; losses with ``reduction='none'`` are averaged per batch.
         optimizer: any ``torch.optim.Optimizer`` over the model's parameters.
-        scheduler: a learning-rate scheduler, stepped once per epoch.
+        scheduler: a learning-rate scheduler, stepped once per ``scheduler_interval``.
+        task: what a batch means (default :class:`Classification`).
         device: ``auto`` (CUDA, then MPS, then CPU), or a device name.
         callbacks: see :mod:`d2lkit.train.callbacks`.
-        metrics: name -> fn(outputs, targets) giving a batch *sum*; default accuracy.
         amp: mixed precision (float16 with loss scaling on CUDA, bfloat16 on CPU).
         compile: run the forward pass through ``torch.compile``.
         grad_clip: clip the gradients' global norm to this value.
+        scheduler_interval: ``epoch`` or ``step`` (after every optimiser step).
+        nonfinite: a NaN/Inf loss ``stop``s training with a message naming the epoch
+            and step (checked once per epoch: no per-step wait), or is ``skip``ped
+            (checked every step, which makes the host wait for the device).
     """
 
     def __init__(
         self,
         model: nn.Module,
-        loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        loss: Callable[..., torch.Tensor],
         optimizer: torch.optim.Optimizer,
         scheduler: Any = None,
         *,
+        task: Task | None = None,
         device: str | torch.device | None = "auto",
         callbacks: Sequence[Callback] = (),
-        metrics: Mapping[str, MetricFn] | None = None,
         amp: bool = False,
         compile: bool = False,
         grad_clip: float | None = None,
+        scheduler_interval: str = "epoch",
+        nonfinite: str = "stop",
     ) -> None:
+        if scheduler_interval not in INTERVALS:
+            raise ConfigError(
+                f"scheduler_interval must be one of {INTERVALS}, got {scheduler_interval!r}"
+            )
+        if nonfinite not in NONFINITE_POLICIES:
+            raise ConfigError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
         self.device = resolve_device(device)
         self.model = model.to(self.device)
-        self.forward = torch.compile(self.model) if compile else self.model
+        self.forward: Callable[..., Any] = torch.compile(self.model) if compile else self.model
         self.loss = loss
         self.optimizer = optimizer
         self.scheduler = scheduler
+        self.scheduler_interval = scheduler_interval
+        self.task = task if task is not None else Classification()
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
-        self.metrics = dict(DEFAULT_METRICS if metrics is None else metrics)
+        _check_unique_keys(self.callbacks)
         self.grad_clip = grad_clip
+        self.nonfinite = nonfinite
         self.amp = amp
         self.amp_dtype = torch.float16 if self.device.type in ("cuda", "mps") else torch.bfloat16
         use_scaler = amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda") if use_scaler else None
+        # Distribution (see d2lkit.train.distributed) plugs in here: a function summing a
+        # tensor over processes, and whether this process is the one that writes.
+        self.reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self.is_main = True
         # State that callbacks read and checkpoints carry.
         self.epoch = 0  # epochs completed
         self.epochs = 0  # the target of the current fit
         self.step = 0  # optimiser steps taken
+        self.examples_seen = 0  # training examples (rows) served, over all epochs
         self.batch_index = 0
+        self.skipped_batches = 0  # non-finite batches skipped (nonfinite="skip")
         self.history: list[dict[str, Any]] = []
+        self.metric_names: list[str] = []
+        self.splits: list[str] = ["train"]
         self.train_loader: Loader | None = None
         self._resume: dict[str, Any] | None = None
+        self._first_bad: torch.Tensor | None = None
 
     # --- the loop ------------------------------------------------------------
 
     def fit(
-        self, train: Loader, valid: Loader | Mapping[str, Loader] | None = None, epochs: int = 1
+        self,
+        train: Loader,
+        valid: Loader | Mapping[str, Loader] | None = None,
+        epochs: int = 1,
     ) -> list[dict[str, Any]]:
         """Train until ``epochs`` epochs are complete (counting resumed ones); return the history.
 
-        ``valid`` is one loader (its metrics are named ``valid_*``) or a mapping
-        of names to loaders, e.g. ``{"test": test_loader}`` gives ``test_acc``.
+        ``valid`` is one loader (its figures are named ``test_*``) or a mapping
+        of names to loaders, e.g. ``{"valid": loader}`` gives ``valid_acc``.
         """
         if epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {epochs}")
-        named = (
-            {} if valid is None else dict(valid) if isinstance(valid, Mapping) else {"valid": valid}
+        named: dict[str, Loader] = (
+            {} if valid is None else dict(valid) if isinstance(valid, Mapping) else {"test": valid}
         )
         self.train_loader, self.epochs = train, epochs
+        self.splits = ["train", *named]
+        self.metric_names = [f"{split}_{m}" for split in self.splits for m in self.task.metrics]
         self._apply_resume(train)
         try:
             self._fire("on_fit_start")
@@ -114,20 +157,25 @@ class Trainer:
         return self.history
 
     def _run_epoch(self, train: Loader, valid: Mapping[str, Loader]) -> None:
+        if hasattr(train, "set_epoch"):  # a new order each epoch, the same on every process
+            train.set_epoch(self.epoch)
         self._fire("on_epoch_start")
+        lr = self.optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         running = self._train_epoch(train)
-        train_metrics = running.compute()  # waits for the device: the timing is honest
+        figures, count = self._figures(running)  # waits for the device: the timing is honest
         train_time = time.perf_counter() - start
+        self._check_finite(figures)
         row: dict[str, Any] = {"epoch": self.epoch + 1}
-        row.update({f"train_{k}": v for k, v in train_metrics.items()})
+        row.update({f"train_{k}": v for k, v in figures.items()})
         for name, loader in valid.items():
             row.update({f"{name}_{k}": v for k, v in self.evaluate(loader).items()})
-        row["lr"] = self.optimizer.param_groups[0]["lr"]
+        row["lr"] = lr
         row["train_time"] = train_time
-        row["examples_per_sec"] = running.count / train_time if train_time > 0 else 0.0
+        row[self.throughput_key] = count / train_time if train_time > 0 else 0.0
+        self._fire("on_row", row)  # callbacks may add figures (BLEU, samples) before logging
         row["epoch_time"] = time.perf_counter() - start
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler_interval == "epoch":
             self.scheduler.step()
         self.history.append(row)
         self.epoch += 1
@@ -135,71 +183,132 @@ class Trainer:
 
     def _train_epoch(self, loader: Loader) -> RunningMetrics:
         self.model.train()
-        running = RunningMetrics(self.metrics, self.device)
+        self.task.start(training=True)
+        running = RunningMetrics(self.device)
+        self._first_bad = None
         try:
             for self.batch_index, batch in enumerate(loader):
-                X, y = self._to_device(batch)
+                batch = self._to_device(batch)
                 try:
                     self._fire("on_batch_start")
                 except CancelBatch:
                     continue
-                outputs, loss = self._train_step(X, y)
-                running.update(loss, outputs, y)
+                step = self._train_step(batch)
+                if step is None:  # a non-finite batch, skipped
+                    continue
+                running.update(step)
                 self.step += 1
-                self._fire("on_batch_end", loss)
+                self.examples_seen += _rows(batch)
+                if self.scheduler is not None and self.scheduler_interval == "step":
+                    self.scheduler.step()
+                self._fire("on_batch_end", step.loss)
         except CancelEpoch:
             log.info("epoch %d cut short by a callback", self.epoch + 1)
         return running
 
-    def _train_step(self, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _train_step(self, batch: Sequence[torch.Tensor]) -> Step | None:
         with self._autocast():
-            outputs = self.forward(X)
-            loss = self.loss(outputs, y)
+            step = self.task.step(self.forward, self.loss, batch)
+        if self.nonfinite == "skip" and not torch.isfinite(step.loss):
+            self.skipped_batches += 1
+            log.warning(
+                "skipped batch %d of epoch %d: loss is %s",
+                self.batch_index + 1,
+                self.epoch + 1,
+                step.loss.item(),
+            )
+            return None
+        self._watch_finite(step.loss)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
-            loss.backward()
+            step.loss.backward()
             self._clip()
             self.optimizer.step()
         else:
-            self.scaler.scale(loss).backward()
+            self.scaler.scale(step.loss).backward()
             self.scaler.unscale_(self.optimizer)
             self._clip()
             self.scaler.step(self.optimizer)
             self.scaler.update()
-        return outputs, loss
+        return step
 
     def _clip(self) -> None:
         if self.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
 
     @torch.no_grad()
-    def evaluate(
-        self, loader: Loader, metrics: Mapping[str, MetricFn] | None = None
-    ) -> dict[str, float]:
-        """Mean loss and metrics over a loader, in evaluation mode (dropout off, BN frozen)."""
+    def evaluate(self, loader: Loader) -> dict[str, float]:
+        """The task's figures over a loader, in evaluation mode (dropout off, BN frozen)."""
         was_training = self.model.training
         self.model.eval()
-        running = RunningMetrics(self.metrics if metrics is None else metrics, self.device)
+        self.task.start(training=False)
+        running = RunningMetrics(self.device)
         try:
             for batch in loader:
-                X, y = self._to_device(batch)
                 with self._autocast():
-                    outputs = self.forward(X)
-                    loss = self.loss(outputs, y)
-                running.update(loss, outputs, y)
+                    running.update(self.task.step(self.forward, self.loss, self._to_device(batch)))
         finally:
             self.model.train(was_training)
-        return running.compute()
+        return self._figures(running)[0]
 
-    def predict(self, X: torch.Tensor) -> torch.Tensor:
-        """Model outputs for one batch, in evaluation mode."""
+    def predict(self, *inputs: torch.Tensor) -> Any:
+        """Model outputs for one batch, in evaluation mode, without gradients."""
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.no_grad(), self._autocast():
-                return self.forward(X.to(self.device))
+                return self.forward(*(x.to(self.device) for x in inputs))
         finally:
             self.model.train(was_training)
+
+    # --- figures -------------------------------------------------------------
+
+    @property
+    def throughput_key(self) -> str:
+        """The speed column: ``examples_per_sec``, or ``tokens_per_sec`` for sequence tasks."""
+        return f"{self.task.unit}_per_sec"
+
+    def declare_metric(self, key: str) -> None:
+        """Add a figure column (e.g. ``test_bleu``) that a callback puts in each row."""
+        if key not in self.metric_names:
+            self.metric_names.append(key)
+
+    def curves(self) -> list[str]:
+        """The declared figure columns the task wants plotted (its ``plot`` patterns)."""
+        return [
+            k for k in self.metric_names if any(fnmatch.fnmatchcase(k, p) for p in self.task.plot)
+        ]
+
+    def _figures(self, running: RunningMetrics) -> tuple[dict[str, float], float]:
+        means, count = running.compute(self.reduce)
+        return (self.task.report(means) if means else {}), count
+
+    def _watch_finite(self, loss: torch.Tensor) -> None:
+        """Remember the first non-finite step and its loss on the device: no host wait."""
+        if self._first_bad is None:  # once per epoch: (step counter, first bad step, its loss)
+            self._first_bad = torch.tensor([float(self.step), -1.0, 0.0], device=loss.device)
+        watch, value = self._first_bad, loss.detach().float()
+        take = (watch[1] < 0) & ~torch.isfinite(value)
+        watch[1] = torch.where(take, watch[0], watch[1])
+        watch[2] = torch.where(take, value, watch[2])
+        watch[0] += 1
+
+    def _check_finite(self, figures: Mapping[str, float]) -> None:
+        if self._first_bad is not None:
+            _, step, value = self._first_bad.tolist()
+            if step >= 0:
+                raise NonFiniteLossError(
+                    f"the training loss became {value} at epoch {self.epoch + 1}, step "
+                    f"{int(step) + 1}; stopped (the last checkpoint holds the last good epoch)",
+                    fix="lower the learning rate (--lr), clip gradients (--set "
+                    "train.grad_clip=1), or skip such batches (--set train.nonfinite=skip)",
+                )
+        loss = figures.get("loss")
+        if loss is not None and not math.isfinite(loss):
+            raise NonFiniteLossError(
+                f"the training loss of epoch {self.epoch + 1} is {loss}",
+                fix="lower the learning rate (--lr) or clip gradients (--set train.grad_clip=1)",
+            )
 
     # --- helpers -------------------------------------------------------------
 
@@ -208,9 +317,11 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def _to_device(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        X, y = batch
-        return X.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+    def _to_device(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        return tuple(
+            t.to(self.device, non_blocking=True) if isinstance(t, torch.Tensor) else t
+            for t in batch
+        )
 
     def _fire(self, event: str, *args: Any) -> None:
         """Call ``event`` on every callback; a control exception waits until all have run."""
@@ -235,10 +346,12 @@ class Trainer:
             "scaler": None if self.scaler is None else self.scaler.state_dict(),
             "epoch": self.epoch,
             "step": self.step,
+            "examples_seen": self.examples_seen,
             "history": self.history,
             "rng": get_rng_state(),
             "train_loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
-            "callbacks": [cb.state_dict() for cb in self.callbacks],
+            "task": self.task.state_dict(),
+            "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks},
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -250,11 +363,10 @@ class Trainer:
         if self.scaler is not None and state.get("scaler") is not None:
             self.scaler.load_state_dict(state["scaler"])
         self.epoch, self.step = state["epoch"], state["step"]
+        self.examples_seen = state.get("examples_seen", 0)
         self.history = [dict(row) for row in state["history"]]
-        saved = state.get("callbacks", [])
-        if len(saved) == len(self.callbacks):
-            for callback, cb_state in zip(self.callbacks, saved, strict=True):
-                callback.load_state_dict(cb_state)
+        self.task.load_state_dict(state.get("task", {}))
+        _load_callback_states(self.callbacks, state.get("callbacks", {}))
         self._resume = {"rng": state["rng"], "train_loader": state.get("train_loader")}
 
     def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
@@ -269,3 +381,40 @@ class Trainer:
         if loader_state is not None and hasattr(train, "load_state_dict"):
             train.load_state_dict(loader_state)
         self._resume = None
+
+
+def _rows(batch: Sequence[Any]) -> int:
+    first = batch[0]
+    return int(first.shape[0]) if isinstance(first, torch.Tensor) and first.dim() else 1
+
+
+def _check_unique_keys(callbacks: Sequence[Callback]) -> None:
+    keys = [cb.state_key for cb in callbacks]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ConfigError(
+            f"two callbacks share the state key {', '.join(map(repr, twice))}",
+            fix="give each its own `state_key` (an attribute or constructor argument)",
+        )
+
+
+def _load_callback_states(callbacks: Sequence[Callback], saved: Any) -> None:
+    """Give each callback the state saved under its key; say what is missing or left over."""
+    if not isinstance(saved, Mapping):  # checkpoints of d2lkit 0.1 kept a list
+        log.warning("the checkpoint's callback states are in an old format; they are not restored")
+        return
+    for callback in callbacks:
+        if callback.state_key in saved:
+            callback.load_state_dict(saved[callback.state_key])
+        elif callback.state_dict():
+            log.warning(
+                "the checkpoint holds no state for callback %r; it starts fresh", callback.state_key
+            )
+    keys = {cb.state_key for cb in callbacks}
+    for key, cb_state in saved.items():
+        if key not in keys and cb_state:
+            log.warning(
+                "the checkpoint holds state for callback %r, which this run does not "
+                "have; it is ignored",
+                key,
+            )

@@ -36,14 +36,22 @@ def preload_matplotlib() -> None:
     ).start()
 
 
+# Columns the trainer writes about the run itself, not about the model.
+_BOOKKEEPING = ("epoch", "lr", "train_time", "epoch_time")
+
+
 def default_curves(history: History) -> list[str]:
-    """The book's choice: the training loss and every accuracy (train, test, ...)."""
+    """Every figure column of the history: all numeric columns but epoch, lr and timings.
+
+    Callers that know which figures matter (the trainer's ``curves()``) pass them instead.
+    """
     if not history:
         return []
-    keys = list(history[-1])
-    curves = [k for k in keys if k == "train_loss"]
-    curves += [k for k in keys if k.endswith("_acc")]
-    return curves
+    return [
+        k
+        for k, v in history[-1].items()
+        if k not in _BOOKKEEPING and not k.endswith("_per_sec") and isinstance(v, int | float)
+    ]
 
 
 def plot_history(
@@ -52,6 +60,7 @@ def plot_history(
     *,
     title: str | None = None,
     figsize: tuple[float, float] = (5.0, 3.5),
+    yscale: str = "linear",
 ) -> Figure:
     """Draw one line per metric against the epoch number."""
     from matplotlib.figure import Figure
@@ -68,6 +77,7 @@ def plot_history(
             label=key.replace("_", " "),
         )
     ax.set_xlabel("epoch")
+    ax.set_yscale(yscale)
     ax.grid(True, alpha=0.3)
     if epochs:
         ax.set_xlim(min(epochs) - 0.5 if len(epochs) == 1 else 1, max(epochs) + 0.05)
@@ -84,9 +94,10 @@ def save_history_plot(
     curves: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    yscale: str = "linear",
 ) -> Path:
     """Render the curves to a PNG (written to a temporary name, then renamed)."""
-    fig = plot_history(history, curves, title=title)
+    fig = plot_history(history, curves, title=title, yscale=yscale)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
     return Path(path)

@@ -1,0 +1,163 @@
+"""Learning-rate schedules by name (d2l 11.11), stepped per epoch or per optimiser step.
+
+>>> sched = build_scheduler("cosine", optimizer, total=10, warmup=2, final_lr=0.01)
+
+``total`` is how many times the schedule will be stepped in the run: epochs
+for ``interval="epoch"``, optimiser steps for ``interval="step"``; ``warmup``,
+``step_size`` and ``milestones`` count in the same unit. Torch's schedulers do
+the work; the ``*_scratch`` names drive a torch optimiser with the book's
+from-scratch schedules of :mod:`d2lkit.scratch.schedules` (``LambdaLR``), so
+both can be compared in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+from d2lkit import scratch
+from d2lkit.errors import ConfigError
+from d2lkit.registry import Registry
+
+__all__ = ["INTERVALS", "SCHEDULES", "build_scheduler"]
+
+INTERVALS = ("epoch", "step")
+
+Scheduler = lr_scheduler.LRScheduler
+Builder = Callable[..., Scheduler]
+
+SCHEDULES: Registry[Builder] = Registry("schedule")
+
+
+def _base_lr(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def _scratch(optimizer: torch.optim.Optimizer, schedule: Callable[[int], float]) -> Scheduler:
+    base = _base_lr(optimizer)
+    return lr_scheduler.LambdaLR(optimizer, lambda t: schedule(t) / base)
+
+
+@SCHEDULES.register("factor")
+def _factor(
+    optimizer: torch.optim.Optimizer, total: int, *, factor: float, step_size: int, **_: Any
+) -> Scheduler:
+    """lr × factor every ``step_size`` intervals (torch ``StepLR``)."""
+    return lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=factor)
+
+
+@SCHEDULES.register("multifactor")
+def _multifactor(
+    optimizer: torch.optim.Optimizer,
+    total: int,
+    *,
+    factor: float,
+    milestones: Sequence[int],
+    **_: Any,
+) -> Scheduler:
+    """lr × factor at each milestone (torch ``MultiStepLR``)."""
+    return lr_scheduler.MultiStepLR(optimizer, milestones=list(milestones), gamma=factor)
+
+
+@SCHEDULES.register("cosine")
+def _cosine(
+    optimizer: torch.optim.Optimizer, total: int, *, warmup: int, final_lr: float, **_: Any
+) -> Scheduler:
+    """Linear warm-up over ``warmup`` intervals, then a half cosine down to ``final_lr``."""
+    cosine = lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=max(total - warmup, 1), eta_min=final_lr
+    )
+    if warmup <= 0:
+        return cosine
+    ramp = lr_scheduler.LinearLR(optimizer, start_factor=1.0 / (warmup + 1), total_iters=warmup)
+    return lr_scheduler.SequentialLR(optimizer, [ramp, cosine], milestones=[warmup])
+
+
+@SCHEDULES.register("onecycle")
+def _onecycle(
+    optimizer: torch.optim.Optimizer, total: int, *, max_lr: float | None, **_: Any
+) -> Scheduler:
+    """Up to ``max_lr`` (default: the optimiser's lr), then down (torch ``OneCycleLR``)."""
+    return lr_scheduler.OneCycleLR(
+        optimizer, max_lr=max_lr or _base_lr(optimizer), total_steps=total
+    )
+
+
+@SCHEDULES.register("square_root_scratch")
+def _square_root_scratch(optimizer: torch.optim.Optimizer, total: int, **_: Any) -> Scheduler:
+    """The book's ``SquareRootScheduler``: lr / sqrt(t + 1)."""
+    return _scratch(optimizer, scratch.SquareRootScheduler(_base_lr(optimizer)))
+
+
+@SCHEDULES.register("factor_scratch")
+def _factor_scratch(
+    optimizer: torch.optim.Optimizer,
+    total: int,
+    *,
+    factor: float,
+    step_size: int,
+    stop_lr: float,
+    **_: Any,
+) -> Scheduler:
+    """The book's ``FactorScheduler`` (never below ``stop_lr``)."""
+    schedule = scratch.FactorScheduler(factor, stop_lr, _base_lr(optimizer), step_size)
+    return _scratch(optimizer, schedule)
+
+
+@SCHEDULES.register("multifactor_scratch")
+def _multifactor_scratch(
+    optimizer: torch.optim.Optimizer,
+    total: int,
+    *,
+    factor: float,
+    milestones: Sequence[int],
+    **_: Any,
+) -> Scheduler:
+    """The book's ``MultiFactorScheduler``."""
+    schedule = scratch.MultiFactorScheduler(list(milestones), factor, _base_lr(optimizer))
+    return _scratch(optimizer, schedule)
+
+
+@SCHEDULES.register("cosine_scratch")
+def _cosine_scratch(
+    optimizer: torch.optim.Optimizer, total: int, *, warmup: int, final_lr: float, **_: Any
+) -> Scheduler:
+    """The book's ``CosineScheduler`` with a linear warm-up from 0."""
+    schedule = scratch.CosineScheduler(total, _base_lr(optimizer), final_lr, warmup)
+    return _scratch(optimizer, schedule)
+
+
+_DEFAULTS: dict[str, Any] = {
+    "factor": 0.1,
+    "step_size": 1,
+    "milestones": (),
+    "warmup": 0,
+    "final_lr": 0.0,
+    "max_lr": None,
+    "stop_lr": 1e-7,
+}
+
+
+def build_scheduler(
+    name: str, optimizer: torch.optim.Optimizer, total: int, **settings: Any
+) -> Scheduler:
+    """The schedule called ``name`` over ``total`` intervals; unset settings take defaults.
+
+    Settings: factor (0.1), step_size (1), milestones (()), warmup (0),
+    final_lr (0.0), max_lr (None: the optimiser's lr), stop_lr (1e-7).
+    """
+    unknown = set(settings) - set(_DEFAULTS)
+    if unknown:
+        raise ConfigError(
+            f"unknown schedule setting(s) {', '.join(sorted(unknown))}",
+            fix=f"schedules take: {', '.join(_DEFAULTS)}",
+        )
+    if total < 1:
+        raise ConfigError(f"a schedule needs at least one interval, got total={total}")
+    try:
+        return SCHEDULES.get(name)(optimizer, total, **{**_DEFAULTS, **settings})
+    except (ValueError, TypeError) as exc:  # torch's own checks, e.g. warmup >= total
+        raise ConfigError(f"schedule {name!r}: {exc}", fix="check the sched.* settings") from None

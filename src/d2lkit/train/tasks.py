@@ -1,0 +1,282 @@
+"""Tasks: what one batch *means*, so that one Trainer loop fits every chapter.
+
+A task unpacks a batch (any tuple of tensors), runs the model, computes the
+loss to backpropagate, says what that loss is a mean over (examples or
+tokens), returns the batch *sums* of its metrics, keeps state across batches
+(an RNN's hidden state) and turns an epoch's means into the figures it
+reports (perplexity = exp(mean token loss)). Models stay plain ``nn.Module``.
+
+=================  ==========================  =====================================
+task               batch                       figures (per split)
+=================  ==========================  =====================================
+classification     (X, y)                      loss, acc
+regression         (X, y)                      loss [, log_rmse]
+language_model     (X, Y) token ids (B, T)     loss (per token), ppl
+seq2seq            (X, X_len, Y, Y_len)        loss (per valid token), ppl
+=================  ==========================  =====================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from d2lkit.errors import ConfigError
+from d2lkit.registry import Registry
+
+__all__ = [
+    "TASKS",
+    "Classification",
+    "LanguageModel",
+    "Regression",
+    "Seq2Seq",
+    "Step",
+    "Task",
+    "build_task",
+    "detach_state",
+]
+
+LossFn = Callable[..., torch.Tensor]
+Batch = Sequence[torch.Tensor]
+
+
+@dataclass
+class Step:
+    """One batch's result.
+
+    Attributes:
+        loss: the scalar to backpropagate: a mean over ``count`` units.
+        count: how many units (examples, or tokens) the mean is over; an int,
+            or a 0-d tensor when counting would make the host wait (valid tokens).
+        sums: batch *sums* of the task's metrics, ``loss`` included.
+        outputs: the model's outputs, for callbacks that want them.
+    """
+
+    loss: torch.Tensor
+    count: int | torch.Tensor
+    sums: dict[str, torch.Tensor] = field(default_factory=dict)
+    outputs: Any = None
+
+
+def _mean(loss: torch.Tensor) -> torch.Tensor:
+    """A loss built with ``reduction='none'`` (as the book's are) becomes the batch mean."""
+    return loss.mean() if loss.dim() > 0 else loss
+
+
+def detach_state(state: Any) -> Any:
+    """Cut the graph behind a hidden state (a tensor, or a tuple/list of them)."""
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    if isinstance(state, (tuple, list)):
+        return type(state)(detach_state(s) for s in state)
+    return state
+
+
+class Task:
+    """Base class. Subclasses set ``metrics`` and implement :meth:`step`.
+
+    Attributes:
+        metrics: the figures reported per split, in display order (``loss`` first).
+        plot: which history columns the curves show, as shell patterns over
+            the declared keys (``train_loss``, ``test_acc`` ...).
+        unit: what ``count`` counts: "examples" or "tokens" (names the speed column).
+        maximize: the figures for which larger is better (the rest are minimised).
+    """
+
+    metrics: tuple[str, ...] = ("loss",)
+    plot: tuple[str, ...] = ("train_loss",)
+    unit = "examples"
+    maximize: tuple[str, ...] = ()
+
+    def start(self, training: bool) -> None:
+        """Called before each pass over a loader (a training epoch, an evaluation)."""
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        raise NotImplementedError
+
+    def report(self, means: dict[str, float]) -> dict[str, float]:
+        """Turn the epoch's means (sums / count) into the figures reported."""
+        return means
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Classification(Task):
+    """``(X, y)`` batches; mean loss over examples and argmax accuracy (the default)."""
+
+    metrics = ("loss", "acc")
+    plot = ("train_loss", "*_acc")
+    maximize = ("acc",)
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        X, y = _unpack(batch, 2, "classification", "(X, y)")
+        outputs = model(X)
+        loss = _mean(loss_fn(outputs, y))
+        n = y.shape[0]
+        correct = (outputs.detach().argmax(dim=1) == y).sum()
+        return Step(loss, n, {"loss": loss.detach().float() * n, "acc": correct}, outputs)
+
+
+class Regression(Task):
+    """``(X, y)`` batches with real targets; optionally the log-RMSE of Kaggle (4.10).
+
+    Args:
+        log_rmse: also report ``sqrt(mean((log ŷ - log y)²))``, predictions
+            clamped to at least 1 as the book does.
+    """
+
+    def __init__(self, log_rmse: bool = False) -> None:
+        self.log_rmse = log_rmse
+        self.metrics = ("loss", "log_rmse") if log_rmse else ("loss",)
+        self.plot = ("*_log_rmse",) if log_rmse else ("*_loss",)
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        X, y = _unpack(batch, 2, "regression", "(X, y)")
+        outputs = model(X)
+        target = y.reshape(outputs.shape) if y.numel() == outputs.numel() else y
+        loss = _mean(loss_fn(outputs, target))
+        n = y.shape[0]
+        sums = {"loss": loss.detach().float() * n}
+        if self.log_rmse:
+            clipped = outputs.detach().float().clamp(min=1.0)
+            sums["log_sq"] = ((clipped.log() - target.float().log()) ** 2).sum()
+        return Step(loss, n, sums, outputs)
+
+    def report(self, means: dict[str, float]) -> dict[str, float]:
+        figures = dict(means)
+        if "log_sq" in figures:
+            figures["log_rmse"] = math.sqrt(max(figures.pop("log_sq"), 0.0))
+        return figures
+
+    def __repr__(self) -> str:
+        return f"Regression(log_rmse={self.log_rmse})"
+
+
+def _perplexity(mean_loss: float) -> float:
+    return math.exp(mean_loss) if mean_loss < 700 else math.inf
+
+
+class LanguageModel(Task):
+    """``(X, Y)`` token ids ``(B, T)``; the model maps ``(X, state)`` to ``(logits, state)``.
+
+    The loss is a mean over tokens; perplexity is ``exp`` of the epoch's mean
+    token loss (d2l 8.4). With sequential sampling (the book's default), row r
+    of a batch continues row r of the previous one: the state is carried over
+    and detached, so gradients stop at the batch boundary. With random
+    sampling every batch starts from a fresh state. Logits may be ``(B, T, V)``
+    or the book's ``(T * B, V)``.
+
+    Args:
+        random_sampling: start each batch from a fresh state.
+    """
+
+    metrics = ("loss", "ppl")
+    plot = ("*_ppl",)
+    unit = "tokens"
+
+    def __init__(self, random_sampling: bool = False) -> None:
+        self.random_sampling = random_sampling
+        self.state: Any = None
+
+    def start(self, training: bool) -> None:
+        self.state = None  # every pass starts from zeros
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        X, Y = _unpack(batch, 2, "language_model", "(X, Y) token ids")
+        state = None if self.random_sampling else detach_state(self.state)
+        logits, self.state = model(X, state)
+        if logits.dim() == 3:  # (B, T, V) -> (B * T, V), rows in Y's order
+            labels = Y.reshape(-1)
+            logits = logits.reshape(-1, logits.shape[-1])
+        else:  # the book's (T * B, V): time-major rows
+            labels = Y.T.reshape(-1)
+        loss = _mean(loss_fn(logits, labels.long()))
+        n = labels.numel()
+        return Step(loss, n, {"loss": loss.detach().float() * n}, logits)
+
+    def report(self, means: dict[str, float]) -> dict[str, float]:
+        return {**means, "ppl": _perplexity(means["loss"])}
+
+    def __repr__(self) -> str:
+        return f"LanguageModel(random_sampling={self.random_sampling})"
+
+
+class Seq2Seq(Task):
+    """``(X, X_valid_len, Y, Y_valid_len)``: teacher forcing behind ``<bos>``, masked loss.
+
+    The decoder's input is ``<bos>`` followed by the target shifted right; the
+    model maps ``(X, dec_input, X_valid_len)`` to ``(logits (B, T, V), state)``.
+    Padding past each target's valid length is masked out; the loss is the mean
+    over valid tokens, the count the number of valid tokens (d2l 9.7 sums the
+    per-token losses the same way; its printed loss is this one divided by the
+    number of steps T, since it first averages each sequence over T).
+
+    Args:
+        bos: the target vocabulary's ``<bos>`` index.
+    """
+
+    metrics = ("loss", "ppl")
+    plot = ("train_loss",)
+    unit = "tokens"
+
+    def __init__(self, bos: int) -> None:
+        self.bos = bos
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        X, X_len, Y, Y_len = _unpack(batch, 4, "seq2seq", "(X, X_valid_len, Y, Y_valid_len)")
+        bos = torch.full((Y.shape[0], 1), self.bos, dtype=Y.dtype, device=Y.device)
+        dec_input = torch.cat([bos, Y[:, :-1]], dim=1)  # (B, T): teacher forcing
+        logits, _ = model(X, dec_input, X_len)  # (B, T, V)
+        token_loss = loss_fn(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1).long())
+        if token_loss.dim() == 0:
+            raise ConfigError(
+                "the seq2seq task needs one loss per token to mask the padding",
+                fix="use nn.CrossEntropyLoss(reduction='none') (the loss name 'cross_entropy' "
+                "in a recipe does this for seq2seq)",
+            )
+        steps = torch.arange(Y.shape[1], device=Y.device)
+        mask = (steps[None, :] < Y_len[:, None]).reshape(-1)  # (B * T,)
+        valid = mask.sum()
+        total = (token_loss * mask).sum()
+        loss = total / valid.clamp(min=1)
+        return Step(loss, valid, {"loss": total.detach().float()}, logits)
+
+    def report(self, means: dict[str, float]) -> dict[str, float]:
+        return {**means, "ppl": _perplexity(means["loss"])}
+
+    def __repr__(self) -> str:
+        return f"Seq2Seq(bos={self.bos})"
+
+
+def _unpack(batch: Batch, size: int, task: str, layout: str) -> Sequence[torch.Tensor]:
+    if not isinstance(batch, (tuple, list)) or len(batch) != size:
+        got = f"a {type(batch).__name__}" + (
+            f" of {len(batch)}" if isinstance(batch, (tuple, list)) else ""
+        )
+        raise ConfigError(
+            f"the {task} task expects batches {layout}, got {got}",
+            fix="choose the task that matches the loader (train.task=...)",
+        )
+    return batch
+
+
+TASKS: Registry[Callable[..., Task]] = Registry("task")
+TASKS.add("classification", Classification)
+TASKS.add("regression", Regression)
+TASKS.add("language_model", LanguageModel)
+TASKS.add("seq2seq", Seq2Seq)
+
+
+def build_task(name: str, **kwargs: Any) -> Task:
+    """A task by name, e.g. ``build_task("language_model", random_sampling=True)``."""
+    return TASKS.get(name)(**kwargs)
