@@ -232,5 +232,5 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
                 k: tuple(v) if isinstance(v, list) else v
                 for k, v in values.get("kwargs", {}).items()
             }
-        sections[section] = cls(**values)  # type: ignore[misc, operator]
+        sections[section] = cls(**values)  # type: ignore[operator]
     return RunConfig(**sections)
