@@ -260,7 +260,7 @@ def data_fetch(
     """Download what is missing (verified, atomically); present files are only verified."""
     from d2lkit.data.store import fetch, fetch_all
 
-    options = {"timeout": timeout, "retries": retries, "progress": True}
+    options: dict[str, Any] = {"timeout": timeout, "retries": retries, "progress": True}
     fetched = (
         fetch_all(data_dir, **options)
         if name == "all"

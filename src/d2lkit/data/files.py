@@ -61,7 +61,7 @@ def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.Da
     """A CSV file as a DataFrame that has at least ``columns``; failures name the file."""
     text = read_text(path)  # decode first: a wrong encoding gets its own message
     try:
-        frame = pd.read_csv(io.StringIO(text), **kwargs)  # type: ignore[arg-type]
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(
             f"{path} is not a readable CSV file ({exc})",

@@ -59,7 +59,8 @@ def tokenize_nmt(
     Lines that are not exactly two tab-separated columns are skipped. Unlike the
     book (whose loop lets one extra pair through) ``num_examples`` pairs come back.
     """
-    source, target = [], []
+    source: list[list[str]] = []
+    target: list[list[str]] = []
     for line in text.split("\n"):
         if num_examples is not None and len(source) >= num_examples:
             break

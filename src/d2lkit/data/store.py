@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from d2lkit.atomic import write_text_atomic
 from d2lkit.data.archive import extract_archive
@@ -463,7 +464,7 @@ def file_status(dataset: Dataset, root: str | os.PathLike[str] | None = None) ->
                 name=entry.name,
                 path=path,
                 size=_local_size(path, entry) if path else entry.size,
-                verified=bool(path) and verdicts.passed(path, entry),
+                verified=path is not None and verdicts.passed(path, entry),
                 url=entry.url,
             )
         )
@@ -488,7 +489,7 @@ def _reason(exc: BaseException, timeout: float) -> str:
 
 
 @contextlib.contextmanager
-def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[object]:
+def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Any]:
     if not enabled:
         yield None
         return

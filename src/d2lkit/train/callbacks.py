@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,8 @@ class ProgressBar(Callback):
             return
         from tqdm.auto import tqdm
 
-        total = len(trainer.train_loader) if hasattr(trainer.train_loader, "__len__") else None
+        loader = trainer.train_loader
+        total = len(loader) if isinstance(loader, Sized) else None
         self._bar = tqdm(
             total=total,
             desc=f"epoch {trainer.epoch + 1}/{trainer.epochs}",

@@ -338,7 +338,7 @@ class Trainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume: model, optimiser, scheduler, RNGs, loader, callbacks."""
-        loader = self.train_loader
+        loader: Any = self.train_loader  # a TensorLoader, a DataLoader or any iterable
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
