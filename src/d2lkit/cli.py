@@ -271,6 +271,28 @@ def data_fetch(
             typer.echo(f"ok  {path}")
 
 
+@app.command()
+@_friendly
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder of `d2lkit run`.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: the run's).")
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="Only 'safetensors' for now.")
+    ] = "safetensors",
+) -> None:
+    """Export the model's weights (safetensors) and config, loadable without unpickling."""
+    from d2lkit.experiments.export import export_run
+
+    folder = export_run(run_dir, out, format)
+    typer.echo(f"exported {folder / 'model.safetensors'} and {folder / 'model.json'}")
+    typer.echo(
+        "load it with: from d2lkit.experiments.export import load_exported; "
+        f"model = load_exported({str(folder)!r})"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     app(args=list(argv) if argv is not None else None, prog_name="d2lkit")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -45,6 +46,8 @@ from d2lkit.train import (
 from d2lkit.train.schedules import build_scheduler
 from d2lkit.train.tasks import Task, build_task
 
+log = logging.getLogger(__name__)
+
 __all__ = ["Run", "RunResult", "build_run", "load_run_config", "run_recipe"]
 
 CONFIG_FILE, SUMMARY_FILE, CHECKPOINT_FILE = "config.json", "summary.json", "checkpoint.pt"
@@ -55,6 +58,71 @@ class RunResult:
     run_dir: Path
     summary: dict[str, Any]
     history: list[dict[str, Any]]
+
+
+def _check_out(out: Path) -> None:
+    """Fail before any work when run folders cannot be made under ``out``."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ConfigError(
+            f"--out {out} cannot hold run folders: {existing} is a file",
+            fix="choose a folder with --out (it is created if missing)",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"--out {out} cannot hold run folders: {existing} is not writable",
+            fix="choose a folder you can write to with --out",
+        )
+
+
+# optim.<field> -> the optimiser's param_group key it sets
+_GROUP_KEYS = {
+    "lr": "lr",
+    "momentum": "momentum",
+    "weight_decay": "weight_decay",
+    "alpha": "alpha",
+    "rho": "rho",
+    "eps": "eps",
+}
+
+
+def _apply_resumed_optim(trainer: Trainer, saved: RunConfig, config: RunConfig) -> dict[str, Any]:
+    """Put the new optimiser settings of a resumed run into the restored optimiser.
+
+    Returns ``{"optim.lr": [old, new], ...}`` for config.json. A changed optimiser
+    name, or an lr change under a schedule (which would rescale it), is refused.
+    """
+    old, new = saved.optim, config.optim
+    changed = {
+        f: (getattr(old, f), getattr(new, f))
+        for f in dataclasses.asdict(new)
+        if getattr(old, f) != getattr(new, f)
+    }
+    if not changed:
+        return {}
+    if "name" in changed:
+        raise ConfigError(
+            f"the run was trained with optim.name={old.name}; it cannot resume with {new.name}",
+            fix="resume with the same optimiser, or start a new run",
+        )
+    if config.sched.name is not None and "lr" in changed:
+        raise ConfigError(
+            f"optim.lr changed on resume ({old.lr} -> {new.lr}) while schedule "
+            f"{config.sched.name!r} sets the lr",
+            fix="resume without --lr, or start a new run",
+        )
+    for group in trainer.optimizer.param_groups:
+        for field_name in changed:
+            key = _GROUP_KEYS.get(field_name)
+            if field_name in ("beta1", "beta2") and "betas" in group:
+                group["betas"] = (new.beta1, new.beta2)
+            elif key is not None and key in group and getattr(new, field_name) is not None:
+                group[key] = getattr(new, field_name)
+    for field_name, (before, after) in changed.items():
+        log.warning(
+            "resuming with optim.%s = %s (the checkpoint had %s)", field_name, after, before
+        )
+    return {f"optim.{k}": [a, b] for k, (a, b) in changed.items()}
 
 
 def _new_run_dir(out: Path, name: str) -> Path:
@@ -199,6 +267,7 @@ def build_run(
     """Check the settings, fetch the data if missing, build data, model, task and optimiser."""
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
+    loss = build_loss(config.train.loss, config.train.task)
     if download:
         fetch(config.data.dataset, data_root, progress=progress)
     seed_everything(config.train.seed)
@@ -214,17 +283,7 @@ def build_run(
         name, interval = sched.pop("name"), sched.pop("interval")
         per_epoch = len(data.train) if interval == "step" else 1
         scheduler = build_scheduler(name, optimizer, config.train.epochs * per_epoch, **sched)
-    return Run(
-        recipe,
-        config,
-        device,
-        data,
-        model,
-        task,
-        build_loss(config.train.loss),
-        optimizer,
-        scheduler,
-    )
+    return Run(recipe, config, device, data, model, task, loss, optimizer, scheduler)
 
 
 def run_recipe(
@@ -245,13 +304,16 @@ def run_recipe(
     downloaded first (verified, atomically) unless ``download`` is False;
     files already present are only verified.
     """
+    saved_config = None
     if resume is not None:
-        saved_name, _ = load_run_config(resume)
+        saved_name, saved_config = load_run_config(resume)
         if saved_name != recipe.name:
             raise ConfigError(
                 f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
                 fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`",
             )
+    else:
+        _check_out(Path(out))
     run = build_run(recipe, config, data_root=data_root, download=download, progress=progress)
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
@@ -272,9 +334,11 @@ def run_recipe(
             *callbacks,
         ]
     )
-    resumed_from = None
+    resumed_from, resume_changes = None, {}
     if resume is not None:
+        assert saved_config is not None
         trainer.load_checkpoint(run_dir / CHECKPOINT_FILE)
+        resume_changes = _apply_resumed_optim(trainer, saved_config, config)
         resumed_from = trainer.epoch
         if trainer.epoch >= config.train.epochs:
             raise ConfigError(
@@ -288,6 +352,10 @@ def run_recipe(
             "recipe": recipe.name,
             "section": recipe.section,
             "config": config_to_dict(config),
+            "model_kwargs": {**run.data.model_kwargs, **config.model.kwargs},
+            "resumed": None
+            if resumed_from is None
+            else {"from_epoch": resumed_from, "changed": resume_changes},
             "device": str(run.device),
             "data_dir": str(data_dir(data_root).resolve()),
             "git_revision": _git_revision(),

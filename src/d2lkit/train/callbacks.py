@@ -380,7 +380,11 @@ class StepLogger(Callback):
         if trainer.examples_seen < self._next:
             return
         self._next = (trainer.examples_seen // self.every + 1) * self.every
-        value = trainer.evaluate(self.loader)["loss"] if self.loader is not None else float(loss)
+        value = (
+            trainer.evaluate(self.loader)["loss"]
+            if self.loader is not None
+            else float(loss.detach())
+        )
         self.rows.append(
             {
                 "step": trainer.step,
