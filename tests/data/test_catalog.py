@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lkit.data import catalog, store
+from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset
 from d2lkit.errors import DataError, DownloadError
 
@@ -163,7 +163,7 @@ def toy_folder(monkeypatch):
     )
     toy = Dataset(name="toy", folder="toy", title="toy", files=(entry,))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
-    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(access, "DATASETS", {"toy": toy})
     calls = []
     real_download = store.download
 
@@ -175,7 +175,7 @@ def toy_folder(monkeypatch):
         dest.write_bytes(served)
         return dest
 
-    monkeypatch.setattr(store, "download", download)
+    monkeypatch.setattr(access, "download", download)
     return toy, calls
 
 
@@ -236,7 +236,7 @@ def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(
     )
     both = {"toy": toy, "nourl": nourl}
     monkeypatch.setattr(catalog, "DATASETS", both)
-    monkeypatch.setattr(store, "DATASETS", both)
+    monkeypatch.setattr(access, "DATASETS", both)
     with pytest.raises(DownloadError) as err:
         store.fetch_all(tmp_path)
     assert "could not fetch 1 of 2" in err.value.message and "nourl:" in err.value.message
@@ -251,7 +251,7 @@ def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_ro
 
     monkeypatch.setattr(store, "download", no_network)
     present = {k: v for k, v in DATASETS.items() if k in ("time-machine", "cifar10-tiny")}
-    monkeypatch.setattr(store, "DATASETS", present)
+    monkeypatch.setattr(access, "DATASETS", present)
     fetched = store.fetch_all(data_root)
     assert fetched == {
         "time-machine": [data_root / "d2l" / "timemachine.txt"],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lkit.data import catalog, store
+from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DataFile
 from d2lkit.errors import DataError, DownloadError
 
@@ -184,7 +184,7 @@ def test_cli_fetch_all_downloads_every_missing_data_set(server, tmp_path, monkey
 
     toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/good"),))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
-    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(access, "DATASETS", {"toy": toy})
     result = CliRunner().invoke(
         app,
         ["data", "fetch", "all", "--data-dir", str(tmp_path), "--timeout", "1", "--retries", "1"],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lkit.data import catalog, store
+from d2lkit.data import catalog, integrity, store
 from d2lkit.data.catalog import DataFile, Dataset
 from d2lkit.errors import DataError
 
@@ -130,8 +130,8 @@ def test_verdict_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
     path = tmp_path / "labels-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(LABELS, mtime=0))
     hashed = []
-    real_digest = store._digest
-    monkeypatch.setattr(store, "_digest", lambda p, a: hashed.append(p) or real_digest(p, a))
+    real_digest = integrity.digest
+    monkeypatch.setattr(integrity, "digest", lambda p, a: hashed.append(p) or real_digest(p, a))
     store.verify(path, entry)
     store.verify(path, entry)
     assert len(hashed) == 1  # the second call trusted the remembered verdict

@@ -17,9 +17,9 @@ import pandas as pd
 import torch
 
 from d2lkit.atomic import atomic_path
-from d2lkit.data.files import read_csv, require_columns
+from d2lkit.data.access import require
+from d2lkit.data.files import read_bytes, read_csv, require_columns
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import read_bytes, require
 from d2lkit.errors import DataError
 
 __all__ = [

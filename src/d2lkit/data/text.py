@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member, zip_members
 from d2lkit.data.files import decode_text, read_text
-from d2lkit.data.store import require
 
 __all__ = [
     "SeqDataLoader",

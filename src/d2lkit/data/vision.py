@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from d2lkit.data.files import read_csv
+from d2lkit.data.access import require, require_unpacked
+from d2lkit.data.files import read_bytes, read_csv
 from d2lkit.data.idx import parse_idx
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import read_bytes, require, require_unpacked
 from d2lkit.data.transforms import ImageBatch
 from d2lkit.errors import DataError
 
