@@ -138,8 +138,14 @@ def fetch(
     retries: int = 3,
     backoff: float = 1.0,
     progress: bool = False,
+    mirror: str | None = None,
+    deadline: float | None = None,
 ) -> list[Path]:
-    """Make every file of ``dataset`` present and verified; download only what is missing."""
+    """Make every file of ``dataset`` present and verified; download only what is missing.
+
+    ``timeout``, ``retries``, ``backoff``, ``progress``, ``mirror`` and
+    ``deadline`` go to :func:`~d2lkit.data.download.download`.
+    """
     ds = get_dataset(dataset)
     paths = []
     for entry in ds.files:
@@ -154,7 +160,14 @@ def fetch(
                 continue
         dest = data_dir(root) / ds.folder / entry.name
         archive = download(
-            entry, dest, timeout=timeout, retries=retries, backoff=backoff, progress=progress
+            entry,
+            dest,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            progress=progress,
+            mirror=mirror,
+            deadline=deadline,
         )
         paths.append(_ensure_unpacked(ds, entry, archive, root))
     return paths
