@@ -62,6 +62,17 @@ def test_every_entry_has_well_formed_checksums_and_urls():
             assert entry.url == (entry.urls[0] if entry.urls else "")
 
 
+def test_https_urls_come_before_plain_http_ones():
+    for dataset in DATASETS.values():
+        for entry in dataset.files:
+            schemes = [u.split(":", 1)[0] for u in entry.urls]
+            assert schemes == sorted(schemes, key=lambda s: s != "https"), entry.name
+            assert not entry.urls or schemes[0] == "https", entry.name
+    hub = catalog.get_dataset("time-machine").file("timemachine.txt")
+    assert hub.urls[0] == "https://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+    assert hub.urls[-1] == "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+
+
 def test_book_hub_files_live_in_d2l_with_the_hub_url_first():
     for name, files in BOOK_HUB_FILES.items():
         ds = catalog.get_dataset(name)
