@@ -150,3 +150,62 @@ def test_verdicts_live_in_the_cache_dir_not_the_data_dir(tmp_path, monkeypatch):
     store.verify(path, entry)
     assert (tmp_path / "cache" / "verified.json").is_file()
     assert sorted(p.name for p in data.iterdir()) == ["labels-idx1-ubyte.gz"]
+
+
+def test_truncated_gzip_message_gives_both_checksums_and_the_real_data_set(tmp_path, monkeypatch):
+    whole = gzip.compress(LABELS * 1000)
+    entry = _entry(LABELS * 1000, served=whole)
+    monkeypatch.setitem(
+        catalog.DATASETS, "toy", Dataset(name="toy", folder="toy", title="toy", files=(entry,))
+    )
+    cut = tmp_path / "labels-idx1-ubyte.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError) as info:
+        store.verify(cut, entry, use_cache=False)
+    message = info.value.message
+    assert "truncated gzip" in message
+    assert entry.checksum.split(":")[1] in message  # expected
+    assert hashlib.md5(cut.read_bytes()).hexdigest() in message  # actual
+    assert "`d2lkit data fetch toy`" in info.value.fix and "NAME" not in info.value.fix
+
+
+def test_a_gzip_bomb_is_stopped_without_decompressing_it_in_memory(tmp_path):
+    import tracemalloc
+
+    bomb = tmp_path / "labels-idx1-ubyte.gz"
+    bomb.write_bytes(gzip.compress(bytes(64 << 20), compresslevel=1))  # 64 MiB of zeros
+    assert bomb.stat().st_size < (1 << 20)
+    entry = _entry(LABELS)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="decompresses to more than"):
+            store.verify(bomb, entry, use_cache=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # bytes: streamed, never whole
+
+
+@pytest.mark.parametrize(
+    ("dims", "payload", "problem"),
+    [
+        ((-1, -1, 5), 5, "must be positive"),  # product 5 matches, reshape would crash
+        ((0, 28, 28), 0, "must be positive"),
+        ((1 << 30, 1 << 30, 1 << 30), 0, "needs"),  # product overflows int64 to 0
+        ((2, 2, 2), 9, "truncated or padded"),
+    ],
+)
+def test_idx_headers_with_bad_sizes_are_refused(tmp_path, dims, payload, problem):
+    from d2lkit.data.idx import parse_idx
+
+    data = struct.pack(">i3i", 2051, *dims) + bytes(payload)
+    with pytest.raises(DataError, match=problem) as info:
+        parse_idx(data, "crafted-idx3-ubyte")
+    assert "crafted-idx3-ubyte" in info.value.message and "fetch" in info.value.fix
+
+
+def test_idx_with_a_valid_header_parses_to_its_shape():
+    from d2lkit.data.idx import parse_idx
+
+    data = struct.pack(">i3i", 2051, 2, 1, 3) + bytes(range(6))
+    assert parse_idx(data, "ok").tolist() == [[[0, 1, 2]], [[3, 4, 5]]]

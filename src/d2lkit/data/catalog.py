@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from d2lkit.errors import DataError, did_you_mean
 
-__all__ = ["DATASETS", "DataFile", "Dataset", "get_dataset"]
+__all__ = ["DATASETS", "DataFile", "Dataset", "fetch_command", "get_dataset"]
 
 
 @dataclass(frozen=True)
@@ -384,3 +384,11 @@ def get_dataset(name: str) -> Dataset:
             fix=f"{did_you_mean(name, DATASETS)}`d2lkit data list` shows all {len(DATASETS)} "
             "data sets",
         ) from None
+
+
+def fetch_command(entry: DataFile) -> str:
+    """The command that fetches ``entry`` again, naming its data set when the catalog has it."""
+    for dataset in DATASETS.values():
+        if entry in dataset.files:
+            return f"`d2lkit data fetch {dataset.name}`"
+    return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"

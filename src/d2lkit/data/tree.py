@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data.catalog import DataFile
+from d2lkit.data.catalog import DataFile, fetch_command
 from d2lkit.data.paths import ENV_DATA
 from d2lkit.errors import DataError
 
@@ -130,7 +130,7 @@ def verify_tree(folder: Path, entry: DataFile) -> None:
     raise DataError(
         f"{folder} failed verification: {problem}",
         fix=(
-            f"delete the folder's content and run `d2lkit data fetch NAME` to extract "
+            f"delete the folder's content and run {fetch_command(entry)} to extract "
             f"{entry.name} again, or point --data-dir / ${ENV_DATA} at a good copy"
         ),
     )
