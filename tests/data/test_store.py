@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import struct
 from pathlib import Path
 
@@ -209,3 +210,35 @@ def test_idx_with_a_valid_header_parses_to_its_shape():
 
     data = struct.pack(">i3i", 2051, 2, 1, 3) + bytes(range(6))
     assert parse_idx(data, "ok").tolist() == [[[0, 1, 2]], [[3, 4, 5]]]
+
+
+def _damage_in_place(path: Path, offset: int) -> None:
+    """Change one byte without changing the size, then put the mtime back (os.utime)."""
+    st = path.stat()
+    with path.open("r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_a_file_damaged_in_place_with_its_mtime_restored_is_verified_again(tmp_path):
+    entry = _entry(LABELS)
+    path = tmp_path / "labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(LABELS, mtime=0))
+    store.verify(path, entry)  # passes; the verdict is remembered
+    _damage_in_place(path, path.stat().st_size // 2)
+    with pytest.raises(DataError, match="failed verification"):
+        store.verify(path, entry)
+
+
+def test_a_verdict_stamp_changes_with_the_sampled_content(tmp_path):
+    from d2lkit.data.verdicts import sampled_sha256
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(bytes(300_000))
+    before = sampled_sha256(path)
+    _damage_in_place(path, 299_999)  # in the last 64 KiB
+    assert sampled_sha256(path) != before
