@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+from d2lkit.data.cleanup import clean_stale
 from d2lkit.data.download import download
-from d2lkit.data.install import unpack
+from d2lkit.data.install import restore_aside, unpack
 from d2lkit.data.integrity import verify
 from d2lkit.data.paths import ENV_DATA, data_dir
 from d2lkit.data.tree import tree_files
@@ -48,6 +49,7 @@ def find_local(
             return candidate
     if entry.unpack_to is not None:
         unpacked = _unpacked_dir(dataset, entry, root)
+        restore_aside(unpacked)  # an old tree a crash left aside mid-swap
         if _has_files(unpacked, entry):
             return unpacked
     return None
@@ -147,6 +149,7 @@ def fetch(
     ``deadline`` go to :func:`~d2lkit.data.download.download`.
     """
     ds = get_dataset(dataset)
+    _clean_leftovers(ds, root)
     paths = []
     for entry in ds.files:
         local = find_local(ds, entry, root)
@@ -171,6 +174,16 @@ def fetch(
         )
         paths.append(_ensure_unpacked(ds, entry, archive, root))
     return paths
+
+
+def _clean_leftovers(dataset: Dataset, root: str | os.PathLike[str] | None) -> None:
+    """Remove what interrupted downloads and extractions of earlier runs left behind."""
+    folders = {data_dir(root) / dataset.folder}
+    for entry in dataset.files:
+        if entry.unpack_to is not None:  # its work folders live beside the unpacked folder
+            folders.add(_unpacked_dir(dataset, entry, root).parent)
+    for folder in sorted(folders):
+        clean_stale(folder)
 
 
 def _ensure_unpacked(

@@ -22,7 +22,7 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["file_lock", "lock_path"]
+__all__ = ["file_lock", "held_elsewhere", "lock_path", "remove_if_free"]
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +78,43 @@ def file_lock(dest: Path, *, what: str = "") -> Iterator[None]:
         with contextlib.suppress(OSError):
             path.unlink()
         os.close(fd)  # closing releases the flock
+
+
+def held_elsewhere(dest: Path) -> bool:
+    """True if some process holds the lock of ``dest`` right now (False where locks are off)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(lock_path(Path(dest)), os.O_RDWR)
+    except OSError:
+        return False  # no lock file: nobody holds it
+    try:
+        if not _try_lock(fd):
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_if_free(lock_file: Path) -> bool:
+    """Remove a lock file nobody holds (one a killed process left); True if removed.
+
+    It is removed while locked, like a holder does on release, so a process
+    that opened it meanwhile notices and locks a fresh one.
+    """
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(lock_file, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        if not (_try_lock(fd) and _same_file(fd, lock_file)):
+            return False
+        lock_file.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
