@@ -42,11 +42,16 @@ def digest(path: Path, algorithm: str) -> str:
     return h.hexdigest()
 
 
+def _is_own_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith((".tmp", ".lock"))
+
+
 def tree_files(folder: Path, entry: DataFile | None = None) -> list[str]:
     """Relative POSIX paths of the files of a folder, sorted; d2lkit's own files left out.
 
     Left out: the archive itself (when it lives in the folder), ``.part``
-    downloads, the manifest, and unfinished extractions (``.*.tmp`` folders).
+    downloads, the manifest, unfinished extractions (``.*.tmp`` folders),
+    unfinished atomic writes (``.*.tmp`` files) and locks (``.*.lock``).
     """
     skip_top = {entry.name} if entry is not None else set()
     found = []
@@ -54,7 +59,7 @@ def tree_files(folder: Path, entry: DataFile | None = None) -> list[str]:
         dirnames[:] = [d for d in dirnames if not (d.startswith(".") and d.endswith(".tmp"))]
         rel_dir = Path(dirpath).relative_to(folder)
         for name in filenames:
-            if name.endswith(".part") or name == MANIFEST:
+            if name.endswith(".part") or name == MANIFEST or _is_own_temporary(name):
                 continue
             if rel_dir == Path(".") and name in skip_top:
                 continue
