@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from d2lkit.data.archive import extract_archive
-from d2lkit.data.catalog import DataFile
+from d2lkit.data.catalog import DataFile, fetch_command
 from d2lkit.data.integrity import verify
 from d2lkit.data.lock import file_lock
 from d2lkit.data.paths import ENV_DATA
@@ -109,7 +109,14 @@ def unpack(entry: DataFile, archive: Path, folder: Path) -> Path:
                 fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
             ) from None
         try:
-            source = extract_archive(archive, work / "x")
+            try:
+                source = extract_archive(archive, work / "x")
+            except DataError as exc:  # the same problem, with this data set's fetch command
+                if "fetch it again" not in (exc.fix or ""):
+                    raise
+                raise DataError(
+                    exc.message, fix=f"delete it and run {fetch_command(entry)}"
+                ) from None
             shutil.rmtree(source / "__MACOSX", ignore_errors=True)
             children = list(source.iterdir())
             if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
