@@ -39,6 +39,21 @@ DataDirOption = Annotated[
         "--data-dir", help="Data directory (default: $D2LKIT_DATA, else ~/.cache/d2lkit)."
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        min=0.1,
+        help="Seconds without data before a download try fails; a whole try may last this "
+        "plus the file's size at 32 KiB/s.",
+    ),
+]
+MirrorOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Base URL tried before the catalog's own URLs (file name appended); "
+        "default: $D2LKIT_MIRROR.",
+    ),
+]
 
 
 def _friendly(command: F) -> F:
@@ -162,6 +177,8 @@ def run(
             help="Never download: fail if the data set is not already in the data directory."
         ),
     ] = False,
+    timeout: TimeoutOption = 30.0,
+    mirror: MirrorOption = None,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
     from d2lkit.experiments import apply_overrides, get_recipe, load_run_config, run_recipe
@@ -186,6 +203,8 @@ def run(
             resume=resume,
             progress=not quiet,
             download=not offline,
+            timeout=timeout,
+            mirror=mirror,
         )
     except KeyboardInterrupt:
         typer.echo(
@@ -252,15 +271,19 @@ def data_verify(
 def data_fetch(
     name: Annotated[str, typer.Argument(help="Data set name, or 'all'.")],
     data_dir: DataDirOption = None,
-    timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds without data before a try fails.")
-    ] = 30.0,
+    timeout: TimeoutOption = 30.0,
     retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
+    mirror: MirrorOption = None,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""
     from d2lkit.data.store import fetch, fetch_all
 
-    options: dict[str, Any] = {"timeout": timeout, "retries": retries, "progress": True}
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "retries": retries,
+        "progress": True,
+        "mirror": mirror,
+    }
     fetched = (
         fetch_all(data_dir, **options)
         if name == "all"

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member
 from d2lkit.data.files import decode_text, read_text
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import require
 from d2lkit.data.text import Vocab
 
 __all__ = [

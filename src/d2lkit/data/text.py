@@ -15,9 +15,9 @@ from typing import overload
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member, zip_members
 from d2lkit.data.files import decode_text, read_text
-from d2lkit.data.store import require
 
 __all__ = [
     "SeqDataLoader",

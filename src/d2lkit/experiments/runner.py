@@ -26,7 +26,7 @@ from torch import nn
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data import data_dir, fetch
+from d2lkit.data import clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
@@ -263,13 +263,19 @@ def build_run(
     data_root: str | os.PathLike[str] | None = None,
     download: bool = True,
     progress: bool = True,
+    timeout: float = 30.0,
+    mirror: str | None = None,
 ) -> Run:
-    """Check the settings, fetch the data if missing, build data, model, task and optimiser."""
+    """Check the settings, fetch the data if missing, build data, model, task and optimiser.
+
+    ``timeout`` (seconds without data) and ``mirror`` (a base URL tried first)
+    are the download settings of :func:`d2lkit.data.fetch`.
+    """
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
     if download:
-        fetch(config.data.dataset, data_root, progress=progress)
+        fetch(config.data.dataset, data_root, progress=progress, timeout=timeout, mirror=mirror)
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
@@ -296,6 +302,8 @@ def run_recipe(
     progress: bool = True,
     download: bool = True,
     callbacks: Sequence[Callback] = (),
+    timeout: float = 30.0,
+    mirror: str | None = None,
 ) -> RunResult:
     """Train ``recipe`` (with ``config`` overriding its settings) and write its run folder.
 
@@ -314,10 +322,19 @@ def run_recipe(
             )
     else:
         _check_out(Path(out))
-    run = build_run(recipe, config, data_root=data_root, download=download, progress=progress)
+    run = build_run(
+        recipe,
+        config,
+        data_root=data_root,
+        download=download,
+        progress=progress,
+        timeout=timeout,
+        mirror=mirror,
+    )
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
+    clean_stale(run_dir)  # temporary files of an earlier, killed process
     log_every = config.train.log_every
     trainer = run.make_trainer(
         [
