@@ -73,7 +73,7 @@ def main() -> None:
     torch.manual_seed(0)
     names = [n for n in args.models.split(",") if n]
     setups = {name: _setup(name, args.batch_size, device) for name in names}
-    for name, (model, opt, loss, X, y, _) in setups.items():  # warm-up: allocation, kernels
+    for model, opt, loss, X, y, _ in setups.values():  # warm-up: allocation, kernels
         _steps(model, opt, loss, X, y, 1, device)
     times: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.repeats):
