@@ -119,7 +119,7 @@ class PassCurve(Callback):
 
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None:
         layer = self._linear(trainer)
-        row["hours_at_half"] = float(-layer.bias / layer.weight.squeeze())
+        row["hours_at_half"] = float(-layer.bias.detach() / layer.weight.detach().squeeze())
 
     def on_fit_end(self, trainer: Trainer) -> None:
         hours = torch.linspace(0, 10, 200).reshape(200, 1)
