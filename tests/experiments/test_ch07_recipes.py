@@ -64,7 +64,7 @@ def test_data_limit_keeps_the_first_images_of_both_splits(data_root):
 
 def test_data_limit_must_be_positive(data_root):
     config = apply_overrides(get_recipe("resnet").config, ["data.limit=0"])
-    with pytest.raises(ConfigError, match="data.limit"):
+    with pytest.raises(ConfigError, match=r"data\.limit"):
         build_data(config.data, device=torch.device("cpu"), seed=0, root=data_root)
 
 
