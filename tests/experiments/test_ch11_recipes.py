@@ -69,7 +69,7 @@ def test_each_airfoil_recipe_trains_on_a_few_rows_and_logs_the_full_loss(name, d
     config = apply_overrides(recipe.config, ["train.epochs=1", "data.n=400"])
     result = run_recipe(recipe, config, out=tmp_path, data_root=data_root, progress=False)
     row = result.history[-1]
-    assert row["full_loss"] > 0 and row["sec_per_epoch"] > 0
+    assert row["full_loss"] > 0 and row["sec_per_epoch"] > 0 and row["sec_per_log"] > 0
     assert result.summary["book"]["metric"] == "full_loss"
     assert (result.run_dir / "loss.png").read_bytes().startswith(PNG)
     with open(result.run_dir / "steps.csv") as f:
