@@ -17,7 +17,9 @@ Claims (CPU, seed 0):
   seconds per epoch without the logging (``sec_per_epoch``).
 - 11.11 on Fashion-MNIST (LeNet with ReLU and max pooling, batch 256, 30
   epochs): each schedule reaches about 0.89-0.90 test accuracy; lr.png shows
-  the learning rate of every epoch.
+  the learning rate of every epoch. Epoch t trains with schedule(t); the
+  book's loop sets schedule(t) after epoch t, so its first epoch runs at the
+  optimiser's lr and every later one a step behind ours.
 """
 
 from __future__ import annotations
