@@ -158,3 +158,19 @@ def test_list_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_run_of_a_function_recipe_prints_its_figures_beside_the_books(tmp_path):
+    result = _run("run", "gd", "-q", "--out", str(tmp_path), "--lr", "0.2")
+    assert result.exit_code == 0, result.output
+    assert "gd (d2l 11.3)" in result.output and "examples/s" not in result.output
+    assert "distance" in result.output and "ok" in result.output
+    assert (next((tmp_path / "gd").iterdir()) / "trace.png").exists()
+
+
+def test_resuming_a_function_recipe_says_it_has_nothing_to_resume(tmp_path):
+    assert _run("run", "gd", "-q", "--out", str(tmp_path)).exit_code == 0
+    folder = next((tmp_path / "gd").iterdir())
+    result = _run("run", "gd", "-q", "--resume", str(folder))
+    assert result.exit_code == 2
+    assert "function recipe" in result.output

@@ -118,7 +118,7 @@ def list_command(
 
     rows = []
     for r in list_recipes(pattern):
-        book = f"{r.expected.metric} {r.expected.value:.2f}" if r.expected else "-"
+        book = f"{r.expected.metric} {r.expected.value:.4g}" if r.expected else "-"
         rows.append(
             (
                 r.name,
@@ -140,13 +140,18 @@ def _summary_text(result: Any) -> str:
     for key, value in final.items():
         book_cell, verdict = "", ""
         if book and key == book["metric"]:
-            book_cell = f"{book['book']:.3f} ± {book['tolerance']:.2f}"
-            verdict = "ok" if book["ok"] else "below the book"
-        rows.append((key.replace("_", " "), f"{value:.4f}", book_cell, verdict))
-    head = (
-        f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
-        f"{s['wall_time_s']:.1f} s ({s[s['unit'] + '_per_sec']:,.0f} train {s['unit']}/s)"
-    )
+            book_cell = f"{book['book']:.4g} ± {book['tolerance']:.2g}"
+            worse = "below the book" if book.get("maximize", True) else "above the book"
+            verdict = "ok" if book["ok"] else worse
+        shown = f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
+        rows.append((key.replace("_", " "), shown, book_cell, verdict))
+    if s.get("kind") == "function":  # no training: no epochs of a Trainer, no throughput
+        head = f"{s['recipe']} (d2l {s['section']}): {s['wall_time_s']:.1f} s"
+    else:
+        head = (
+            f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
+            f"{s['wall_time_s']:.1f} s ({s[s['unit'] + '_per_sec']:,.0f} train {s['unit']}/s)"
+        )
     return "\n".join(
         [head, _table(rows, ("metric", "ours", "book", "")), f"run folder: {result.run_dir}"]
     )

@@ -193,3 +193,31 @@ def test_book_sgd_equals_torch_sgd_with_lr_over_batch_size_and_zeroes_grads(batc
 def test_optimizer_rejects_invalid_hyperparameters(cls, kw):
     with pytest.raises(ValueError):
         cls([torch.zeros(2, requires_grad=True)], **kw)
+
+
+def test_yogi_takes_the_hand_derived_steps_and_its_second_moment_can_shrink():
+    # One scalar parameter, lr 0.1, betas (0.9, 0.999), eps 1e-3, gradients 2, 0.5, 0.01.
+    p = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    opt = scratch.Yogi([p], lr=0.1, betas=(0.9, 0.999), eps=1e-3)
+    expected_p, expected_s = [], []
+    # t=1: v = 0.2, s = 0 + 0.001 * 4 (g^2 = 4 > s = 0: sign +1); v_hat = 2, s_hat = 4.
+    p1 = 1.0 - 0.1 * 2.0 / (2.0 + 1e-3)
+    # t=2: v = 0.9*0.2 + 0.1*0.5 = 0.23, s = 0.004 + 0.001 * 0.25 (0.25 > 0.004).
+    p2 = p1 - 0.1 * (0.23 / (1 - 0.9**2)) / ((0.00425 / (1 - 0.999**2)) ** 0.5 + 1e-3)
+    # t=3: g^2 = 1e-4 < s = 0.00425: sign -1, s = 0.00425 - 0.001 * 1e-4 (Adam: 0.00424585).
+    v3 = 0.9 * 0.23 + 0.1 * 0.01
+    s3 = 0.00425 - 1e-7
+    p3 = p2 - 0.1 * (v3 / (1 - 0.9**3)) / ((s3 / (1 - 0.999**3)) ** 0.5 + 1e-3)
+    expected_p, expected_s = [p1, p2, p3], [0.004, 0.00425, s3]
+    for grad, want_p, want_s in zip((2.0, 0.5, 0.01), expected_p, expected_s, strict=True):
+        p.grad = torch.tensor([grad], dtype=torch.float64)
+        opt.step()
+        torch.testing.assert_close(p.detach(), torch.tensor([want_p], dtype=torch.float64))
+        s = opt.state[p]["exp_avg_sq"]
+        torch.testing.assert_close(s, torch.tensor([want_s], dtype=torch.float64))
+    assert opt.state[p]["step"] == 3
+
+
+def test_yogi_rejects_invalid_hyperparameters():
+    with pytest.raises(ValueError):
+        scratch.Yogi([torch.zeros(1, requires_grad=True)], lr=0.1, betas=(1.0, 0.999))

@@ -83,6 +83,8 @@ class SchedConfig:
     final_lr: float = 0.0  # cosine: the lr reached at the end
     max_lr: float | None = None  # onecycle: the peak (None: optim.lr)
     stop_lr: float = 1e-7  # factor_scratch: the floor
+    total: int | None = None  # intervals the schedule spans (None: the whole run; 11.11's
+    # cosine spans 20 of 30 epochs, then holds final_lr)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class RunConfig:
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),
             (sc.warmup >= 0, "sched.warmup", sc.warmup, "0 or more"),
+            (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
         ]
         for ok, key, value, need in checks:
             if not ok:

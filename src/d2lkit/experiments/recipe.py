@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from d2lkit.experiments.config import RunConfig
 
-__all__ = ["Expected", "Recipe"]
+__all__ = ["Expected", "FunctionRunner", "Recipe"]
+
+# A recipe that is not a training run (a 1-D trace of gradient descent, a course's
+# hand-written loop): (resolved config, run folder, data root) -> final figures.
+FunctionRunner = Callable[[RunConfig, Path, Any], Mapping[str, float]]
 
 
 @dataclass(frozen=True)
@@ -16,16 +21,21 @@ class Expected:
     """What the book prints for this experiment, and how close a seeded run should land.
 
     ``value`` is the book's figure; a run of ours passes when its ``metric`` is
-    at least ``value - tolerance`` (better than the book always passes).
+    at least ``value - tolerance`` (better than the book always passes). For a
+    figure where lower is better (a loss, a distance) set ``maximize=False``:
+    the run passes at most ``value + tolerance``.
     """
 
-    metric: str  # a key of the history, e.g. "test_acc"
+    metric: str  # a key of the history (or of a function recipe's figures), e.g. "test_acc"
     value: float
     tolerance: float
     source: str  # where the book prints it
+    maximize: bool = True  # False: lower is better (losses)
 
     def check(self, achieved: float) -> bool:
-        return achieved >= self.value - self.tolerance
+        if self.maximize:
+            return achieved >= self.value - self.tolerance
+        return achieved <= self.value + self.tolerance
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,14 @@ class Recipe:
     ``callbacks`` builds the recipe's own callbacks (sample text, BLEU, plots)
     from the :class:`~d2lkit.experiments.runner.Run` being set up; it lives in
     the chapter's module and imports torch only when called.
+
+    ``runner`` makes the recipe a *function recipe*: instead of building a
+    model and a Trainer, ``run_recipe`` calls ``runner(config, run_dir,
+    data_root)``, which may write files (trace plots) into ``run_dir`` and
+    returns the final figures (``{"x": 0.06}``); the config still carries the
+    settings (``optim.lr`` is the step size, ``train.epochs`` the number of
+    steps) so ``--set`` works as for any recipe. Like ``callbacks`` it imports
+    torch only when called.
     """
 
     name: str  # the CLI name, e.g. "lenet-bn"
@@ -45,3 +63,9 @@ class Recipe:
     notes: str = ""
     callbacks: Callable[[Any], Sequence[Any]] | None = None
     plot_yscale: str = "linear"  # "log" for losses spanning decades (4.4)
+    runner: FunctionRunner | None = None  # set: a function recipe, no Trainer (see above)
+
+    @property
+    def kind(self) -> str:
+        """``"function"`` for a function recipe, else ``"training"``."""
+        return "function" if self.runner is not None else "training"

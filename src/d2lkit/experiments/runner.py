@@ -194,6 +194,7 @@ def _summary(
     summary: dict[str, Any] = {
         "recipe": recipe.name,
         "section": recipe.section,
+        "kind": "training",
         "epochs": last["epoch"],
         "task": config.train.task,
         "unit": trainer.task.unit,
@@ -205,17 +206,9 @@ def _summary(
         "seed": config.train.seed,
         "resumed_from_epoch": resumed_from,
     }
-    if recipe.expected is not None:
-        e = recipe.expected
-        ours = last.get(e.metric)
-        summary["book"] = {
-            "metric": e.metric,
-            "book": e.value,
-            "tolerance": e.tolerance,
-            "ours": ours,
-            "ok": ours is not None and e.check(ours),
-            "source": e.source,
-        }
+    book = _book(recipe, last.get(recipe.expected.metric) if recipe.expected else None)
+    if book is not None:
+        summary["book"] = book
     return summary
 
 
@@ -237,6 +230,7 @@ class Run:
     loss: Any
     optimizer: torch.optim.Optimizer
     scheduler: Any
+    run_dir: Path | None = None  # set by run_recipe before the recipe's callbacks are built
 
     def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
         train = self.config.train
@@ -271,10 +265,15 @@ def build_run(
     ``timeout`` (seconds without data) and ``mirror`` (a base URL tried first)
     are the download settings of :func:`d2lkit.data.fetch`.
     """
+    if recipe.runner is not None:
+        raise ConfigError(
+            f"{recipe.name!r} is a function recipe: it has no model or Trainer to build",
+            fix=f"run it with run_recipe (`d2lkit run {recipe.name}`)",
+        )
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
-    if download:
+    if download and config.data.dataset in _catalog_names():  # not the in-memory toy tables
         fetch(config.data.dataset, data_root, progress=progress, timeout=timeout, mirror=mirror)
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
@@ -286,10 +285,98 @@ def build_run(
     scheduler = None
     if config.sched.name is not None:
         sched = dataclasses.asdict(config.sched)
-        name, interval = sched.pop("name"), sched.pop("interval")
+        name, interval, total = sched.pop("name"), sched.pop("interval"), sched.pop("total")
         per_epoch = len(data.train) if interval == "step" else 1
-        scheduler = build_scheduler(name, optimizer, config.train.epochs * per_epoch, **sched)
+        total = total or config.train.epochs * per_epoch
+        scheduler = build_scheduler(name, optimizer, total, **sched)
     return Run(recipe, config, device, data, model, task, loss, optimizer, scheduler)
+
+
+def _write_config(
+    run_dir: Path,
+    recipe: Recipe,
+    config: RunConfig,
+    device: str,
+    data_root: Any,
+    **extra: Any,
+) -> None:
+    _write_json(
+        run_dir / CONFIG_FILE,
+        {
+            "recipe": recipe.name,
+            "section": recipe.section,
+            "kind": recipe.kind,
+            "config": config_to_dict(config),
+            **extra,
+            "device": device,
+            "data_dir": str(data_dir(data_root).resolve()),
+            "git_revision": _git_revision(),
+            "versions": {
+                "d2lkit": d2lkit.__version__,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+            },
+            "threads": torch.get_num_threads(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
+
+
+def _book(recipe: Recipe, ours: float | None) -> dict[str, Any] | None:
+    e = recipe.expected
+    if e is None:
+        return None
+    return {
+        "metric": e.metric,
+        "book": e.value,
+        "tolerance": e.tolerance,
+        "maximize": e.maximize,
+        "ours": ours,
+        "ok": ours is not None and e.check(ours),
+        "source": e.source,
+    }
+
+
+def _run_function(
+    recipe: Recipe,
+    config: RunConfig | None,
+    out: Path,
+    data_root: str | os.PathLike[str] | None,
+    download: bool,
+    progress: bool,
+) -> RunResult:
+    """A function recipe: call its runner in a new run folder; no model, no Trainer."""
+    assert recipe.runner is not None
+    config = (config or recipe.config).validate()
+    if download and config.data.dataset in _catalog_names():
+        fetch(config.data.dataset, data_root, progress=progress)
+    seed_everything(config.train.seed)
+    run_dir = _new_run_dir(out, recipe.name)
+    _write_config(run_dir, recipe, config, "cpu", data_root)
+    start = time.perf_counter()
+    final = {k: float(v) for k, v in recipe.runner(config, run_dir, data_root).items()}
+    wall = time.perf_counter() - start
+    summary: dict[str, Any] = {
+        "recipe": recipe.name,
+        "section": recipe.section,
+        "kind": "function",
+        "epochs": config.train.epochs,
+        "final": final,
+        "wall_time_s": wall,
+        "device": "cpu",
+        "seed": config.train.seed,
+    }
+    book = _book(recipe, final.get(recipe.expected.metric) if recipe.expected else None)
+    if book is not None:
+        summary["book"] = book
+    _write_json(run_dir / SUMMARY_FILE, summary)
+    return RunResult(run_dir, summary, [])
+
+
+def _catalog_names() -> set[str]:
+    from d2lkit.data import DATASETS
+
+    return set(DATASETS)
 
 
 def run_recipe(
@@ -313,6 +400,14 @@ def run_recipe(
     files already present are only verified.
     """
     saved_config = None
+    if recipe.runner is not None:
+        if resume is not None:
+            raise ConfigError(
+                f"{recipe.name!r} is a function recipe: it has no checkpoint to resume",
+                fix=f"run it again: `d2lkit run {recipe.name}`",
+            )
+        _check_out(Path(out))
+        return _run_function(recipe, config, Path(out), data_root, download, progress)
     if resume is not None:
         saved_name, saved_config = load_run_config(resume)
         if saved_name != recipe.name:
@@ -335,6 +430,7 @@ def run_recipe(
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
     clean_stale(run_dir)  # temporary files of an earlier, killed process
+    run.run_dir = run_dir
     log_every = config.train.log_every
     trainer = run.make_trainer(
         [
@@ -363,27 +459,16 @@ def run_recipe(
                 fix=f"pass --epochs larger than {trainer.epoch} to train on",
             )
 
-    _write_json(
-        run_dir / CONFIG_FILE,
-        {
-            "recipe": recipe.name,
-            "section": recipe.section,
-            "config": config_to_dict(config),
-            "model_kwargs": {**run.data.model_kwargs, **config.model.kwargs},
-            "resumed": None
-            if resumed_from is None
-            else {"from_epoch": resumed_from, "changed": resume_changes},
-            "device": str(run.device),
-            "data_dir": str(data_dir(data_root).resolve()),
-            "git_revision": _git_revision(),
-            "versions": {
-                "d2lkit": d2lkit.__version__,
-                "torch": torch.__version__,
-                "python": platform.python_version(),
-            },
-            "threads": torch.get_num_threads(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        },
+    _write_config(
+        run_dir,
+        recipe,
+        config,
+        str(run.device),
+        data_root,
+        model_kwargs={**run.data.model_kwargs, **config.model.kwargs},
+        resumed=None
+        if resumed_from is None
+        else {"from_epoch": resumed_from, "changed": resume_changes},
     )
     start = time.perf_counter()
     history = trainer.fit(run.data.train, run.data.evals, epochs=config.train.epochs)

@@ -9,6 +9,7 @@ from d2lkit.models import (  # noqa: F401
     alexnet,
     bahdanau,
     cnn,
+    course,
     densenet,
     googlenet,
     linear,

@@ -1,4 +1,4 @@
-"""LeNet (d2l 6.6) and LeNet with batch normalisation (7.5), built in and from scratch."""
+"""LeNet (d2l 6.6), its ReLU/max-pool variant (11.11) and LeNet with batch norm (7.5)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from torch import nn
 from d2lkit import scratch
 from d2lkit.models.registry import register_model
 
-__all__ = ["lenet", "lenet_bn", "lenet_bn_scratch"]
+__all__ = ["lenet", "lenet_bn", "lenet_bn_scratch", "lenet_relu"]
 
 
 @register_model
@@ -27,6 +27,29 @@ def lenet(num_classes: int = 10, in_channels: int = 1) -> nn.Module:
         nn.Sigmoid(),
         nn.Linear(120, 84),
         nn.Sigmoid(),
+        nn.Linear(84, num_classes),
+    )
+
+
+@register_model
+def lenet_relu(num_classes: int = 10, in_channels: int = 1, padding: int = 2) -> nn.Module:
+    """LeNet with ReLU and max pooling: d2l 11.11's network (28x28, ``padding=2``).
+
+    With ``in_channels=3, padding=0`` it is the CIFAR-10 network of PyTorch's
+    60-minute tutorial (32x32 input): both reach 16 x 5 x 5 before the dense layers.
+    """
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 6, kernel_size=5, padding=padding),
+        nn.ReLU(),  # (B, 6, 28, 28)
+        nn.MaxPool2d(kernel_size=2, stride=2),  # (B, 6, 14, 14)
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.ReLU(),  # (B, 16, 10, 10)
+        nn.MaxPool2d(kernel_size=2, stride=2),  # (B, 16, 5, 5)
+        nn.Flatten(),  # (B, 400)
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, num_classes),
     )
 

@@ -19,7 +19,7 @@ from d2lkit.scratch.conv import (
 )
 from d2lkit.scratch.dropout import Dropout, dropout_layer
 from d2lkit.scratch.linear import linreg, squared_loss
-from d2lkit.scratch.optim import SGD, AdaDelta, AdaGrad, Adam, Momentum, RMSProp, sgd
+from d2lkit.scratch.optim import SGD, AdaDelta, AdaGrad, Adam, Momentum, RMSProp, Yogi, sgd
 from d2lkit.scratch.penalties import l1_penalty, l2_penalty
 from d2lkit.scratch.rnn import GRUScratch, LSTMScratch, RNNModelScratch, RNNScratch
 from d2lkit.scratch.schedules import (
@@ -55,6 +55,7 @@ __all__ = [
     "RNNModelScratch",
     "RNNScratch",
     "SquareRootScheduler",
+    "Yogi",
     "activation_variance_by_layer",
     "batch_norm",
     "conv2d",

@@ -1,7 +1,8 @@
 """Optimisers from scratch (d2l 3.2 and chapter 11), as ``torch.optim.Optimizer`` s.
 
 Torch counterparts: ``torch.optim.SGD`` (``SGD``; ``Momentum`` is SGD with
-``momentum``), ``Adagrad``, ``RMSprop``, ``Adadelta`` and ``Adam``.
+``momentum``), ``Adagrad``, ``RMSprop``, ``Adadelta`` and ``Adam``; ``Yogi``
+has none (its test derives the updates by hand).
 
 Subclassing ``Optimizer`` keeps the update rule, the few lines that matter,
 next to the bookkeeping torch already does well: parameter groups,
@@ -25,7 +26,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["SGD", "AdaDelta", "AdaGrad", "Adam", "Momentum", "RMSProp", "sgd"]
+__all__ = ["SGD", "AdaDelta", "AdaGrad", "Adam", "Momentum", "RMSProp", "Yogi", "sgd"]
 
 Params = Iterable[torch.Tensor] | Iterable[dict[str, Any]]
 
@@ -252,5 +253,52 @@ class Adam(_Scratch):
         v.mul_(beta1).add_(grad, alpha=1 - beta1)
         s.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         v_hat = v / (1 - beta1**t)  # bias correction: v and s start at 0
+        s_hat = s / (1 - beta2**t)
+        p.addcdiv_(v_hat, s_hat.sqrt().add_(group["eps"]), value=-group["lr"])
+
+
+class Yogi(_Scratch):
+    """Yogi (11.10.3): Adam whose second moment moves by a signed, additive step.
+
+    Adam's s <- s + (1 - b2) (g^2 - s) can grow s far too slowly or forget it
+    too fast when g^2 and s differ a lot; Yogi takes
+    s <- s + (1 - b2) * g^2 * sign(g^2 - s) instead, so s changes by at most
+    (1 - b2) g^2 per step. The rest is Adam's: v, both bias corrections, and
+    p <- p - lr * v_hat / (sqrt(s_hat) + eps). The book's eps is 1e-3.
+    State: ``exp_avg`` (v), ``exp_avg_sq`` (s), ``step`` (t). torch has no Yogi:
+    the test checks the rule against updates derived by hand.
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-3,
+        weight_decay: float = 0.0,
+    ) -> None:
+        _check("lr", lr, 0.0)
+        _check("betas[0]", betas[0], 0.0, 1.0)
+        _check("betas[1]", betas[1], 0.0, 1.0)
+        _check("eps", eps, 0.0)
+        _check("weight_decay", weight_decay, 0.0)
+        super().__init__(
+            params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        )
+
+    def update(
+        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = torch.zeros_like(p)
+            state["exp_avg_sq"] = torch.zeros_like(p)
+        state["step"] += 1
+        t, (beta1, beta2) = state["step"], group["betas"]
+        v, s = state["exp_avg"], state["exp_avg_sq"]
+        v.mul_(beta1).add_(grad, alpha=1 - beta1)
+        g2 = grad * grad
+        s.addcmul_(g2, torch.sign(g2 - s), value=1 - beta2)  # the one line that differs
+        v_hat = v / (1 - beta1**t)
         s_hat = s / (1 - beta2**t)
         p.addcdiv_(v_hat, s_hat.sqrt().add_(group["eps"]), value=-group["lr"])

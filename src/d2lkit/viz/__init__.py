@@ -1,4 +1,6 @@
-"""Drawing: training curves (PNG or live in a notebook). matplotlib is imported lazily."""
+"""Drawing: training curves (PNG or live in a notebook), optimisation traces.
+
+matplotlib is imported lazily."""
 
 from d2lkit.viz.curves import (
     default_curves,
@@ -7,6 +9,7 @@ from d2lkit.viz.curves import (
     save_history_plot,
 )
 from d2lkit.viz.live import LiveFigure, in_notebook
+from d2lkit.viz.traces import save_figure, show_lines, show_trace, show_trace_2d
 
 __all__ = [
     "LiveFigure",
@@ -14,5 +17,9 @@ __all__ = [
     "in_notebook",
     "plot_history",
     "preload_matplotlib",
+    "save_figure",
     "save_history_plot",
+    "show_lines",
+    "show_trace",
+    "show_trace_2d",
 ]
