@@ -218,3 +218,7 @@ def _adam_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
 
 def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimizer:
     return OPTIMIZERS.get(config.name)(params, config)
+
+
+# Data builders of other chapters register themselves when imported (they need torch).
+from d2lkit.experiments import tabular_data as _tabular_data  # noqa: E402, F401

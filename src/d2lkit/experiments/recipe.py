@@ -15,16 +15,23 @@ __all__ = ["Expected", "Recipe"]
 class Expected:
     """What the book prints for this experiment, and how close a seeded run should land.
 
-    ``value`` is the book's figure; a run of ours passes when its ``metric`` is
-    at least ``value - tolerance`` (better than the book always passes).
+    ``value`` is the book's figure. With ``goal="max"`` (accuracy) a run of ours
+    passes when its ``metric`` is at least ``value - tolerance``; with "min"
+    (a loss, a log-RMSE) at most ``value + tolerance``: better than the book
+    always passes. With "near" (a weight norm) it must lie within the tolerance.
     """
 
     metric: str  # a key of the history, e.g. "test_acc"
     value: float
     tolerance: float
     source: str  # where the book prints it
+    goal: str = "max"  # "max", "min" or "near"
 
     def check(self, achieved: float) -> bool:
+        if self.goal == "min":
+            return achieved <= self.value + self.tolerance
+        if self.goal == "near":
+            return abs(achieved - self.value) <= self.tolerance
         return achieved >= self.value - self.tolerance
 
 
@@ -35,6 +42,11 @@ class Recipe:
     ``callbacks`` builds the recipe's own callbacks (sample text, BLEU, plots)
     from the :class:`~d2lkit.experiments.runner.Run` being set up; it lives in
     the chapter's module and imports torch only when called.
+
+    ``runner`` replaces the single training of ``run_recipe`` for a recipe
+    that is several trainings (4.10's K folds): it is called with
+    ``run_recipe``'s arguments and returns its ``RunResult``; like
+    ``callbacks`` it imports torch only when called.
     """
 
     name: str  # the CLI name, e.g. "lenet-bn"
@@ -45,3 +57,4 @@ class Recipe:
     notes: str = ""
     callbacks: Callable[[Any], Sequence[Any]] | None = None
     plot_yscale: str = "linear"  # "log" for losses spanning decades (4.4)
+    runner: Callable[..., Any] | None = None
