@@ -212,8 +212,8 @@ RECIPES = (
                 kwargs={"k": 5, "features": "strong", "l1": 1e-3},
             ),
             model=ModelConfig(name="linear_regression"),
-            optim=OptimConfig(name="adam", lr=0.01),
-            train=TrainConfig(epochs=500, loss="mse", task="penalised_regression"),
+            optim=OptimConfig(name="adam", lr=0.05),
+            train=TrainConfig(epochs=150, loss="mse", task="penalised_regression"),
         ),
         expected=Expected(
             metric="valid_log_rmse",
