@@ -179,3 +179,15 @@ def test_book_features_are_the_books(data_root):
     prepared = book_features(table, torch.arange(10))
     assert prepared.features.shape == (2919, 330)
     assert prepared.targets.shape == (1460, 1) and prepared.targets[0, 0] == 208500
+
+
+def test_synthetic_data_is_not_drawn_from_the_stream_of_the_models_initial_weights(data_root):
+    from d2lkit.experiments.runner import build_run
+
+    recipe = get_recipe("weight-decay-scratch")
+    run = build_run(recipe, apply_overrides(recipe.config, ["data.lambd=0"]), download=False)
+    X, _ = run.data.train.tensors
+    w = run.model.w.detach().reshape(-1)
+    basis, _ = torch.linalg.qr(X.T)  # (200, 20): the span of the 20 training examples
+    inside = torch.linalg.vector_norm(basis @ (basis.T @ w))
+    assert inside < 0.6 * torch.linalg.vector_norm(w)  # ~sqrt(20/200) of it, not all of it

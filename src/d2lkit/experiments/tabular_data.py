@@ -9,6 +9,7 @@ weights that 4.5's scratch version and our Kaggle model train with.
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any
 
 import torch
@@ -45,6 +46,16 @@ def _loaders(
     return loader, {name: TensorLoader(*test, batch_size=eval_bs, device=device)}
 
 
+def _data_seed(seed: int, name: str) -> int:
+    """The seed of a synthetic data set's own generator: from the run's seed, but not equal.
+
+    With the same seed as the global generator, the first draws of the data
+    would equal the model's initial weights (4.5's w would start as the first
+    training example, inside the span of the data, and never keep its norm).
+    """
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**63
+
+
 # --- 4.4: polynomial regression ----------------------------------------------
 
 
@@ -67,7 +78,8 @@ def _polynomial(
             f"data.degree = {degree} is not in [1, {max_degree}]",
             fix=f"pass 1 <= data.degree <= data.max_degree ({max_degree})",
         )
-    data = polynomial_data(max_degree, n_train, n_test, noise=noise, generator=seed)
+    g = _data_seed(seed, "polynomial")
+    data = polynomial_data(max_degree, n_train, n_test, noise=noise, generator=g)
     train, test = data.split(degree)
     loader, evals = _loaders(train, test, config, device, seed)
     return RunData(
@@ -115,7 +127,8 @@ def _high_dim_linear(
     lambd: float = 0.0,
 ) -> RunData:
     """4.5's few examples of many inputs; ``lambd`` weighs the L2 penalty of the scratch task."""
-    train, test, true_w, _ = high_dim_linear_data(n_train, n_test, num_inputs, generator=seed)
+    g = _data_seed(seed, "high-dim-linear")
+    train, test, true_w, _ = high_dim_linear_data(n_train, n_test, num_inputs, generator=g)
     loader, evals = _loaders(train, test, config, device, seed)
     return RunData(
         loader,
