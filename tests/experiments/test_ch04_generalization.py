@@ -191,3 +191,32 @@ def test_synthetic_data_is_not_drawn_from_the_stream_of_the_models_initial_weigh
     basis, _ = torch.linalg.qr(X.T)  # (200, 20): the span of the 20 training examples
     inside = torch.linalg.vector_norm(basis @ (basis.T @ w))
     assert inside < 0.6 * torch.linalg.vector_norm(w)  # ~sqrt(20/200) of it, not all of it
+
+
+def test_the_cli_prints_the_per_fold_table_and_the_weights(tmp_path):
+    from types import SimpleNamespace
+
+    from d2lkit.cli import _summary_text
+
+    summary = {
+        "recipe": "kaggle-house",
+        "section": "4.10",
+        "epochs": 100,
+        "device": "cpu",
+        "wall_time_s": 3.0,
+        "unit": "examples",
+        "examples_per_sec": 1000.0,
+        "folds": [
+            {"fold": 1, "train_log_rmse": 0.17, "valid_log_rmse": 0.16},
+            {"fold": 2, "train_log_rmse": 0.16, "valid_log_rmse": 0.18},
+        ],
+        "final": {"train_log_rmse": 0.165, "valid_log_rmse": 0.17},
+        "book": {"metric": "valid_log_rmse", "book": 0.17, "tolerance": 0.01, "goal": "min"}
+        | {"ok": True},
+        "weights": {"learned": [4.99, 1.2], "true": [5.0, 1.2]},
+        "submission": "submission.csv",
+    }
+    text = _summary_text(SimpleNamespace(summary=summary, run_dir=tmp_path))
+    assert "fold" in text and "0.1800" in text and "valid log rmse" in text
+    assert "learned weights: [4.99, 1.2]" in text
+    assert str(tmp_path / "submission.csv") in text

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -89,7 +90,10 @@ def run_kfold(
     download: bool = True,
     callbacks: Sequence[Callback] = (),
 ) -> RunResult:
-    """Train ``data.k`` folds, report each fold's log-RMSE and the means, then fit all rows."""
+    """Train ``data.k`` folds, report each fold's log-RMSE and the means, then fit all rows.
+
+    ``RunResult.history`` holds the per-fold rows (each fold's epochs are in fold<i>/).
+    """
     if resume is not None:
         raise ConfigError(
             f"{recipe.name} is K trainings and cannot be resumed",
@@ -131,9 +135,8 @@ def run_kfold(
         if fold is not None:
             rows.append({"fold": fold + 1, **figures})
             continue
-        test_rows = torch.arange(
-            run.data.extras["prices"].shape[0], len(run.data.extras["prepared"].features)
-        )
+        num_train = run.data.extras["prices"].shape[0]
+        test_rows = torch.arange(num_train, run.data.extras["prepared"].features.shape[0])
         write_submission(
             run_dir / "submission.csv",
             run.data.extras["test_ids"],
@@ -163,11 +166,5 @@ def run_kfold(
     }
     if recipe.expected is not None:
         summary["book"] = book_entry(recipe, final.get(recipe.expected.metric))
-    write_text_atomic(run_dir / SUMMARY_FILE, _json(summary))
+    write_text_atomic(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
     return RunResult(run_dir, summary, rows)
-
-
-def _json(data: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(data, indent=2) + "\n"
