@@ -141,8 +141,8 @@ def _summary_text(result: Any) -> str:
         book_cell, verdict = "", ""
         if book and key == book["metric"]:
             book_cell = f"{book['book']:.4g} ± {book['tolerance']:.2g}"
-            worse = "below the book" if book.get("maximize", True) else "above the book"
-            verdict = "ok" if book["ok"] else worse
+            miss = {"min": "above the book", "near": "far from the book"}
+            verdict = "ok" if book["ok"] else miss.get(book.get("goal", "max"), "below the book")
         shown = f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
         rows.append((key.replace("_", " "), shown, book_cell, verdict))
     if s.get("kind") == "function":  # no training: no epochs of a Trainer, no throughput
@@ -152,9 +152,21 @@ def _summary_text(result: Any) -> str:
             f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "
             f"{s['wall_time_s']:.1f} s ({s[s['unit'] + '_per_sec']:,.0f} train {s['unit']}/s)"
         )
-    return "\n".join(
-        [head, _table(rows, ("metric", "ours", "book", "")), f"run folder: {result.run_dir}"]
-    )
+    parts = [head]
+    folds = s.get("folds")
+    if folds:  # a K-fold run (4.10): one row per fold, then the means below
+        keys = [k for k in folds[0] if k != "fold"]
+        fold_rows = [(str(r["fold"]), *(f"{r[k]:.4f}" for k in keys)) for r in folds]
+        parts.append(_table(fold_rows, ("fold", *(k.replace("_", " ") for k in keys))))
+    parts.append(_table(rows, ("metric", "ours", "book", "")))
+    weights = s.get("weights")
+    if weights:  # 4.4: the learned weights beside the true ones
+        parts.append(f"learned weights: {weights['learned']}")
+        parts.append(f"true weights:    {weights['true']}")
+    if s.get("submission"):
+        parts.append(f"Kaggle submission: {result.run_dir / s['submission']}")
+    parts.append(f"run folder: {result.run_dir}")
+    return "\n".join(parts)
 
 
 @app.command()

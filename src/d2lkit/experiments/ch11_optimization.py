@@ -105,7 +105,7 @@ _TRACES = (
         title="Gradient descent on f(x) = x^2 from x = 10 (trace.png)",
         config=_steps(0.2, 10),
         expected=Expected(
-            "distance", 0.060466, 1e-6, "d2l 11.3.1 prints 'epoch 10, x: 0.060466'", maximize=False
+            "distance", 0.060466, 1e-6, "d2l 11.3.1 prints 'epoch 10, x: 0.060466'", goal="min"
         ),
         notes="--lr 0.05 gives 3.486784 (too small), --lr 1.1 gives 61.917364 (diverges).",
         runner=_gd,
@@ -120,7 +120,7 @@ _TRACES = (
             _x_cos(-1.528166),
             1e-5,
             "d2l 11.3.1 prints 'epoch 10, x: -1.528166' (we compare f(x))",
-            maximize=False,
+            goal="min",
         ),
         runner=_gd_nonconvex,
     ),
@@ -134,7 +134,7 @@ _TRACES = (
             0.057646,
             1e-6,
             "d2l 11.3.2 prints 'epoch 20, x1: -0.057646, x2: -0.000073'",
-            maximize=False,
+            goal="min",
         ),
         runner=_gd_2d,
     ),
@@ -144,7 +144,7 @@ _TRACES = (
         title="Newton's method on f(x) = cosh(x / 2) from x = 10",
         config=_steps(1.0, 10),
         expected=Expected(
-            "distance", 0.0, 1e-6, "d2l 11.3.3 prints 'epoch 10, x: tensor(0.)'", maximize=False
+            "distance", 0.0, 1e-6, "d2l 11.3.3 prints 'epoch 10, x: tensor(0.)'", goal="min"
         ),
         runner=_newton,
     ),
@@ -158,7 +158,7 @@ _TRACES = (
             _x_cos(7.2699),
             1e-3,
             "d2l 11.3.3 prints 'epoch 10, x: tensor(7.2699)' (we compare f(x))",
-            maximize=False,
+            goal="min",
         ),
         notes="--lr 1 is the book's first try: 'epoch 10, x: tensor(26.8341)' (a maximum).",
         runner=_newton_nonconvex,
@@ -174,7 +174,7 @@ _TRACES = (
             0.5,
             "d2l 11.4.1: the path stays noisy near the optimum (random figures, "
             "e.g. 'epoch 50, x1: 0.020569, x2: 0.227895')",
-            maximize=False,
+            goal="min",
         ),
         runner=_sgd("constant"),
     ),
@@ -195,7 +195,7 @@ _TRACES = (
             0.0,
             0.5,
             "d2l 11.4.2: converges near the optimum (random figures)",
-            maximize=False,
+            goal="min",
         ),
         runner=_sgd("polynomial"),
     ),
@@ -222,7 +222,7 @@ def _airfoil(
 
 
 def _loss(value: float, source: str, tolerance: float = 0.01) -> Expected:
-    return Expected("full_loss", value, tolerance, source, maximize=False)
+    return Expected("full_loss", value, tolerance, source, goal="min")
 
 
 def _airfoil_recipe(

@@ -267,6 +267,6 @@ def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimize
     return OPTIMIZERS.get(config.name)(params, config)
 
 
-# Data builders that need more than the readers above live in their own module;
-# importing it registers them.
-from d2lkit.experiments import small_data  # noqa: E402, F401
+# Data builders of other chapters register themselves when imported (they need torch).
+from d2lkit.experiments import small_data as _small_data  # noqa: E402, F401
+from d2lkit.experiments import tabular_data as _tabular_data  # noqa: E402, F401

@@ -70,7 +70,7 @@ def _loop(lr: float, epochs: int) -> RunConfig:
 
 def _w_is_2(lesson: str) -> Expected:
     return Expected(
-        "cost", 0.0, 1e-6, f"{_COURSE}, {lesson}: w reaches 2.0, predict(4) = 8.0", maximize=False
+        "cost", 0.0, 1e-6, f"{_COURSE}, {lesson}: w reaches 2.0, predict(4) = 8.0", goal="min"
     )
 
 
@@ -158,7 +158,7 @@ RECIPES = (
             0.644,
             0.01,
             f"{_COURSE}, lessons 7-8: the printed loss stays near 0.64-0.65",
-            maximize=False,
+            goal="min",
         ),
         callbacks=_full_loss_callbacks,
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from d2lkit.experiments import (
     ch03_linear,
+    ch04_generalization,
     ch04_mlp,
     ch06_cnn,
     ch07_modern_cnn,
@@ -15,7 +16,15 @@ from d2lkit.registry import Registry
 
 __all__ = ["RECIPES", "get_recipe", "list_recipes"]
 
-_CHAPTERS = (ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn, ch11_optimization, courses)
+_CHAPTERS = (
+    ch03_linear,
+    ch04_mlp,
+    ch04_generalization,
+    ch06_cnn,
+    ch07_modern_cnn,
+    ch11_optimization,
+    courses,
+)
 
 RECIPES: Registry[Recipe] = Registry("recipe", hint="`d2lkit list` shows them all", cutoff=0.5)
 for _chapter in _CHAPTERS:

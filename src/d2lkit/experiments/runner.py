@@ -48,7 +48,16 @@ from d2lkit.train.tasks import Task, build_task
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Run", "RunResult", "build_run", "load_run_config", "run_recipe"]
+__all__ = [
+    "Run",
+    "RunResult",
+    "book_entry",
+    "build_run",
+    "load_run_config",
+    "new_run_dir",
+    "run_recipe",
+    "write_run_config",
+]
 
 CONFIG_FILE, SUMMARY_FILE, CHECKPOINT_FILE = "config.json", "summary.json", "checkpoint.pt"
 
@@ -125,7 +134,7 @@ def _apply_resumed_optim(trainer: Trainer, saved: RunConfig, config: RunConfig) 
     return {f"optim.{k}": [a, b] for k, (a, b) in changed.items()}
 
 
-def _new_run_dir(out: Path, name: str) -> Path:
+def new_run_dir(out: Path, name: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     for suffix in ("", *(f"-{i}" for i in range(1, 100))):
         candidate = out / name / f"{stamp}{suffix}"
@@ -206,10 +215,61 @@ def _summary(
         "seed": config.train.seed,
         "resumed_from_epoch": resumed_from,
     }
-    book = _book(recipe, last.get(recipe.expected.metric) if recipe.expected else None)
-    if book is not None:
-        summary["book"] = book
+    if recipe.expected is not None:
+        summary["book"] = book_entry(recipe, last.get(recipe.expected.metric))
+    for callback in trainer.callbacks:  # a callback may report more (4.4's learned weights)
+        if hasattr(callback, "summary"):
+            summary.update(callback.summary())
     return summary
+
+
+def book_entry(recipe: Recipe, ours: float | None) -> dict[str, Any]:
+    """summary.json's "book" part: the book's figure, ours, and whether ours passes."""
+    e = recipe.expected
+    assert e is not None
+    return {
+        "metric": e.metric,
+        "book": e.value,
+        "tolerance": e.tolerance,
+        "goal": e.goal,
+        "ours": ours,
+        "ok": ours is not None and e.check(ours),
+        "source": e.source,
+    }
+
+
+def write_run_config(
+    run_dir: Path,
+    recipe: Recipe,
+    config: RunConfig,
+    device: torch.device | str,
+    data_root: Any,
+    **extra: Any,
+) -> None:
+    """config.json: the resolved config, device, data folder, git revision and versions.
+
+    ``extra`` adds entries (the model's resolved arguments, what a resume changed).
+    """
+    _write_json(
+        run_dir / CONFIG_FILE,
+        {
+            "recipe": recipe.name,
+            "section": recipe.section,
+            "kind": recipe.kind,
+            "config": config_to_dict(config),
+            **extra,
+            "device": str(device),
+            "data_dir": str(data_dir(data_root).resolve()),
+            "git_revision": _git_revision(),
+            "versions": {
+                "d2lkit": d2lkit.__version__,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+            },
+            "threads": torch.get_num_threads(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
 
 
 @dataclass
@@ -292,51 +352,6 @@ def build_run(
     return Run(recipe, config, device, data, model, task, loss, optimizer, scheduler)
 
 
-def _write_config(
-    run_dir: Path,
-    recipe: Recipe,
-    config: RunConfig,
-    device: str,
-    data_root: Any,
-    **extra: Any,
-) -> None:
-    _write_json(
-        run_dir / CONFIG_FILE,
-        {
-            "recipe": recipe.name,
-            "section": recipe.section,
-            "kind": recipe.kind,
-            "config": config_to_dict(config),
-            **extra,
-            "device": device,
-            "data_dir": str(data_dir(data_root).resolve()),
-            "git_revision": _git_revision(),
-            "versions": {
-                "d2lkit": d2lkit.__version__,
-                "torch": torch.__version__,
-                "python": platform.python_version(),
-            },
-            "threads": torch.get_num_threads(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        },
-    )
-
-
-def _book(recipe: Recipe, ours: float | None) -> dict[str, Any] | None:
-    e = recipe.expected
-    if e is None:
-        return None
-    return {
-        "metric": e.metric,
-        "book": e.value,
-        "tolerance": e.tolerance,
-        "maximize": e.maximize,
-        "ours": ours,
-        "ok": ours is not None and e.check(ours),
-        "source": e.source,
-    }
-
-
 def _run_function(
     recipe: Recipe,
     config: RunConfig | None,
@@ -351,8 +366,8 @@ def _run_function(
     if download and config.data.dataset in _catalog_names():
         fetch(config.data.dataset, data_root, progress=progress)
     seed_everything(config.train.seed)
-    run_dir = _new_run_dir(out, recipe.name)
-    _write_config(run_dir, recipe, config, "cpu", data_root)
+    run_dir = new_run_dir(out, recipe.name)
+    write_run_config(run_dir, recipe, config, "cpu", data_root)
     start = time.perf_counter()
     final = {k: float(v) for k, v in recipe.runner(config, run_dir, data_root).items()}
     wall = time.perf_counter() - start
@@ -366,14 +381,14 @@ def _run_function(
         "device": "cpu",
         "seed": config.train.seed,
     }
-    book = _book(recipe, final.get(recipe.expected.metric) if recipe.expected else None)
-    if book is not None:
-        summary["book"] = book
+    if recipe.expected is not None:
+        summary["book"] = book_entry(recipe, final.get(recipe.expected.metric))
     _write_json(run_dir / SUMMARY_FILE, summary)
     return RunResult(run_dir, summary, [])
 
 
 def _catalog_names() -> set[str]:
+    """Data sets with files in the store (synthetic and toy ones have none)."""
     from d2lkit.data import DATASETS
 
     return set(DATASETS)
@@ -397,7 +412,8 @@ def run_recipe(
     ``resume`` is an earlier run folder: training continues there from its last
     checkpoint up to ``config.train.epochs``. Data files that are missing are
     downloaded first (verified, atomically) unless ``download`` is False;
-    files already present are only verified.
+    files already present are only verified. A recipe with its own ``runner``
+    (K-fold) is run by it.
     """
     saved_config = None
     if recipe.runner is not None:
@@ -408,6 +424,17 @@ def run_recipe(
             )
         _check_out(Path(out))
         return _run_function(recipe, config, Path(out), data_root, download, progress)
+    if recipe.custom_run is not None:
+        return recipe.custom_run(
+            recipe,
+            config,
+            out=out,
+            data_root=data_root,
+            resume=resume,
+            progress=progress,
+            download=download,
+            callbacks=callbacks,
+        )
     if resume is not None:
         saved_name, saved_config = load_run_config(resume)
         if saved_name != recipe.name:
@@ -428,7 +455,7 @@ def run_recipe(
     )
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
-    run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
+    run_dir = Path(resume) if resume is not None else new_run_dir(Path(out), recipe.name)
     clean_stale(run_dir)  # temporary files of an earlier, killed process
     run.run_dir = run_dir
     log_every = config.train.log_every
@@ -442,7 +469,8 @@ def run_recipe(
                 yscale=recipe.plot_yscale,
             ),
             *([StepLogger(run_dir / "steps.csv", log_every)] if log_every else []),
-            Checkpoint(run_dir / CHECKPOINT_FILE),
+            # At most ~50 saves: 4.4's 1,500 short epochs would mostly write checkpoints.
+            Checkpoint(run_dir / CHECKPOINT_FILE, every=max(1, config.train.epochs // 50)),
             *(recipe.callbacks(run) if recipe.callbacks is not None else ()),
             *callbacks,
         ]
@@ -459,11 +487,11 @@ def run_recipe(
                 fix=f"pass --epochs larger than {trainer.epoch} to train on",
             )
 
-    _write_config(
+    write_run_config(
         run_dir,
         recipe,
         config,
-        str(run.device),
+        run.device,
         data_root,
         model_kwargs={**run.data.model_kwargs, **config.model.kwargs},
         resumed=None

@@ -18,20 +18,27 @@ __all__ = [
 
 
 @register_model
-def linear_regression(num_inputs: int = 2, num_outputs: int = 1) -> nn.Module:
-    """One linear layer, weights ~ normal(0, 0.01) and zero bias as the book sets them; d2l 3.3."""
-    layer = nn.Linear(num_inputs, num_outputs)
-    nn.init.normal_(layer.weight, mean=0.0, std=0.01)
-    nn.init.zeros_(layer.bias)
+def linear_regression(
+    num_inputs: int = 2, num_outputs: int = 1, bias: bool = True, weight_std: float = 0.01
+) -> nn.Module:
+    """One linear layer, weights ~ normal(0, 0.01) and zero bias as the book sets them; d2l 3.3.
+
+    ``bias=False`` is 4.4's polynomial fit, whose features hold the constant term;
+    ``weight_std=1`` is 4.5's start, far from the small true weights.
+    """
+    layer = nn.Linear(num_inputs, num_outputs, bias=bias)
+    nn.init.normal_(layer.weight, mean=0.0, std=weight_std)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
     return nn.Sequential(layer)
 
 
 class LinearRegressionScratch(nn.Module):
     """``X w + b`` with hand-made parameters, w ~ normal(0, 0.01), b = 0; d2l 3.2."""
 
-    def __init__(self, num_inputs: int = 2, num_outputs: int = 1) -> None:
+    def __init__(self, num_inputs: int = 2, num_outputs: int = 1, weight_std: float = 0.01) -> None:
         super().__init__()
-        self.w = nn.Parameter(torch.normal(0.0, 0.01, size=(num_inputs, num_outputs)))
+        self.w = nn.Parameter(torch.normal(0.0, weight_std, size=(num_inputs, num_outputs)))
         self.b = nn.Parameter(torch.zeros(num_outputs))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -39,9 +46,11 @@ class LinearRegressionScratch(nn.Module):
 
 
 @register_model
-def linear_regression_scratch(num_inputs: int = 2, num_outputs: int = 1) -> nn.Module:
-    """Linear regression with its parameters written out; d2l 3.2."""
-    return LinearRegressionScratch(num_inputs, num_outputs)
+def linear_regression_scratch(
+    num_inputs: int = 2, num_outputs: int = 1, weight_std: float = 0.01
+) -> nn.Module:
+    """Linear regression with its parameters written out; d2l 3.2 (``weight_std=1``: 4.5)."""
+    return LinearRegressionScratch(num_inputs, num_outputs, weight_std)
 
 
 @register_model

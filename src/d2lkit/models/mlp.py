@@ -11,7 +11,7 @@ from d2lkit import scratch
 from d2lkit.errors import ConfigError
 from d2lkit.models.registry import register_model
 
-__all__ = ["MLPScratch", "mlp", "mlp_scratch", "mlp_tiny"]
+__all__ = ["MLPScratch", "mlp", "mlp_dropout_scratch", "mlp_scratch", "mlp_tiny"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -78,3 +78,30 @@ class MLPScratch(nn.Module):
 def mlp_scratch(num_inputs: int = 784, num_outputs: int = 10, num_hiddens: int = 256) -> nn.Module:
     """The book's MLP from scratch (4.2)."""
     return MLPScratch(num_inputs, num_outputs, num_hiddens)
+
+
+@register_model
+def mlp_dropout_scratch(
+    num_inputs: int = 784,
+    num_outputs: int = 10,
+    hidden: Sequence[int] = (256, 256),
+    dropout: Sequence[float] = (0.2, 0.5),
+) -> nn.Module:
+    """4.6's dropout from scratch: torch's Linear and ReLU, the scratch dropout after each ReLU.
+
+    ``scratch.Dropout`` is active in ``train()`` and the identity in ``eval()``,
+    as the book's ``if self.training`` test.
+    """
+    hidden, rates = tuple(hidden), tuple(dropout)
+    if len(rates) != len(hidden):
+        raise ConfigError(
+            f"{len(rates)} dropout rates for {len(hidden)} hidden layers",
+            fix="give one rate per hidden layer",
+        )
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = num_inputs
+    for size, rate in zip(hidden, rates, strict=True):
+        layers += [nn.Linear(width, size), nn.ReLU(), scratch.Dropout(rate)]
+        width = size
+    layers.append(nn.Linear(width, num_outputs))
+    return nn.Sequential(*layers)
