@@ -11,8 +11,13 @@ sends is untrusted until verified, so each try is bounded:
   trickling a byte at a time ends too).
 
 URLs are tried in order: the mirror first (``mirror=`` or ``$D2LKIT_MIRROR``,
-with the file name appended), then the catalog's. Each URL gets ``retries``
-tries with backoff; a missing file moves on to the next URL at once. Processes
+with the file name appended), then the catalog's. Only what may pass is tried
+again, with backoff: a timeout, a server error (5xx, 429), a transfer cut
+short or bytes that fail verification. A URL that cannot be reached at all (no
+DNS answer, connection refused, network unreachable) or whose file is not
+there (4xx) moves on to the next URL at once; if no URL could be reached,
+:class:`Unreachable` says so, so a caller can stop at once instead of trying
+every other file of the data set the same way. Processes
 that download the same file take turns (:func:`~d2lkit.data.lock.file_lock`):
 the second finds the first's verified file and uses it.
 """
@@ -20,11 +25,14 @@ the second finds the first's verified file and uses it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import http.client
 import logging
 import os
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +50,7 @@ __all__ = [
     "MAX_UNKNOWN_SIZE",
     "MIN_RATE",
     "SIZE_MARGIN",
+    "Unreachable",
     "download",
     "download_urls",
 ]
@@ -64,6 +73,55 @@ class _TooSlow(DataError):
     """A try ran past its deadline."""
 
 
+class Unreachable(DownloadError):
+    """No URL of a file could be reached: no DNS answer, no route, no connection, no answer.
+
+    A network problem, not a problem of the file: the other files of its data
+    set would fail the same way. ``reason`` says, in a few words, why the first
+    URL could not be reached.
+    """
+
+    def __init__(self, message: str, fix: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message, fix)
+        self.reason = reason
+
+
+# errno values that mean "this machine has no way to that host": not worth a retry
+_NO_ROUTE = {
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.ENETDOWN,
+    errno.EADDRNOTAVAIL,
+    errno.ECONNREFUSED,
+}
+
+
+def _not_connected(exc: BaseException) -> bool:
+    """True when the request never reached a server (so no HTTP answer came back)."""
+    return isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError)
+
+
+def _no_route(exc: BaseException) -> bool:
+    """True for a failure a retry cannot cure: no DNS answer, connection refused, no route."""
+    if not _not_connected(exc):
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror | ConnectionRefusedError):
+        return True
+    if isinstance(reason, TimeoutError):
+        return False
+    return isinstance(reason, OSError) and reason.errno in _NO_ROUTE
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """Timeouts, server errors and transfers cut short may pass on another try; nothing else."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    if isinstance(exc, _TooBig):
+        return False
+    return not _no_route(exc)
+
+
 def download_urls(entry: DataFile, mirror: str | None = None) -> tuple[str, ...]:
     """Where ``entry`` is tried, in order: the mirror (``mirror`` or ``$D2LKIT_MIRROR``) first."""
     mirror = os.environ.get(ENV_MIRROR) if mirror is None else mirror
@@ -82,6 +140,10 @@ def _reason(exc: BaseException, timeout: float) -> str:
         exc = exc.reason if isinstance(exc.reason, BaseException) else exc
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g} s"
+    if isinstance(exc, socket.gaierror):
+        return f"no DNS answer ({exc.strerror or exc})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
     if isinstance(exc, http.client.IncompleteRead):
         return f"connection closed after {len(exc.partial)} bytes, before the end of the file"
     if isinstance(exc, DataError):
@@ -152,8 +214,11 @@ def download(
     """Download ``entry`` to ``dest`` through ``dest.part``, verified, trying each URL in turn.
 
     Each URL gets ``retries`` tries, waiting ``backoff * 2**k`` seconds between
-    them; a missing file (HTTP 404/403/410) or one larger than the catalog says
-    moves on to the next URL at once. ``timeout`` is in seconds per wait for
+    them, where another try may help (a timeout, HTTP 5xx or 429, a transfer cut
+    short, a file failing verification). An unreachable host (no DNS answer,
+    connection refused, no route), a client error (HTTP 4xx) or a file larger
+    than the catalog says moves on to the next URL at once; when no URL could be
+    reached at all, :class:`Unreachable` is raised. ``timeout`` is in seconds per wait for
     data; ``deadline`` in seconds per try (default: ``timeout`` + size /
     :data:`MIN_RATE`). ``mirror`` (default ``$D2LKIT_MIRROR``) is a base URL
     tried first. If another process is downloading ``dest``, this one waits for
@@ -198,6 +263,7 @@ def _download_locked(
 ) -> Path:
     part = dest.with_name(dest.name + ".part")
     attempts: list[str] = []
+    failures: list[BaseException] = []
     try:
         for url in urls:
             for attempt in range(1, retries + 1):
@@ -206,9 +272,9 @@ def _download_locked(
                     verify_uncached(part, entry, packed=entry.is_gzip)
                 except (OSError, http.client.HTTPException, DataError) as exc:
                     attempts.append(f"{url} (try {attempt}): {_reason(exc, timeout)}")
+                    failures.append(exc)
                     part.unlink(missing_ok=True)
-                    gone = isinstance(exc, urllib.error.HTTPError) and exc.code in (403, 404, 410)
-                    if gone or isinstance(exc, _TooBig) or attempt == retries:
+                    if not _worth_retrying(exc) or attempt == retries:
                         break
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue
@@ -218,10 +284,13 @@ def _download_locked(
     finally:
         part.unlink(missing_ok=True)
     tried = "\n    ".join(attempts)
-    raise DownloadError(
-        f"could not download {entry.name}; tried:\n    {tried}",
-        fix=(
-            f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
-            f"and put it at {dest}"
-        ),
+    message = f"could not download {entry.name}; tried:\n    {tried}"
+    fix = (
+        f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
+        f"and put it at {dest}"
     )
+    if failures and all(_not_connected(exc) for exc in failures):
+        host = urllib.parse.urlsplit(urls[0]).hostname or urls[0]
+        reason = f"could not reach {host} ({_reason(failures[0], timeout)})"
+        raise Unreachable(message, fix, reason=reason)
+    raise DownloadError(message, fix)

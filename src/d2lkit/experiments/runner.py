@@ -274,8 +274,14 @@ def build_run(
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
-    if download:
-        fetch(config.data.dataset, data_root, progress=progress, timeout=timeout, mirror=mirror)
+    fetch(  # offline: only check; either way, what is missing is named in one message
+        config.data.dataset,
+        data_root,
+        progress=progress,
+        timeout=timeout,
+        mirror=mirror,
+        offline=not download,
+    )
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
