@@ -251,3 +251,44 @@ def test_the_catalog_is_a_registry_that_reads_like_a_dict():
         f"did you mean fashion-mnist? `d2lkit data list` shows all {len(catalog.DATASETS)} "
         "data sets"
     )
+
+
+def _readers() -> list[tuple[str, object]]:
+    from d2lkit.data import nmt, ptb, tabular, text
+
+    return [
+        ("fashion-mnist", functools.partial(vision.read_fashion_mnist, "train")),
+        ("mnist", functools.partial(vision.read_mnist, "test")),
+        ("cifar-10", functools.partial(vision.read_cifar10, "train")),
+        ("cifar10-tiny", functools.partial(vision.read_cifar10_kaggle, "train")),
+        ("kaggle-house", tabular.read_kaggle_house),
+        ("airfoil", tabular.read_airfoil),
+        ("diabetes", tabular.read_diabetes),
+        ("time-machine", text.read_time_machine),
+        ("jaychou-lyrics", text.read_jay_lyrics),
+        ("aclimdb-tiny", functools.partial(text.read_imdb, "train")),
+        ("ptb", functools.partial(ptb.read_ptb, "train")),
+        ("fra-eng", nmt.read_data_nmt),
+    ]
+
+
+@pytest.mark.parametrize(("dataset", "reader"), _readers(), ids=[name for name, _ in _readers()])
+def test_every_reader_takes_download_false_and_says_where_files_go(dataset, reader, tmp_path):
+    with pytest.raises(store.DataSetUnavailable) as info:
+        reader(tmp_path, download=False)  # type: ignore[operator]
+    assert info.value.dataset == dataset
+    ds = catalog.get_dataset(dataset)
+    assert str(tmp_path / ds.folder) in info.value.message
+    for entry in ds.files:
+        assert (entry.url or entry.name) in info.value.fix
+    _assert_library_advice(info.value)
+
+
+def test_a_file_with_no_known_url_is_not_downloaded_but_explained(no_dns, tmp_path, monkeypatch):
+    from d2lkit.data import tabular
+
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
+    with pytest.raises(store.DataSetUnavailable, match="no download URL is known") as info:
+        tabular.read_diabetes(tmp_path)
+    assert "diabetes.csv.gz (no download URL is known" in info.value.fix
+    assert no_dns == []
