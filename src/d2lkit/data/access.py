@@ -21,7 +21,12 @@ from pathlib import Path
 
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.cleanup import clean_stale
-from d2lkit.data.download import Unreachable, download, download_urls
+from d2lkit.data.download import (
+    Unreachable,
+    download,
+    download_urls,
+    remembering_unreachable_servers,
+)
 from d2lkit.data.install import restore_aside, unpack
 from d2lkit.data.integrity import verify
 from d2lkit.data.missing import Audience, DataSetUnavailable, missing_error
@@ -297,13 +302,14 @@ def fetch_all(
     """
     fetched: dict[str, list[Path]] = {}
     failures: list[str] = []
-    for name in DATASETS:
-        try:
-            fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
-        except DataError as exc:
-            failures.append(_one_line(name, exc))
-            if not strict:
-                log.warning("could not fetch %s", failures[-1])
+    with remembering_unreachable_servers():  # without a network: one lookup per server
+        for name in DATASETS:
+            try:
+                fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
+            except DataError as exc:
+                failures.append(_one_line(name, exc))
+                if not strict:
+                    log.warning("could not fetch %s", failures[-1])
     if failures and strict:
         done = ", ".join(fetched) or "none"
         raise DownloadError(

@@ -26,15 +26,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import http.client
 import logging
 import os
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ __all__ = [
     "Unreachable",
     "download",
     "download_urls",
+    "remembering_unreachable_servers",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,25 @@ class _TooBig(DataError):
 
 class _TooSlow(DataError):
     """A try ran past its deadline."""
+
+
+# Servers (scheme://host:port) found unreachable, and why, in `remembering_unreachable_servers`
+_UNREACHABLE: ContextVar[dict[str, str] | None] = ContextVar("_UNREACHABLE", default=None)
+
+
+@contextlib.contextmanager
+def remembering_unreachable_servers() -> Iterator[None]:
+    """Within this block a server found unreachable is not asked again.
+
+    For fetching many data sets at once without a network: each server costs
+    one failed lookup, not one per file. Outside it nothing is remembered, so a
+    long-lived process tries again once the network is back.
+    """
+    token = _UNREACHABLE.set({})
+    try:
+        yield
+    finally:
+        _UNREACHABLE.reset(token)
 
 
 class Unreachable(DownloadError):
@@ -151,6 +174,13 @@ def _reason(exc: BaseException, timeout: float) -> str:
     return str(exc) or type(exc).__name__
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA certificates takes ~0.1-0.5 s,
+    which urllib would otherwise pay again for every https URL, even one that cannot resolve."""
+    return ssl.create_default_context()
+
+
 @contextlib.contextmanager
 def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Any]:
     if not enabled:
@@ -170,7 +200,10 @@ def _stream(
     limit = _size_limit(entry)
     expected = "an unknown size" if entry.size is None else f"{entry.size} bytes"
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:
+    with (
+        urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response,
+        part.open("wb") as out,
+    ):
         total = response.length
         if total is not None and total > limit:
             raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
@@ -263,18 +296,31 @@ def _download_locked(
 ) -> Path:
     part = dest.with_name(dest.name + ".part")
     attempts: list[str] = []
-    failures: list[BaseException] = []
+    reasons: list[str] = []  # why each URL's host could not be reached, while none could
+    reached = False
+    unreachable = _UNREACHABLE.get()
     try:
         for url in urls:
+            parts = urllib.parse.urlsplit(url)
+            server = f"{parts.scheme}://{parts.netloc}"  # http and https: other ports
+            if unreachable is not None and server in unreachable:
+                attempts.append(f"{url}: not tried, {server} was not reachable just now")
+                reasons.append(unreachable[server])
+                continue
             for attempt in range(1, retries + 1):
                 try:
                     _stream(url, part, entry, timeout, deadline, progress)
                     verify_uncached(part, entry, packed=entry.is_gzip)
                 except (OSError, http.client.HTTPException, DataError) as exc:
-                    attempts.append(f"{url} (try {attempt}): {_reason(exc, timeout)}")
-                    failures.append(exc)
+                    reason = _reason(exc, timeout)
+                    attempts.append(f"{url} (try {attempt}): {reason}")
                     part.unlink(missing_ok=True)
+                    reached = reached or not _not_connected(exc)
                     if not _worth_retrying(exc) or attempt == retries:
+                        if _not_connected(exc):
+                            reasons.append(f"could not reach {parts.netloc} ({reason})")
+                            if unreachable is not None:
+                                unreachable[server] = reasons[-1]
                         break
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue
@@ -289,8 +335,6 @@ def _download_locked(
         f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
         f"and put it at {dest}"
     )
-    if failures and all(_not_connected(exc) for exc in failures):
-        host = urllib.parse.urlsplit(urls[0]).hostname or urls[0]
-        reason = f"could not reach {host} ({_reason(failures[0], timeout)})"
-        raise Unreachable(message, fix, reason=reason)
+    if reasons and not reached:
+        raise Unreachable(message, fix, reason=reasons[0])
     raise DownloadError(message, fix)

@@ -26,7 +26,7 @@ from torch import nn
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data import clean_stale, data_dir, fetch
+from d2lkit.data import DATASETS, clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
@@ -274,14 +274,15 @@ def build_run(
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
-    fetch(  # offline: only check; either way, what is missing is named in one message
-        config.data.dataset,
-        data_root,
-        progress=progress,
-        timeout=timeout,
-        mirror=mirror,
-        offline=not download,
-    )
+    if download or config.data.dataset in DATASETS:  # offline: check, name all that is missing
+        fetch(
+            config.data.dataset,
+            data_root,
+            progress=progress,
+            timeout=timeout,
+            mirror=mirror,
+            offline=not download,
+        )
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
