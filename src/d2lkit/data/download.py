@@ -164,7 +164,7 @@ def _reason(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g} s"
     if isinstance(exc, socket.gaierror):
-        return f"no DNS answer ({exc.strerror or exc})"
+        return f"no DNS answer: {exc.strerror or exc}"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, http.client.IncompleteRead):
