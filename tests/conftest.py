@@ -28,6 +28,11 @@ SHARED_DATA = _find_shared_data()
 def pytest_configure(config: pytest.Config) -> None:
     # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
     os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
+    # Library readers download missing data on first use; tests never reach the internet,
+    # so they are off here (a test that wants them points a mirror at a local server and
+    # removes this with monkeypatch.delenv). No mirror of the user's leaks in either.
+    os.environ["D2LKIT_OFFLINE"] = "1"
+    os.environ.pop("D2LKIT_MIRROR", None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -69,7 +69,8 @@ def test_offline_run_without_data_names_the_folder_and_the_fetch_command(tmp_pat
         str(tmp_path / "runs"),
     )
     assert result.exit_code == 2
-    assert "is not in" in result.output and "d2lkit data fetch fashion-mnist" in result.output
+    assert "4 files missing from" in result.output
+    assert "d2lkit data fetch fashion-mnist" in result.output
     assert not (tmp_path / "runs").exists()  # nothing half-made is left behind
 
 

@@ -306,7 +306,10 @@ def data_fetch(
         if name == "all"
         else {name: fetch(name, data_dir, **options)}
     )
-    for paths in fetched.values():
+    for dataset, paths in fetched.items():
+        if name == "all":  # one line per data set
+            typer.echo(f"ok  {dataset} ({len(paths)} file{'s' * (len(paths) != 1)} verified)")
+            continue
         for path in paths:
             typer.echo(f"ok  {path}")
 

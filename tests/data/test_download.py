@@ -241,7 +241,8 @@ def test_cli_fetch_reports_an_unreachable_server_without_a_traceback(tmp_path, m
         ["data", "fetch", "toy", "--data-dir", str(tmp_path), "--timeout", "1", "--retries", "1"],
     )
     assert result.exit_code == 2
-    assert "could not download labels-idx1-ubyte.gz" in result.output
+    assert "toy: 1 file missing" in result.output and "no network" in result.output
+    assert "http://127.0.0.1:9/gone" in result.output  # where to get it by hand
     assert "fix:" in result.output and "Traceback" not in result.output
 
 

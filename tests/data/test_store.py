@@ -112,12 +112,14 @@ def test_idx_file_shorter_than_its_header_says_is_refused(tmp_path):
         store.verify(path, entry, use_cache=False)
 
 
-def test_missing_file_error_names_folder_and_both_fixes(tmp_path):
+def test_missing_file_error_names_folder_every_file_and_the_fixes(tmp_path):
     with pytest.raises(DataError) as info:
-        store.require("fashion-mnist", "train-images-idx3-ubyte.gz", tmp_path)
+        store.require("fashion-mnist", "train-images-idx3-ubyte.gz", tmp_path, download=False)
     assert str(tmp_path / "fashion-mnist") in info.value.message
-    assert "d2lkit data fetch fashion-mnist" in info.value.fix
-    assert "D2LKIT_DATA" in info.value.fix
+    for entry in catalog.get_dataset("fashion-mnist").files:
+        assert entry.url in info.value.fix
+    assert "D2LKIT_DATA" in info.value.fix and "root=" in info.value.fix
+    assert "download=True" in info.value.fix
 
 
 def test_unknown_data_set_suggests_close_names():

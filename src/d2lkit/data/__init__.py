@@ -1,4 +1,11 @@
-"""Data: a verified store of files, readers that return tensors, fast loaders."""
+"""Data: a verified store of files, readers that return tensors, fast loaders.
+
+Readers download a missing data set on first use into ``root`` (default
+``$D2LKIT_DATA``), as torchvision's ``download=True`` does; ``download=False``
+or ``$D2LKIT_OFFLINE=1`` turns that off, and then (as without a network) one
+:class:`~d2lkit.data.store.DataSetUnavailable` names every missing file, its
+URL and the folder to put it in.
+"""
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset

@@ -3,6 +3,13 @@
 A local file is verified before its first use; ``fetch`` downloads only what
 is missing or damaged, and an archive whose catalog entry has ``unpack_to`` is
 extracted into its folder, which then stands for the archive.
+
+Library readers download on first use, like torchvision's ``download=True``:
+:func:`require` fetches the data set when a file is missing, unless
+``download=False`` or ``$D2LKIT_OFFLINE=1`` turns downloads off. Either way,
+what cannot be had is one message naming every missing file of the data set,
+its URL and the folder it goes in (:mod:`d2lkit.data.missing`); without a
+network, the first unreachable file ends the data set at once.
 """
 
 from __future__ import annotations
@@ -14,15 +21,22 @@ from pathlib import Path
 
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.cleanup import clean_stale
-from d2lkit.data.download import download
+from d2lkit.data.download import (
+    Unreachable,
+    download,
+    download_urls,
+    remembering_unreachable_servers,
+)
 from d2lkit.data.install import restore_aside, unpack
 from d2lkit.data.integrity import verify
+from d2lkit.data.missing import Audience, DataSetUnavailable, missing_error
 from d2lkit.data.paths import ENV_DATA, data_dir
 from d2lkit.data.tree import tree_files
 from d2lkit.data.verdicts import Verdicts
 from d2lkit.errors import DataError, DownloadError
 
 __all__ = [
+    "ENV_OFFLINE",
     "FileStatus",
     "fetch",
     "fetch_all",
@@ -33,6 +47,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": library readers never download
+
+
+def _offline_by_env() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def find_local(
@@ -64,26 +84,67 @@ def _has_files(folder: Path, entry: DataFile) -> bool:
     return folder.is_dir() and bool(tree_files(folder, entry))
 
 
-def require(dataset: str, name: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """The verified local path of one file of a data set, or a clear :class:`DataError`."""
+def _missing(dataset: Dataset, root: str | os.PathLike[str] | None) -> list[DataFile]:
+    """The files of ``dataset`` with no local copy (nothing is hashed)."""
+    return [entry for entry in dataset.files if find_local(dataset, entry, root) is None]
+
+
+def require(
+    dataset: str,
+    name: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+) -> Path:
+    """The verified local path of one file of a data set, downloaded on first use.
+
+    A missing file fetches the whole data set (with a progress bar), unless
+    ``download`` is False or ``$D2LKIT_OFFLINE`` is 1; then, as when there is no
+    network, a :class:`~d2lkit.data.missing.DataSetUnavailable` names every
+    missing file, its URL and the folder to put it in.
+    """
     ds = get_dataset(dataset)
     entry = ds.file(name)
     path = find_local(ds, entry, root)
     if path is None:
-        folder = data_dir(root) / ds.folder
-        raise DataError(
-            f"{ds.name}: {entry.name} is not in {folder}",
-            fix=(
-                f"run `d2lkit data fetch {ds.name}` (needs a network), or point --data-dir or "
-                f"${ENV_DATA} at a folder that holds {ds.folder}/{entry.name}"
-            ),
-        )
+        path = _download_on_first_use(ds, entry, root, download)
     verify(path, entry)
     return path
 
 
-def require_unpacked(dataset: str, name: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """The verified folder an archive unpacks to; extracted first if only the archive is here."""
+def _download_on_first_use(
+    ds: Dataset, entry: DataFile, root: str | os.PathLike[str] | None, download: bool
+) -> Path:
+    folder = data_dir(root) / ds.folder
+    missing = _missing(ds, root)
+    why = ""
+    if not download:
+        why = "downloads are off (download=False)"
+    elif _offline_by_env():
+        why = f"downloads are off (${ENV_OFFLINE}={os.environ[ENV_OFFLINE]})"
+    elif any(not download_urls(m) for m in missing):
+        why = "no download URL is known"
+    if why:
+        raise missing_error(ds, missing, folder, why=why, audience="library")
+    log.info("%s: downloading %d missing file(s) into %s", ds.name, len(missing), folder)
+    fetch(ds.name, root, progress=True, hints="library")
+    path = find_local(ds, entry, root)
+    if path is None:  # fetch raises rather than leave a file out; this is a bug
+        raise RuntimeError(f"{ds.name}: fetch left {entry.name} missing")
+    return path
+
+
+def require_unpacked(
+    dataset: str,
+    name: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+) -> Path:
+    """The verified folder an archive unpacks to; extracted first if only the archive is here.
+
+    ``download`` as in :func:`require`.
+    """
     ds = get_dataset(dataset)
     entry = ds.file(name)
     if entry.unpack_to is None:
@@ -92,7 +153,7 @@ def require_unpacked(dataset: str, name: str, root: str | os.PathLike[str] | Non
     if _has_files(folder, entry):
         verify(folder, entry)
         return folder
-    return unpack(entry, require(dataset, name, root), folder)
+    return unpack(entry, require(dataset, name, root, download=download), folder)
 
 
 def _local_size(path: Path, entry: DataFile) -> int:
@@ -142,16 +203,35 @@ def fetch(
     progress: bool = False,
     mirror: str | None = None,
     deadline: float | None = None,
+    offline: bool = False,
+    hints: Audience = "cli",
 ) -> list[Path]:
     """Make every file of ``dataset`` present and verified; download only what is missing.
 
     ``timeout``, ``retries``, ``backoff``, ``progress``, ``mirror`` and
-    ``deadline`` go to :func:`~d2lkit.data.download.download`.
+    ``deadline`` go to :func:`~d2lkit.data.download.download`. With ``offline``
+    nothing is downloaded: present files are verified and missing ones named.
+    When a file cannot be downloaded for want of a network, or ``offline`` is
+    set, one
+    :class:`~d2lkit.data.missing.DataSetUnavailable` names every missing file
+    of the data set, its URL and its folder, with advice for the command line
+    (``hints="cli"``) or for library code (``hints="library"``).
     """
     ds = get_dataset(dataset)
+    folder = data_dir(root) / ds.folder
+    if offline:
+        missing = _missing(ds, root)
+        if missing:
+            why = "downloads are off (--offline)" if hints == "cli" else "downloads are off"
+            extra = (
+                f"or, with a network, run without --offline or `d2lkit data fetch {ds.name}`"
+                if hints == "cli"
+                else ""
+            )
+            raise missing_error(ds, missing, folder, why=why, audience=hints, extra=extra)
     _clean_leftovers(ds, root)
     paths = []
-    for entry in ds.files:
+    for index, entry in enumerate(ds.files):
         local = find_local(ds, entry, root)
         if local is not None:
             try:
@@ -161,17 +241,24 @@ def fetch(
             else:
                 paths.append(_ensure_unpacked(ds, entry, local, root))
                 continue
-        dest = data_dir(root) / ds.folder / entry.name
-        archive = download(
-            entry,
-            dest,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            progress=progress,
-            mirror=mirror,
-            deadline=deadline,
-        )
+        dest = folder / entry.name
+        try:
+            archive = download(
+                entry,
+                dest,
+                timeout=timeout,
+                retries=retries,
+                backoff=backoff,
+                progress=progress,
+                mirror=mirror,
+                deadline=deadline,
+            )
+        except Unreachable as exc:
+            # no network: the other files would fail the same way, each after its own tries
+            later = [e for e in ds.files[index + 1 :] if find_local(ds, e, root) is None]
+            raise missing_error(
+                ds, [entry, *later], folder, why=f"no network: {exc.reason}", audience=hints
+            ) from None
         paths.append(_ensure_unpacked(ds, entry, archive, root))
     return paths
 
@@ -207,25 +294,41 @@ def fetch_all(
 ) -> dict[str, list[Path]]:
     """Fetch every data set of the catalog; complete, verified ones cost no download.
 
-    Every data set is tried. With ``strict`` (default) a failure of any raises one
-    :class:`DownloadError` listing each failure after all were tried; otherwise
-    failures are logged and left out of the result. ``kwargs`` go to :func:`fetch`.
+    Every data set is tried (without a network, each ends at its first file).
+    With ``strict`` (default) a failure of any raises one :class:`DownloadError`
+    after all were tried, with one line per failed data set; otherwise each
+    failure is logged as one line and left out of the result. ``kwargs`` go to
+    :func:`fetch`.
     """
     fetched: dict[str, list[Path]] = {}
     failures: list[str] = []
-    for name in DATASETS:
-        try:
-            fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
-        except DataError as exc:
-            failures.append(f"{name}: {exc.message}")
-            log.warning("could not fetch %s: %s", name, exc.message)
+    with remembering_unreachable_servers():  # without a network: one lookup per server
+        for name in DATASETS:
+            try:
+                fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
+            except DataError as exc:
+                failures.append(_one_line(name, exc))
+                if not strict:
+                    log.warning("could not fetch %s", failures[-1])
     if failures and strict:
         done = ", ".join(fetched) or "none"
         raise DownloadError(
             f"could not fetch {len(failures)} of {len(DATASETS)} data sets:\n  "
             + "\n  ".join(failures)
             + f"\n  (present and verified: {done})",
-            fix="fix what each line says, then run `d2lkit data fetch all` again; "
-            "it skips what is already here",
+            fix=(
+                f"`d2lkit data fetch NAME` names each missing file of NAME, its URL and the "
+                f"folder it goes in under {data_dir(root)}; or point --data-dir or ${ENV_DATA} "
+                f"at a data directory that holds them; `d2lkit data list` shows every file's "
+                f"status and URL; `d2lkit data fetch all` again skips what is already here"
+            ),
         )
     return fetched
+
+
+def _one_line(name: str, exc: DataError) -> str:
+    """One line for one failed data set: its name, then the first line of what went wrong."""
+    first = exc.message.splitlines()[0].removesuffix("; tried:")
+    if isinstance(exc, DataSetUnavailable):
+        return first  # already starts with the data set's name
+    return f"{name}: {first}"

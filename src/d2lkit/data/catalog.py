@@ -24,11 +24,22 @@ Two more kinds of local copy are accepted, each stated in the entry:
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
-from d2lkit.errors import DataError, did_you_mean
+from d2lkit.errors import ConfigError, DataError
+from d2lkit.registry import Registry
 
-__all__ = ["DATASETS", "DataFile", "Dataset", "fetch_command", "get_dataset"]
+__all__ = [
+    "DATASETS",
+    "DataFile",
+    "Dataset",
+    "DatasetRegistry",
+    "fetch_command",
+    "get_dataset",
+]
 
 
 @dataclass(frozen=True)
@@ -354,9 +365,58 @@ CIFAR10_TINY = Dataset(
     ),
 )
 
-DATASETS: dict[str, Dataset] = {
-    d.name: d
-    for d in (
+
+_D = TypeVar("_D")
+_NO_DEFAULT = object()
+
+
+class DatasetRegistry(Registry[Dataset]):
+    """The catalog's data sets by name: the shared :class:`~d2lkit.registry.Registry` lookup
+    (an unknown name suggests close ones, as a :class:`DataError`) that also reads and
+    writes like a dict, so code and tests can use and patch it as one."""
+
+    def __init__(self, datasets: Iterable[Dataset] = ()) -> None:
+        super().__init__("data set")
+        for dataset in datasets:
+            self.add(dataset.name, dataset)
+
+    @overload
+    def get(self, name: str) -> Dataset: ...
+
+    @overload
+    def get(self, name: str, default: _D) -> Dataset | _D: ...
+
+    def get(self, name: str, default: object = _NO_DEFAULT) -> object:
+        """The data set called ``name``; an unknown name is a DataError suggesting close ones.
+
+        With a ``default``, an unknown name gives it instead, as a dict's ``get`` does.
+        """
+        if default is not _NO_DEFAULT:
+            return self._entries.get(name, default)
+        self.hint = f"`d2lkit data list` shows all {len(self)} data sets"
+        try:
+            return super().get(name)
+        except ConfigError as exc:
+            raise DataError(exc.message, fix=exc.fix) from None
+
+    def __getitem__(self, name: str) -> Dataset:
+        return self._entries[name]
+
+    def __setitem__(self, name: str, dataset: Dataset) -> None:
+        self._entries[name] = dataset
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def keys(self) -> builtins.list[str]:
+        return self.list()
+
+    def values(self) -> builtins.list[Dataset]:
+        return [dataset for _, dataset in self.items()]
+
+
+DATASETS = DatasetRegistry(
+    (
         FASHION_MNIST,
         MNIST,
         CIFAR10,
@@ -371,19 +431,12 @@ DATASETS: dict[str, Dataset] = {
         PTB,
         ACLIMDB_TINY,
     )
-}
+)
 
 
 def get_dataset(name: str) -> Dataset:
     """Look up a data set by name; an unknown name suggests the closest ones."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise DataError(
-            f"unknown data set {name!r}",
-            fix=f"{did_you_mean(name, DATASETS)}`d2lkit data list` shows all {len(DATASETS)} "
-            "data sets",
-        ) from None
+    return DATASETS.get(name)
 
 
 def fetch_command(entry: DataFile) -> str:

@@ -11,8 +11,13 @@ sends is untrusted until verified, so each try is bounded:
   trickling a byte at a time ends too).
 
 URLs are tried in order: the mirror first (``mirror=`` or ``$D2LKIT_MIRROR``,
-with the file name appended), then the catalog's. Each URL gets ``retries``
-tries with backoff; a missing file moves on to the next URL at once. Processes
+with the file name appended), then the catalog's. Only what may pass is tried
+again, with backoff: a timeout, a server error (5xx, 429), a transfer cut
+short or bytes that fail verification. A URL that cannot be reached at all (no
+DNS answer, connection refused, network unreachable) or whose file is not
+there (4xx) moves on to the next URL at once; if no URL could be reached,
+:class:`Unreachable` says so, so a caller can stop at once instead of trying
+every other file of the data set the same way. Processes
 that download the same file take turns (:func:`~d2lkit.data.lock.file_lock`):
 the second finds the first's verified file and uses it.
 """
@@ -20,13 +25,19 @@ the second finds the first's verified file and uses it.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import http.client
 import logging
 import os
+import socket
+import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +53,10 @@ __all__ = [
     "MAX_UNKNOWN_SIZE",
     "MIN_RATE",
     "SIZE_MARGIN",
+    "Unreachable",
     "download",
     "download_urls",
+    "remembering_unreachable_servers",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,6 +77,74 @@ class _TooSlow(DataError):
     """A try ran past its deadline."""
 
 
+# Servers (scheme://host:port) found unreachable, and why, in `remembering_unreachable_servers`
+_UNREACHABLE: ContextVar[dict[str, str] | None] = ContextVar("_UNREACHABLE", default=None)
+
+
+@contextlib.contextmanager
+def remembering_unreachable_servers() -> Iterator[None]:
+    """Within this block a server found unreachable is not asked again.
+
+    For fetching many data sets at once without a network: each server costs
+    one failed lookup, not one per file. Outside it nothing is remembered, so a
+    long-lived process tries again once the network is back.
+    """
+    token = _UNREACHABLE.set({})
+    try:
+        yield
+    finally:
+        _UNREACHABLE.reset(token)
+
+
+class Unreachable(DownloadError):
+    """No URL of a file could be reached: no DNS answer, no route, no connection, no answer.
+
+    A network problem, not a problem of the file: the other files of its data
+    set would fail the same way. ``reason`` says, in a few words, why the first
+    URL could not be reached.
+    """
+
+    def __init__(self, message: str, fix: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message, fix)
+        self.reason = reason
+
+
+# errno values that mean "this machine has no way to that host": not worth a retry
+_NO_ROUTE = {
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.ENETDOWN,
+    errno.EADDRNOTAVAIL,
+    errno.ECONNREFUSED,
+}
+
+
+def _not_connected(exc: BaseException) -> bool:
+    """True when the request never reached a server (so no HTTP answer came back)."""
+    return isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError)
+
+
+def _no_route(exc: BaseException) -> bool:
+    """True for a failure a retry cannot cure: no DNS answer, connection refused, no route."""
+    if not _not_connected(exc):
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror | ConnectionRefusedError):
+        return True
+    if isinstance(reason, TimeoutError):
+        return False
+    return isinstance(reason, OSError) and reason.errno in _NO_ROUTE
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """Timeouts, server errors and transfers cut short may pass on another try; nothing else."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    if isinstance(exc, _TooBig):
+        return False
+    return not _no_route(exc)
+
+
 def download_urls(entry: DataFile, mirror: str | None = None) -> tuple[str, ...]:
     """Where ``entry`` is tried, in order: the mirror (``mirror`` or ``$D2LKIT_MIRROR``) first."""
     mirror = os.environ.get(ENV_MIRROR) if mirror is None else mirror
@@ -82,11 +163,22 @@ def _reason(exc: BaseException, timeout: float) -> str:
         exc = exc.reason if isinstance(exc.reason, BaseException) else exc
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g} s"
+    if isinstance(exc, socket.gaierror):
+        return f"no DNS answer: {exc.strerror or exc}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
     if isinstance(exc, http.client.IncompleteRead):
         return f"connection closed after {len(exc.partial)} bytes, before the end of the file"
     if isinstance(exc, DataError):
         return exc.message
     return str(exc) or type(exc).__name__
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA certificates takes ~0.1-0.5 s,
+    which urllib would otherwise pay again for every https URL, even one that cannot resolve."""
+    return ssl.create_default_context()
 
 
 @contextlib.contextmanager
@@ -108,7 +200,10 @@ def _stream(
     limit = _size_limit(entry)
     expected = "an unknown size" if entry.size is None else f"{entry.size} bytes"
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:
+    with (
+        urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response,
+        part.open("wb") as out,
+    ):
         total = response.length
         if total is not None and total > limit:
             raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
@@ -152,8 +247,11 @@ def download(
     """Download ``entry`` to ``dest`` through ``dest.part``, verified, trying each URL in turn.
 
     Each URL gets ``retries`` tries, waiting ``backoff * 2**k`` seconds between
-    them; a missing file (HTTP 404/403/410) or one larger than the catalog says
-    moves on to the next URL at once. ``timeout`` is in seconds per wait for
+    them, where another try may help (a timeout, HTTP 5xx or 429, a transfer cut
+    short, a file failing verification). An unreachable host (no DNS answer,
+    connection refused, no route), a client error (HTTP 4xx) or a file larger
+    than the catalog says moves on to the next URL at once; when no URL could be
+    reached at all, :class:`Unreachable` is raised. ``timeout`` is in seconds per wait for
     data; ``deadline`` in seconds per try (default: ``timeout`` + size /
     :data:`MIN_RATE`). ``mirror`` (default ``$D2LKIT_MIRROR``) is a base URL
     tried first. If another process is downloading ``dest``, this one waits for
@@ -198,17 +296,31 @@ def _download_locked(
 ) -> Path:
     part = dest.with_name(dest.name + ".part")
     attempts: list[str] = []
+    reasons: list[str] = []  # why each URL's host could not be reached, while none could
+    reached = False
+    unreachable = _UNREACHABLE.get()
     try:
         for url in urls:
+            parts = urllib.parse.urlsplit(url)
+            server = f"{parts.scheme}://{parts.netloc}"  # http and https: other ports
+            if unreachable is not None and server in unreachable:
+                attempts.append(f"{url}: not tried, {server} was not reachable just now")
+                reasons.append(unreachable[server])
+                continue
             for attempt in range(1, retries + 1):
                 try:
                     _stream(url, part, entry, timeout, deadline, progress)
                     verify_uncached(part, entry, packed=entry.is_gzip)
                 except (OSError, http.client.HTTPException, DataError) as exc:
-                    attempts.append(f"{url} (try {attempt}): {_reason(exc, timeout)}")
+                    reason = _reason(exc, timeout)
+                    attempts.append(f"{url} (try {attempt}): {reason}")
                     part.unlink(missing_ok=True)
-                    gone = isinstance(exc, urllib.error.HTTPError) and exc.code in (403, 404, 410)
-                    if gone or isinstance(exc, _TooBig) or attempt == retries:
+                    reached = reached or not _not_connected(exc)
+                    if not _worth_retrying(exc) or attempt == retries:
+                        if _not_connected(exc):
+                            reasons.append(f"could not reach {parts.netloc} ({reason})")
+                            if unreachable is not None:
+                                unreachable[server] = reasons[-1]
                         break
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue
@@ -218,10 +330,11 @@ def _download_locked(
     finally:
         part.unlink(missing_ok=True)
     tried = "\n    ".join(attempts)
-    raise DownloadError(
-        f"could not download {entry.name}; tried:\n    {tried}",
-        fix=(
-            f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
-            f"and put it at {dest}"
-        ),
+    message = f"could not download {entry.name}; tried:\n    {tried}"
+    fix = (
+        f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
+        f"and put it at {dest}"
     )
+    if reasons and not reached:
+        raise Unreachable(message, fix, reason=reasons[0])
+    raise DownloadError(message, fix)

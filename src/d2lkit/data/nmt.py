@@ -34,13 +34,13 @@ NMT_RESERVED = ("<pad>", "<bos>", "<eos>")
 _SPACE_BEFORE = re.compile(r"(?<! )([,.!?])")  # punctuation not after a space
 
 
-def read_data_nmt(root: Root = None, dataset: str = "fra-eng") -> str:
+def read_data_nmt(root: Root = None, dataset: str = "fra-eng", *, download: bool = True) -> str:
     """The raw text of the pairs: "fra-eng" (167,130 pairs) or "fr-en-small" (20)."""
     if dataset == "fra-eng":
-        path = require("fra-eng", "fra-eng.zip", root)
+        path = require("fra-eng", "fra-eng.zip", root, download=download)
         return decode_text(read_zip_member(path, "fra-eng/fra.txt"), f"{path}:fra-eng/fra.txt")
     if dataset == "fr-en-small":
-        return read_text(require("fr-en-small", "fr-en-small.txt", root))
+        return read_text(require("fr-en-small", "fr-en-small.txt", root, download=download))
     raise ValueError(f"dataset must be 'fra-eng' or 'fr-en-small', got {dataset!r}")
 
 

@@ -70,7 +70,7 @@ class Ragged:
         return cls(values, torch.tensor([len(r) for r in rows], dtype=torch.int64))
 
 
-def read_ptb(split: str = "train", root: Root = None) -> list[list[str]]:
+def read_ptb(split: str = "train", root: Root = None, *, download: bool = True) -> list[list[str]]:
     """Sentences of PTB's train (42,068), valid or test split, as word lists.
 
     The book counts 42,069 train sentences: its split on newlines keeps the empty
@@ -78,7 +78,7 @@ def read_ptb(split: str = "train", root: Root = None) -> list[list[str]]:
     """
     if split not in ("train", "valid", "test"):
         raise ValueError(f"split must be 'train', 'valid' or 'test', got {split!r}")
-    path = require("ptb", "ptb.zip", root)
+    path = require("ptb", "ptb.zip", root, download=download)
     member = f"ptb/ptb.{split}.txt"
     text = decode_text(read_zip_member(path, member), f"{path}:{member}")
     return [line.split() for line in text.splitlines()]

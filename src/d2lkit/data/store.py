@@ -6,14 +6,16 @@ The store is split into modules with one job each: :mod:`~d2lkit.data.paths`
 (remembered verdicts), :mod:`~d2lkit.data.download` (getting one file),
 :mod:`~d2lkit.data.lock` (processes take turns), :mod:`~d2lkit.data.install`
 (an archive installed as a folder, atomically), :mod:`~d2lkit.data.cleanup`
-(leftovers of interrupted work) and :mod:`~d2lkit.data.access` (finding,
-requiring and fetching data sets). This
+(leftovers of interrupted work), :mod:`~d2lkit.data.access` (finding,
+requiring and fetching data sets) and :mod:`~d2lkit.data.missing` (the one
+message that says where each missing file goes). This
 module re-exports their public names for code that imports them from here.
 """
 
 from __future__ import annotations
 
 from d2lkit.data.access import (
+    ENV_OFFLINE,
     FileStatus,
     fetch,
     fetch_all,
@@ -24,9 +26,10 @@ from d2lkit.data.access import (
 )
 from d2lkit.data.archive import extract_archive
 from d2lkit.data.cleanup import clean_stale
-from d2lkit.data.download import ENV_MIRROR, download
+from d2lkit.data.download import ENV_MIRROR, Unreachable, download
 from d2lkit.data.files import read_bytes
 from d2lkit.data.integrity import verify
+from d2lkit.data.missing import DataSetUnavailable
 from d2lkit.data.paths import ENV_CACHE, ENV_DATA, cache_dir, data_dir
 from d2lkit.data.tree import tree_digest
 
@@ -34,7 +37,10 @@ __all__ = [
     "ENV_CACHE",
     "ENV_DATA",
     "ENV_MIRROR",
+    "ENV_OFFLINE",
+    "DataSetUnavailable",
     "FileStatus",
+    "Unreachable",
     "cache_dir",
     "clean_stale",
     "data_dir",

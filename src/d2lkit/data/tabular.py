@@ -87,10 +87,12 @@ class HouseData:
     columns: tuple[str, ...]  # the F feature names, numeric first, then one-hot
 
 
-def read_kaggle_house(root: Root = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_kaggle_house(
+    root: Root = None, *, download: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The verified train (1460 x 81) and test (1459 x 80) tables as DataFrames."""
-    train_path = require("kaggle-house", "kaggle_house_pred_train.csv", root)
-    test_path = require("kaggle-house", "kaggle_house_pred_test.csv", root)
+    train_path = require("kaggle-house", "kaggle_house_pred_train.csv", root, download=download)
+    test_path = require("kaggle-house", "kaggle_house_pred_test.csv", root, download=download)
     return (read_csv(train_path, ("Id", "SalePrice")), read_csv(test_path, ("Id",)))
 
 
@@ -183,9 +185,11 @@ def read_numeric_table(path: Path, num_columns: int, delimiter: str | None = Non
     return torch.from_numpy(array)
 
 
-def read_airfoil(root: Root = None) -> torch.Tensor:
+def read_airfoil(root: Root = None, *, download: bool = True) -> torch.Tensor:
     """The 1503 x 6 airfoil table (5 features, then the sound level in dB), float32."""
-    return read_numeric_table(require("airfoil", "airfoil_self_noise.dat", root), 6, "\t")
+    return read_numeric_table(
+        require("airfoil", "airfoil_self_noise.dat", root, download=download), 6, "\t"
+    )
 
 
 def get_data_ch11(
@@ -208,7 +212,9 @@ def get_data_ch11(
     return loader, data.shape[1] - 1
 
 
-def read_diabetes(root: Root = None) -> tuple[torch.Tensor, torch.Tensor]:
+def read_diabetes(root: Root = None, *, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """The course's diabetes table: features (758, 8) and 0/1 labels (758, 1), float32."""
-    data = read_numeric_table(require("diabetes", "diabetes.csv.gz", root), 9, ",")
+    data = read_numeric_table(
+        require("diabetes", "diabetes.csv.gz", root, download=download), 9, ","
+    )
     return data[:, :-1], data[:, -1:]

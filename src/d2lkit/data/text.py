@@ -129,9 +129,9 @@ def _corpus(tokens: list[list[str]], vocab: Vocab, max_tokens: int) -> torch.Ten
 # --- The Time Machine ----------------------------------------------------------
 
 
-def read_time_machine(root: Root = None) -> list[str]:
+def read_time_machine(root: Root = None, *, download: bool = True) -> list[str]:
     """The book's lines: anything but letters becomes a space, then lower case (3221 lines)."""
-    text = read_text(require("time-machine", "timemachine.txt", root))
+    text = read_text(require("time-machine", "timemachine.txt", root, download=download))
     return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in text.splitlines()]
 
 
@@ -250,9 +250,9 @@ def load_data_time_machine(
 # --- Jay Chou lyrics (first edition) -----------------------------------------
 
 
-def read_jay_lyrics(root: Root = None) -> str:
+def read_jay_lyrics(root: Root = None, *, download: bool = True) -> str:
     """The lyrics as one string, line breaks turned into spaces (64,925 characters)."""
-    path = require("jaychou-lyrics", "jaychou_lyrics.txt.zip", root)
+    path = require("jaychou-lyrics", "jaychou_lyrics.txt.zip", root, download=download)
     text = decode_text(read_zip_member(path, "jaychou_lyrics.txt"), f"{path}:jaychou_lyrics.txt")
     return text.replace("\n", " ").replace("\r", " ")
 
@@ -285,14 +285,16 @@ def load_data_jay_lyrics(
 # --- IMDb reviews, tiny sample (first edition) --------------------------------
 
 
-def read_imdb(split: str = "train", root: Root = None) -> tuple[list[str], torch.Tensor]:
+def read_imdb(
+    split: str = "train", root: Root = None, *, download: bool = True
+) -> tuple[list[str], torch.Tensor]:
     """Reviews of the tiny IMDb sample and their labels (1 positive, 0 negative), as the book.
 
     Positive reviews come first, then negative ones, each in file-name order.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    path = require("aclimdb-tiny", "aclImdb_tiny.zip", root)
+    path = require("aclimdb-tiny", "aclImdb_tiny.zip", root, download=download)
     members = zip_members(path)
     texts, labels = [], []
     for label, folder in ((1, "pos"), (0, "neg")):

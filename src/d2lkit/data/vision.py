@@ -99,13 +99,17 @@ _SPLIT_PREFIX = {"train": "train", "test": "t10k"}
 
 
 def _read_idx_split(
-    dataset: str, split: str, classes: tuple[str, ...], root: str | os.PathLike[str] | None
+    dataset: str,
+    split: str,
+    classes: tuple[str, ...],
+    root: str | os.PathLike[str] | None,
+    download: bool = True,
 ) -> ImageSet:
     if split not in _SPLIT_PREFIX:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     prefix = _SPLIT_PREFIX[split]
-    image_path = require(dataset, f"{prefix}-images-idx3-ubyte.gz", root)
-    label_path = require(dataset, f"{prefix}-labels-idx1-ubyte.gz", root)
+    image_path = require(dataset, f"{prefix}-images-idx3-ubyte.gz", root, download=download)
+    label_path = require(dataset, f"{prefix}-labels-idx1-ubyte.gz", root, download=download)
     images = parse_idx(read_bytes(image_path), str(image_path))
     labels = parse_idx(read_bytes(label_path), str(label_path))
     fix = f"delete both and run `d2lkit data fetch {dataset}`"
@@ -125,15 +129,25 @@ def _read_idx_split(
 
 
 def read_fashion_mnist(
-    split: str = "train", root: str | os.PathLike[str] | None = None
+    split: str = "train", root: str | os.PathLike[str] | None = None, *, download: bool = True
 ) -> ImageSet:
-    """Fashion-MNIST's train (60,000) or test (10,000) split, verified before use."""
-    return _read_idx_split("fashion-mnist", split, FASHION_MNIST_CLASSES, root)
+    """Fashion-MNIST's train (60,000) or test (10,000) split, verified before use.
+
+    Missing files are downloaded into ``root`` (default ``$D2LKIT_DATA``) on
+    first use; ``download=False`` (or ``$D2LKIT_OFFLINE=1``) says where to put
+    them instead.
+    """
+    return _read_idx_split("fashion-mnist", split, FASHION_MNIST_CLASSES, root, download=download)
 
 
-def read_mnist(split: str = "train", root: str | os.PathLike[str] | None = None) -> ImageSet:
-    """MNIST's train (60,000) or test (10,000) split, through the same IDX reader."""
-    return _read_idx_split("mnist", split, MNIST_CLASSES, root)
+def read_mnist(
+    split: str = "train", root: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> ImageSet:
+    """MNIST's train (60,000) or test (10,000) split, through the same IDX reader.
+
+    ``download`` as in :func:`read_fashion_mnist`.
+    """
+    return _read_idx_split("mnist", split, MNIST_CLASSES, root, download=download)
 
 
 # --- CIFAR-10: the python pickle batches --------------------------------------
@@ -239,9 +253,15 @@ def read_cifar10_archive(path: Path, split: str = "train") -> ImageSet:
     return ImageSet(torch.cat(images), torch.cat(labels), classes)
 
 
-def read_cifar10(split: str = "train", root: str | os.PathLike[str] | None = None) -> ImageSet:
-    """CIFAR-10's train (50,000) or test (10,000) split from the verified official archive."""
-    return read_cifar10_archive(require("cifar-10", "cifar-10-python.tar.gz", root), split)
+def read_cifar10(
+    split: str = "train", root: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> ImageSet:
+    """CIFAR-10's train (50,000) or test (10,000) split from the verified official archive.
+
+    ``download`` as in :func:`read_fashion_mnist`.
+    """
+    path = require("cifar-10", "cifar-10-python.tar.gz", root, download=download)
+    return read_cifar10_archive(path, split)
 
 
 # --- CIFAR-10: Kaggle's PNG layout ---------------------------------------------
@@ -330,10 +350,13 @@ def read_kaggle_cifar10_folder(folder: Path, split: str = "train") -> ImageSet:
 
 
 def read_cifar10_kaggle(
-    split: str = "train", root: str | os.PathLike[str] | None = None
+    split: str = "train", root: str | os.PathLike[str] | None = None, *, download: bool = True
 ) -> ImageSet:
-    """The Kaggle-layout CIFAR-10 sample (book 14.13), verified (and extracted) before use."""
-    folder = require_unpacked("cifar10-tiny", "kaggle_cifar10_tiny.zip", root)
+    """The Kaggle-layout CIFAR-10 sample (book 14.13), verified (and extracted) before use.
+
+    ``download`` as in :func:`read_fashion_mnist`.
+    """
+    folder = require_unpacked("cifar10-tiny", "kaggle_cifar10_tiny.zip", root, download=download)
     return read_kaggle_cifar10_folder(folder, split)
 
 
@@ -380,11 +403,18 @@ def fashion_mnist_loaders(
     device: torch.device | str | None = None,
     seed: int = 0,
     eval_batch_size: int | None = None,
+    download: bool = True,
 ) -> tuple[TensorLoader, TensorLoader]:
-    """The book's ``load_data_fashion_mnist``: (train, test) loaders of float images."""
+    """The book's ``load_data_fashion_mnist``: (train, test) loaders of float images.
+
+    Like torchvision's ``download=True``, missing files are downloaded into
+    ``root`` (default ``$D2LKIT_DATA``) on first use; with ``download=False``
+    (or ``$D2LKIT_OFFLINE=1``) a missing file is an error that names every
+    missing file, its URL and the folder to put it in.
+    """
     return image_loaders(
-        read_fashion_mnist("train", root),
-        read_fashion_mnist("test", root),
+        read_fashion_mnist("train", root, download=download),
+        read_fashion_mnist("test", root, download=download),
         batch_size,
         transform=ImageBatch(resize=resize),
         device=device,

@@ -26,7 +26,7 @@ from torch import nn
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data import clean_stale, data_dir, fetch
+from d2lkit.data import DATASETS, clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
@@ -333,8 +333,15 @@ def build_run(
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
-    if download and config.data.dataset in _catalog_names():  # not the in-memory toy tables
-        fetch(config.data.dataset, data_root, progress=progress, timeout=timeout, mirror=mirror)
+    if config.data.dataset in _catalog_names():  # offline: check, name all that is missing
+        fetch(
+            config.data.dataset,
+            data_root,
+            progress=progress,
+            timeout=timeout,
+            mirror=mirror,
+            offline=not download,
+        )
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
@@ -389,8 +396,6 @@ def _run_function(
 
 def _catalog_names() -> set[str]:
     """Data sets with files in the store (synthetic and toy ones have none)."""
-    from d2lkit.data import DATASETS
-
     return set(DATASETS)
 
 
