@@ -36,6 +36,14 @@ def regression() -> tuple[Batch, LossFn]:
     return batch, lambda net, b: F.mse_loss(net(b[0]), b[1])
 
 
+def binary(num_inputs: int) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        X = torch.randn(8, num_inputs, dtype=torch.float64)
+        return X, torch.randint(0, 2, (8, 1)).double()
+
+    return batch, lambda net, b: F.binary_cross_entropy(net(b[0]), b[1])
+
+
 def language_model(vocab: int = 28) -> tuple[Batch, LossFn]:
     def batch() -> tuple[Any, ...]:
         return torch.randint(0, vocab, (4, 7)), torch.randint(0, vocab, (4, 7))
@@ -76,6 +84,9 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "lenet": ({}, images(28)),
     "lenet_bn": ({}, images(28)),
     "lenet_bn_scratch": ({}, images(28)),
+    "lenet_relu": ({}, images(28)),
+    "logistic_regression": ({}, binary(1)),
+    "diabetes_mlp": ({}, binary(8)),
     "alexnet_tiny": ({}, images(96)),
     "vgg11_tiny": ({}, images(32)),
     "nin_tiny": ({}, images(96)),
