@@ -44,7 +44,7 @@ class Recipe:
 
     ``quick`` holds this recipe's own ``--set`` overrides for a smoke run
     (``d2lkit reproduce --quick``), applied after the common ones
-    (:data:`QUICK`: one epoch of two batches per split), e.g.
+    (:data:`QUICK`: one epoch of two batches of 32 per split), e.g.
     ``("data.resize=64",)`` for a model whose input is large. A smoke run
     proves the recipe runs; it is never compared with the book.
     """
@@ -78,8 +78,13 @@ class Recipe:
         return apply_overrides(config or self.config, [*QUICK, *self.quick])
 
 
-# A smoke run: one epoch, two batches of every split (see Recipe.quick).
-QUICK: tuple[str, ...] = ("train.epochs=1", "data.limit_batches=2")
+# A smoke run: one epoch, two batches of 32 examples in every split (see Recipe.quick).
+QUICK: tuple[str, ...] = (
+    "train.epochs=1",
+    "data.limit_batches=2",
+    "data.batch_size=32",
+    "data.eval_batch_size=None",
+)
 
 
 # Sections and keys whose change moves the figure the book reports.

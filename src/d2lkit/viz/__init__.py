@@ -6,7 +6,7 @@ from d2lkit.viz.curves import (
     preload_matplotlib,
     save_history_plot,
 )
-from d2lkit.viz.live import LiveFigure, in_notebook
+from d2lkit.viz.live import LiveFigure, in_notebook, show_figures_as_png
 
 __all__ = [
     "LiveFigure",
@@ -15,4 +15,5 @@ __all__ = [
     "plot_history",
     "preload_matplotlib",
     "save_history_plot",
+    "show_figures_as_png",
 ]
