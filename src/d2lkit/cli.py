@@ -201,9 +201,8 @@ def list_command(
     out = lines[:2]
     for i, line in enumerate(lines[2:]):
         if i == 0 or chapters[i] != chapters[i - 1]:
-            out.append(f"chapter {chapters[i]}" if chapters[i] else "other")
-        out.append(f"  {line}")
-    out[:2] = [f"  {line}" for line in out[:2]]
+            out.append(f"[chapter {chapters[i]}]" if chapters[i] else "[other]")
+        out.append(line)
     typer.echo("\n".join(out))
     typer.echo("(details of one: `d2lkit show NAME`; models: `d2lkit list --models`)")
 
