@@ -89,6 +89,8 @@ class _FirstBatches:
         return min(len(self.loader), self.limit)
 
     def __getattr__(self, name: str) -> Any:  # state_dict, set_epoch, device ...
+        if name == "loader":  # not yet set (a copy being made): no endless recursion
+            raise AttributeError(name)
         return getattr(self.loader, name)
 
 
