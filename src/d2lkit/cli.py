@@ -282,7 +282,7 @@ def show(
     ]
     rows += _argument_defaults(config)
     typer.echo("\nsettings (change any with --set KEY=VALUE):")
-    typer.echo(_table(rows, ("key", "value", "")))
+    typer.echo(_table(rows, ("key", "value", "note")))
     quick = " ".join(_quick_overrides(recipe))
     typer.echo(f"\nrun it:   d2lkit run {recipe.name}")
     typer.echo(f"smoke:    d2lkit reproduce {recipe.name} --quick   (uses {quick})")
