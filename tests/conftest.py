@@ -34,6 +34,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(os.environ.pop("D2LKIT_CACHE", ""), ignore_errors=True)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--download",
+        action="store_true",
+        help="also run the tests marked `download` (they reach the internet)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The markers do what pyproject.toml says: `download` tests run only with --download,
+    # `gpu` tests only where CUDA is available. Both skip (and say why) otherwise.
+    if not config.getoption("--download"):
+        skip = pytest.mark.skip(reason="reaches the internet: run with --download")
+        for item in items:
+            if "download" in item.keywords:
+                item.add_marker(skip)
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if gpu_items:
+        import torch
+
+        if not torch.cuda.is_available():
+            skip = pytest.mark.skip(reason="needs a CUDA device")
+            for item in gpu_items:
+                item.add_marker(skip)
+
+
 @pytest.fixture()
 def serve_http() -> Iterator[Callable[..., str]]:
     """``serve_http(handler)`` starts an HTTP server on 127.0.0.1 and returns its base URL.

@@ -49,6 +49,23 @@ DataDirOption = Annotated[
         help="Data directory (default: $D2LKIT_DATA, else ~/.cache/d2lkit).",
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        min=0.1,
+        metavar="SECONDS",
+        help="Seconds without data before a download try fails; a whole try may last this "
+        "plus the file's size at 32 KiB/s.",
+    ),
+]
+MirrorOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="Base URL tried before the catalog's own URLs (file name appended); "
+        "default: $D2LKIT_MIRROR.",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -397,6 +414,8 @@ def run(
             help="Never download: fail if the data set is not already in the data directory.",
         ),
     ] = False,
+    timeout: TimeoutOption = 30.0,
+    mirror: MirrorOption = None,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
     from d2lkit.errors import ConfigError
@@ -444,6 +463,8 @@ def run(
             resume=resume_dir,
             progress=not quiet,
             download=not offline,
+            timeout=timeout,
+            mirror=mirror,
         )
     except RunInterrupted as stop:
         typer.echo(f"\ninterrupted: {_interrupted_text(stop, recipe.name)}", err=True)
@@ -748,15 +769,19 @@ def data_verify(
 def data_fetch(
     name: Annotated[str, typer.Argument(help="Data set name, or 'all'.")],
     data_dir: DataDirOption = None,
-    timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds without data before a try fails.")
-    ] = 30.0,
+    timeout: TimeoutOption = 30.0,
     retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
+    mirror: MirrorOption = None,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""
     from d2lkit.data.store import fetch, fetch_all
 
-    options = {"timeout": timeout, "retries": retries, "progress": True}
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "retries": retries,
+        "progress": True,
+        "mirror": mirror,
+    }
     fetched = (
         fetch_all(data_dir, **options)
         if name == "all"
@@ -765,6 +790,28 @@ def data_fetch(
     for paths in fetched.values():
         for path in paths:
             typer.echo(f"ok  {path}")
+
+
+@app.command()
+@_friendly
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder of `d2lkit run`.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: the run's).")
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="Only 'safetensors' for now.")
+    ] = "safetensors",
+) -> None:
+    """Export the model's weights (safetensors) and config, loadable without unpickling."""
+    from d2lkit.experiments.export import export_run
+
+    folder = export_run(run_dir, out, format)
+    typer.echo(f"exported {folder / 'model.safetensors'} and {folder / 'model.json'}")
+    typer.echo(
+        "load it with: from d2lkit.experiments.export import load_exported; "
+        f"model = load_exported({str(folder)!r})"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,6 +12,7 @@ nothing heavy, so the CLI can list names before torch loads.
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
@@ -78,12 +79,12 @@ class Registry(Generic[T]):
             known = self.hint or f"known {self.kind}s: {', '.join(self._entries)}"
             raise ConfigError(f"unknown {self.kind} {name!r}", fix=f"{close}{known}") from None
 
-    def list(self, pattern: str = "*") -> list[str]:
+    def list(self, pattern: str = "*") -> builtins.list[str]:
         """Names matching a shell-style pattern, in registration order."""
         self._load()
         return [n for n in self._entries if fnmatch.fnmatchcase(n, pattern)]
 
-    def items(self) -> list[tuple[str, T]]:
+    def items(self) -> builtins.list[tuple[str, T]]:
         self._load()
         return list(self._entries.items())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lkit.data import catalog, store
+from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset
 from d2lkit.errors import DataError, DownloadError
 
@@ -60,6 +60,17 @@ def test_every_entry_has_well_formed_checksums_and_urls():
             assert all(_checksum_ok(c) for c in entry.tree_checksums), entry.name
             assert all(u.startswith(("http://", "https://")) for u in entry.urls), entry.name
             assert entry.url == (entry.urls[0] if entry.urls else "")
+
+
+def test_https_urls_come_before_plain_http_ones():
+    for dataset in DATASETS.values():
+        for entry in dataset.files:
+            schemes = [u.split(":", 1)[0] for u in entry.urls]
+            assert schemes == sorted(schemes, key=lambda s: s != "https"), entry.name
+            assert not entry.urls or schemes[0] == "https", entry.name
+    hub = catalog.get_dataset("time-machine").file("timemachine.txt")
+    assert hub.urls[0] == "https://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+    assert hub.urls[-1] == "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 
 
 def test_book_hub_files_live_in_d2l_with_the_hub_url_first():
@@ -163,7 +174,7 @@ def toy_folder(monkeypatch):
     )
     toy = Dataset(name="toy", folder="toy", title="toy", files=(entry,))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
-    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(access, "DATASETS", {"toy": toy})
     calls = []
     real_download = store.download
 
@@ -175,7 +186,7 @@ def toy_folder(monkeypatch):
         dest.write_bytes(served)
         return dest
 
-    monkeypatch.setattr(store, "download", download)
+    monkeypatch.setattr(access, "download", download)
     return toy, calls
 
 
@@ -236,7 +247,7 @@ def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(
     )
     both = {"toy": toy, "nourl": nourl}
     monkeypatch.setattr(catalog, "DATASETS", both)
-    monkeypatch.setattr(store, "DATASETS", both)
+    monkeypatch.setattr(access, "DATASETS", both)
     with pytest.raises(DownloadError) as err:
         store.fetch_all(tmp_path)
     assert "could not fetch 1 of 2" in err.value.message and "nourl:" in err.value.message
@@ -251,7 +262,7 @@ def test_fetch_all_skips_complete_data_sets_without_touching_the_network(data_ro
 
     monkeypatch.setattr(store, "download", no_network)
     present = {k: v for k, v in DATASETS.items() if k in ("time-machine", "cifar10-tiny")}
-    monkeypatch.setattr(store, "DATASETS", present)
+    monkeypatch.setattr(access, "DATASETS", present)
     fetched = store.fetch_all(data_root)
     assert fetched == {
         "time-machine": [data_root / "d2l" / "timemachine.txt"],

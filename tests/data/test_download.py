@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import multiprocessing
 import socket
 import struct
 import time
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from d2lkit.data import catalog, store
+from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DataFile
 from d2lkit.errors import DataError, DownloadError
 
@@ -23,10 +26,14 @@ FAST = {"timeout": 1.0, "retries": 2, "backoff": 0.01}
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Routes: /good, /truncated, /wrong, /hang, /missing, /flaky (fails once, then good)."""
+    """Routes: /good, /truncated, /wrong, /hang, /missing, /flaky (fails once, then good),
+    /slow (the file in ten pieces over a second), /trickle (a byte every 0.2 s), /huge and
+    /huge-announced (far more bytes than the file has), and any path ending in the file's
+    name (a mirror). Every path asked for is recorded in ``requests``."""
 
     payload = SERVED
     flaky_hits = 0
+    requests: ClassVar[list[str]] = []
 
     def log_message(self, *args: object) -> None:  # keep pytest output clean
         pass
@@ -40,7 +47,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         route = self.path.rsplit("/", 1)[-1]
         cls = type(self)
-        if route == "good":
+        cls.requests.append(self.path)
+        if self.path.startswith("/gone/"):  # a mirror that lacks the file
+            self.send_error(404, "no such file")
+        elif route in ("good", "labels-idx1-ubyte.gz"):
             self._send(cls.payload)
         elif route == "truncated":
             self._send(cls.payload[: len(cls.payload) // 2], length=len(cls.payload))
@@ -55,14 +65,38 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_error(503, "try later")
             else:
                 self._send(cls.payload)
+        elif route in ("slow", "trickle"):
+            self._send_slowly(cls.payload, route)
+        elif route == "huge":  # no Content-Length: the size shows only while reading
+            self.send_response(200)
+            self.end_headers()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.wfile.write(cls.payload + bytes(400_000))
+        elif route == "huge-announced":
+            self._send(cls.payload + bytes(400_000))
         else:
             self.send_error(404, "no such file")
+
+    def _send_slowly(self, body: bytes, route: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        step, pause = (max(1, len(body) // 10), 0.1) if route == "slow" else (1, 0.2)
+        try:
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i : i + step])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:  # the client gave up
+            self.close_connection = True
 
 
 @pytest.fixture()
 def server(serve_http) -> str:
     """The routes above on a local server, started and stopped by the test."""
     _Handler.flaky_hits = 0
+    _Handler.requests = []
     return serve_http(_Handler)
 
 
@@ -184,7 +218,7 @@ def test_cli_fetch_all_downloads_every_missing_data_set(server, tmp_path, monkey
 
     toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/good"),))
     monkeypatch.setattr(catalog, "DATASETS", {"toy": toy})
-    monkeypatch.setattr(store, "DATASETS", {"toy": toy})
+    monkeypatch.setattr(access, "DATASETS", {"toy": toy})
     result = CliRunner().invoke(
         app,
         ["data", "fetch", "all", "--data-dir", str(tmp_path), "--timeout", "1", "--retries", "1"],
@@ -218,3 +252,120 @@ def test_a_recompressed_download_is_accepted_by_its_content(server, tmp_path, mo
     dest = tmp_path / "labels-idx1-ubyte.gz"
     store.download(_entry(f"{server}/good"), dest, **FAST)
     assert dest.read_bytes() == recompressed
+
+
+def test_more_bytes_than_the_catalog_lists_are_cut_off_and_named(server, tmp_path):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    with pytest.raises(DownloadError) as info:
+        store.download(_entry(f"{server}/huge", f"{server}/huge-announced"), dest, **FAST)
+    message = info.value.message
+    assert f"{server}/huge (try 1): sent more than expected: received" in message
+    assert f"expected {len(SERVED)} bytes" in message
+    assert f"{server}/huge-announced (try 1): announced {len(SERVED) + 400_000} bytes" in message
+    assert "(try 2)" not in message  # an oversized answer is not worth a retry
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_trickling_server_is_stopped_by_the_deadline_of_a_try(server, tmp_path):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="deadline") as info:
+        # a byte every 0.2 s never trips the 0.5 s per-read timeout; the whole try is bounded
+        store.download(_entry(f"{server}/trickle"), dest, timeout=0.5, retries=1)
+    assert time.monotonic() - start < 3
+    assert "bytes received" in info.value.message
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_explicit_deadline_bounds_a_try(server, tmp_path):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"deadline of 0\.3 s"):
+        store.download(_entry(f"{server}/slow"), dest, timeout=5, retries=1, deadline=0.3)
+    assert time.monotonic() - start < 2
+
+
+def test_the_mirror_is_tried_before_the_catalog_urls(server, tmp_path, monkeypatch):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    store.download(_entry(f"{server}/good"), dest, mirror=f"{server}/mirror/", **FAST)
+    assert _Handler.requests == ["/mirror/labels-idx1-ubyte.gz"]
+    dest.unlink()
+    monkeypatch.setenv("D2LKIT_MIRROR", f"{server}/env-mirror")
+    store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert _Handler.requests[-1] == "/env-mirror/labels-idx1-ubyte.gz"
+    assert dest.read_bytes() == SERVED
+
+
+def test_a_failing_mirror_falls_back_to_the_catalog_urls(server, tmp_path):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    store.download(_entry(f"{server}/good"), dest, mirror=f"{server}/gone", **FAST)
+    assert _Handler.requests == ["/gone/labels-idx1-ubyte.gz", "/good"]
+    assert dest.read_bytes() == SERVED
+
+
+def test_cli_fetch_takes_a_mirror(server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/x"),))
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
+    args = ["data", "fetch", "toy", "--data-dir", str(tmp_path), "--mirror", f"{server}/m"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert _Handler.requests == ["/m/labels-idx1-ubyte.gz"]
+
+
+def _download_in_child(entry: DataFile, dest: Path, start: object, results: object) -> None:
+    start.wait(30)  # type: ignore[attr-defined]  # start together, so the downloads overlap
+    try:
+        path = store.download(entry, dest, timeout=5, retries=1)
+        results.put(("ok", str(path)))  # type: ignore[attr-defined]
+    except BaseException as exc:
+        results.put(("error", repr(exc)))  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork (POSIX)"
+)
+def test_two_processes_fetching_one_file_take_turns(server, tmp_path):
+    ctx = multiprocessing.get_context("fork")  # real processes, without re-importing torch
+    entry = _entry(f"{server}/slow")  # a second to serve: the second process arrives meanwhile
+    dest = tmp_path / "data" / entry.name
+    start, results = ctx.Barrier(2), ctx.Queue()
+    children = [
+        ctx.Process(target=_download_in_child, args=(entry, dest, start, results)) for _ in range(2)
+    ]
+    for child in children:
+        child.start()
+    try:
+        outcomes = [results.get(timeout=30) for _ in children]
+    finally:
+        for child in children:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+    assert outcomes == [("ok", str(dest))] * 2
+    assert _Handler.requests == ["/slow"]  # the second process used the first one's file
+    assert dest.read_bytes() == SERVED
+    assert _leftovers(dest.parent) == [entry.name]  # no .part, no lock file left
+
+
+def test_cli_run_passes_timeout_and_mirror_to_the_download(server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    ds = catalog.get_dataset("fashion-mnist")
+    offline = tuple(replace(f, urls=(f"{server}/gone/official/{f.name}",)) for f in ds.files)
+    monkeypatch.setitem(catalog.DATASETS, "fashion-mnist", replace(ds, files=offline))
+    args = ["run", "softmax-regression", "--data-dir", str(tmp_path), "--quiet"]
+    args += ["--out", str(tmp_path / "runs"), "--timeout", "0.7", "--mirror", f"{server}/gone"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert _Handler.requests == [  # the mirror first, then the catalog's URL
+        "/gone/train-images-idx3-ubyte.gz",
+        "/gone/official/train-images-idx3-ubyte.gz",
+    ]
+    assert "could not download train-images-idx3-ubyte.gz" in result.output
+    assert "Traceback" not in result.output

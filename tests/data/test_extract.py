@@ -220,3 +220,37 @@ def test_reading_a_member_of_a_truncated_zip_says_truncated(tmp_path):
     with pytest.raises(DataError, match="truncated or damaged") as err:
         read_zip_member(archive, "data/a.txt")
     assert str(archive) in err.value.message
+
+
+def test_a_tar_cut_at_a_member_boundary_is_refused_and_leaves_nothing(tmp_path):
+    whole = _tar(tmp_path / "whole.tar", [("a.txt", b"a" * 512), ("b.txt", b"b" * 512)])
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[: 512 + 512])  # the first member's header and data: a clean boundary
+    with pytest.raises(DataError, match="truncated") as err:
+        extract_archive(cut, tmp_path / "out")
+    assert "end-of-archive marker" in err.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tar", "whole.tar"]
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_an_archive_larger_than_the_size_limit_is_refused_unless_raised(tmp_path, kind):
+    members = [("a.bin", bytes(600)), ("b.bin", bytes(600))]
+    archive = (_zip if kind == "zip" else _tar)(tmp_path / f"big.{kind}", members)
+    with pytest.raises(DataError, match="1200 bytes, more than the limit of 1000") as err:
+        extract_archive(archive, tmp_path / "out", max_bytes=1000)
+    assert "max_bytes=" in err.value.fix
+    assert not (tmp_path / "out").exists()
+    assert (
+        extract_archive(archive, tmp_path / "out", max_bytes=1200) / "b.bin"
+    ).stat().st_size == 600
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_an_archive_with_too_many_members_is_refused(tmp_path, kind):
+    members = [(f"{i}.txt", b"x") for i in range(5)]
+    archive = (_zip if kind == "zip" else _tar)(tmp_path / f"many.{kind}", members)
+    with pytest.raises(DataError, match="5 members, more than the limit of 4") as err:
+        extract_archive(archive, tmp_path / "out", max_members=4)
+    assert "max_members=" in err.value.fix
+    assert len(list(extract_archive(archive, tmp_path / "out").iterdir())) == 5

@@ -155,3 +155,16 @@ def test_numeric_table_with_the_wrong_number_of_columns_is_explained(tmp_path):
     (tmp_path / "ragged.dat").write_text("1\t2\n3\n")
     with pytest.raises(DataError, match=r"ragged\.dat is not a table of numbers"):
         tabular.read_numeric_table(tmp_path / "ragged.dat", 2, "\t")
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "a-folder"])
+def test_write_submission_to_an_impossible_path_names_it_and_the_fix(tmp_path, where):
+    (tmp_path / "notes.txt").write_text("a file")
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "notes.txt" / "sub.csv" if where == "under-a-file" else tmp_path / "out"
+    with pytest.raises(DataError) as err:
+        tabular.write_submission(path, [1, 2], [1.0, 2.0])
+    assert str(path) in err.value.message
+    problem = "notes.txt is a file, not a folder" if where == "under-a-file" else "is a folder"
+    assert problem in err.value.message and "choose a path" in err.value.fix
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "out"]

@@ -72,3 +72,33 @@ def test_image_batch_resize_keeps_a_constant_image_constant():
     out = ImageBatch(resize=96)(images)
     assert out.shape == (2, 1, 96, 96)
     torch.testing.assert_close(out, torch.full_like(out, 128 / 255))
+
+
+def test_image_and_label_counts_that_differ_name_both_files(tmp_path, monkeypatch):
+    import gzip
+    import struct
+
+    from d2lkit.data import catalog, vision
+    from d2lkit.errors import DataError
+
+    def idx_entry(name: str, content: bytes) -> catalog.DataFile:
+        served = gzip.compress(content, mtime=0)
+        (tmp_path / "toy" / name).write_bytes(served)
+        return catalog.DataFile(
+            name=name,
+            urls=(),
+            checksum=f"md5:{hashlib.md5(served).hexdigest()}",
+            content_sha256=hashlib.sha256(content).hexdigest(),
+            format="idx",
+        )
+
+    (tmp_path / "toy").mkdir()
+    images = idx_entry("train-images-idx3-ubyte.gz", struct.pack(">4i", 2051, 3, 2, 2) + bytes(12))
+    labels = idx_entry("train-labels-idx1-ubyte.gz", struct.pack(">2i", 2049, 2) + bytes(2))
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(images, labels))
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
+    with pytest.raises(DataError) as info:
+        vision._read_idx_split("toy", "train", ("a", "b"), tmp_path)
+    assert "train-images-idx3-ubyte.gz has 3 images" in info.value.message
+    assert "train-labels-idx1-ubyte.gz has 2 labels" in info.value.message
+    assert "d2lkit data fetch toy" in info.value.fix

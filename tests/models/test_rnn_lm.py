@@ -35,9 +35,15 @@ def test_parameter_count(cell: str, num_params) -> None:
     assert num_params(create_model("rnn_lm", cell=cell)) == expected
 
 
-def test_book_rnn_parameter_count() -> None:
-    # 8.6: 256 * 28 + 256 * 256 + 2 * 256 = 73,216 in nn.RNN, 7,196 in the output layer.
-    assert rnn_layer_params("rnn", V, H) + H * V + V == 80_412
+def test_book_rnn_parameter_count(num_params) -> None:
+    # 8.6, the book's sizes written out: W_xh 256 x 28, W_hh 256 x 256, biases b_ih and b_hh
+    # (256 each) in nn.RNN; the output layer's 28 x 256 weights and 28 biases.
+    net = create_model("rnn_lm")  # the defaults are the book's: 28 tokens, 256 hidden units
+    assert num_params(net.rnn) == 256 * 28 + 256 * 256 + 256 + 256 == 73_216
+    assert num_params(net.linear) == 28 * 256 + 28 == 7_196
+    assert num_params(net) == 80_412
+    # ... and the same as torch's own layers of those sizes.
+    assert num_params(net) == num_params(nn.RNN(28, 256)) + num_params(nn.Linear(256, 28))
 
 
 def test_deep_lstm_stacks_layers(num_params) -> None:

@@ -24,6 +24,7 @@ from d2lkit.data.ptb import (
     subsample,
 )
 from d2lkit.data.store import (
+    clean_stale,
     data_dir,
     fetch,
     fetch_all,
@@ -119,6 +120,7 @@ __all__ = [
     "Vocab",
     "batchify",
     "build_array_nmt",
+    "clean_stale",
     "count_corpus",
     "data_dir",
     "decode_text",

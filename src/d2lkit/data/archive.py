@@ -5,6 +5,13 @@ Every member name is checked before anything is written: absolute paths,
 fifos are refused, whatever the archive claims. Extraction happens in a
 temporary sibling folder that is renamed into place only when every member is
 out, so a failed extraction (a truncated or malicious archive) leaves nothing.
+
+Archives are bounded before anything is written: at most ``max_members``
+members (default :data:`MAX_MEMBERS`) and ``max_bytes`` bytes in all once
+extracted (default :data:`MAX_BYTES`); pass larger limits to
+:func:`extract_archive` for an archive you trust. A tar must end with its
+end-of-archive marker (and a compressed one with its stream's trailer): a tar
+cut at a member boundary is refused, not half extracted.
 """
 
 from __future__ import annotations
@@ -23,10 +30,41 @@ from pathlib import Path, PurePosixPath
 
 from d2lkit.errors import DataError
 
-__all__ = ["extract_archive", "read_zip_member", "zip_members"]
+__all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
 
-_REFETCH = "delete it and fetch it again (`d2lkit data fetch NAME`)"
+_REFETCH = "delete it and fetch it again (`d2lkit data fetch <data set>`)"
 _CHUNK = 1 << 20
+MAX_BYTES = 4 << 30  # bytes an archive may extract to, in all (4 GiB), unless raised
+MAX_MEMBERS = 500_000  # members an archive may hold, unless raised
+
+
+def _check_limits(path: Path, members: int, size: int, max_members: int, max_bytes: int) -> None:
+    """Refuse an archive larger than the limits, before anything is written."""
+    if members > max_members:
+        raise DataError(
+            f"archive {path} has {members} members, more than the limit of {max_members}; "
+            "nothing was extracted",
+            fix="if you trust this archive, pass a larger max_members= to extract_archive",
+        )
+    if size > max_bytes:
+        raise DataError(
+            f"archive {path} would extract to {size} bytes, more than the limit of "
+            f"{max_bytes}; nothing was extracted",
+            fix="if you trust this archive, pass a larger max_bytes= to extract_archive",
+        )
+
+
+def _copy(path: Path, name: str, src: object, dst: object, budget: list[int]) -> None:
+    """Copy one member, counting against the bytes left (a member may lie about its size)."""
+    while block := src.read(_CHUNK):  # type: ignore[attr-defined]
+        budget[0] -= len(block)
+        if budget[0] < 0:
+            raise DataError(
+                f"archive {path}: member {name!r} extracts to more bytes than the archive "
+                "declares, past the size limit",
+                fix="do not use this archive; fetch the data set from its official URL",
+            )
+        dst.write(block)  # type: ignore[attr-defined]
 
 
 def _archive_error(path: Path, exc: BaseException) -> DataError:
@@ -157,9 +195,11 @@ def _zip_kind(path: Path, info: zipfile.ZipInfo) -> str:
     return "file"
 
 
-def _extract_zip(path: Path, dest: Path) -> None:
+def _extract_zip(path: Path, dest: Path, max_members: int, max_bytes: int) -> None:
     with _open_zip(path) as archive:
         infos = archive.infolist()
+        _check_limits(path, len(infos), sum(i.file_size for i in infos), max_members, max_bytes)
+        budget = [max_bytes]
         plan = []
         for info in infos:
             parts = _safe_parts(path, info.filename)
@@ -182,7 +222,7 @@ def _extract_zip(path: Path, dest: Path) -> None:
                 links.append((info.filename, out))
                 continue
             with archive.open(info) as src, out.open("xb") as dst:
-                shutil.copyfileobj(src, dst, _CHUNK)
+                _copy(path, info.filename, src, dst, budget)
         _check_links(path, dest, links)
 
 
@@ -200,9 +240,34 @@ def _check_tar_member(path: Path, member: tarfile.TarInfo) -> tuple[str, ...]:
     return parts
 
 
-def _extract_tar(path: Path, dest: Path) -> None:
+def _check_tar_end(path: Path, archive: tarfile.TarFile) -> None:
+    """Refuse a tar without its end-of-archive marker: one cut at a member boundary.
+
+    ``tarfile`` stops quietly where the data ends; a complete archive has a
+    zero block there. Reading on to the end also makes a compressed stream
+    check its trailer (gzip's CRC and length).
+    """
+    fileobj = archive.fileobj
+    assert fileobj is not None
+    fileobj.seek(archive.offset)
+    block = fileobj.read(tarfile.BLOCKSIZE)
+    if len(block) < tarfile.BLOCKSIZE or block.count(0) != tarfile.BLOCKSIZE:
+        raise DataError(
+            f"archive {path} is truncated: it ends after {len(archive.getmembers())} members "
+            "without the end-of-archive marker; nothing was extracted",
+            fix=_REFETCH,
+        )
+    while fileobj.read(_CHUNK):
+        pass
+
+
+def _extract_tar(path: Path, dest: Path, max_members: int, max_bytes: int) -> None:
     with tarfile.open(path, "r:*") as archive:
         members = archive.getmembers()
+        _check_tar_end(path, archive)
+        sizes = sum(m.size for m in members if m.isfile())
+        _check_limits(path, len(members), sizes, max_members, max_bytes)
+        budget = [max_bytes]
         plan = [(m, _check_tar_member(path, m)) for m in members]
         links = []
         for member, parts in plan:
@@ -231,7 +296,7 @@ def _extract_tar(path: Path, dest: Path) -> None:
                 src = archive.extractfile(member)
                 assert src is not None  # a regular file always has content
                 with src, out.open("xb") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
+                    _copy(path, member.name, src, dst, budget)
         _check_links(path, dest, links)
 
 
@@ -242,11 +307,20 @@ def _is_tar(path: Path) -> bool:
         return False
 
 
-def extract_archive(path: Path, target: Path) -> Path:
+def extract_archive(
+    path: Path,
+    target: Path,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_members: int = MAX_MEMBERS,
+) -> Path:
     """Extract a zip, tar or tar.gz into ``target`` (which must not exist yet), safely.
 
     Members are checked first and written into a temporary sibling folder that
-    becomes ``target`` with one ``os.replace``; any failure removes it.
+    becomes ``target`` with one ``os.replace``; any failure removes it. An
+    archive of more than ``max_members`` members, or more than ``max_bytes``
+    bytes once extracted, is refused before anything is written: raise the
+    limits only for an archive you trust.
     """
     path, target = Path(path), Path(target)
     if target.exists():
@@ -268,7 +342,7 @@ def extract_archive(path: Path, target: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
         try:
-            extract(path, tmp)
+            extract(path, tmp, max_members, max_bytes)
         except (
             tarfile.TarError,
             EOFError,

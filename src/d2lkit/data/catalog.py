@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from d2lkit.errors import DataError, did_you_mean
 
-__all__ = ["DATASETS", "DataFile", "Dataset", "get_dataset"]
+__all__ = ["DATASETS", "DataFile", "Dataset", "fetch_command", "get_dataset"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,11 @@ def _mirrored(bases: tuple[str, ...], name: str) -> tuple[str, ...]:
     return tuple(base + name for base in bases)
 
 
+# https first wherever the host offers it; the plain-http website endpoint stays a later mirror.
 _FASHION_MNIST_URLS = (
-    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
     "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 )
 _MNIST_URLS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -171,11 +173,13 @@ MNIST = Dataset(
 )
 
 # --- the book's data hub ---------------------------------------------------
-# Files of http://d2l-data.s3-accelerate.amazonaws.com/ (the sha1 the book's
+# Files of https://d2l-data.s3-accelerate.amazonaws.com/ (the sha1 the book's
 # DATA_HUB checks), all in one folder "d2l". Where the first edition's
-# repository holds byte-identical copies, they are listed as mirrors.
+# repository holds byte-identical copies, they are listed as mirrors; the
+# book's plain-http address comes last.
 
-D2L_HUB = "http://d2l-data.s3-accelerate.amazonaws.com/"
+D2L_HUB = "https://d2l-data.s3-accelerate.amazonaws.com/"
+D2L_HUB_HTTP = "http://d2l-data.s3-accelerate.amazonaws.com/"
 _D2L_ZH_V1 = "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/"
 
 
@@ -184,7 +188,7 @@ def _hub_file(
 ) -> DataFile:
     return DataFile(
         name=name,
-        urls=(D2L_HUB + name, *(m + name for m in mirrors)),
+        urls=(D2L_HUB + name, *(m + name for m in mirrors), D2L_HUB_HTTP + name),
         checksum=f"sha1:{sha1}",
         size=size,
         also_accepted=also_accepted,
@@ -342,7 +346,7 @@ CIFAR10_TINY = Dataset(
     files=(
         DataFile(
             name="kaggle_cifar10_tiny.zip",
-            urls=(D2L_HUB + "kaggle_cifar10_tiny.zip",),
+            urls=(D2L_HUB + "kaggle_cifar10_tiny.zip", D2L_HUB_HTTP + "kaggle_cifar10_tiny.zip"),
             checksum="sha1:2068874e4b9a9f0fb07ebe0ad2b29754449ccacd",
             unpack_to=".",
             tree_checksums=("sha1:a52841d7e992b60eec25a9f448fa7e6ad69085d4",),
@@ -380,3 +384,11 @@ def get_dataset(name: str) -> Dataset:
             fix=f"{did_you_mean(name, DATASETS)}`d2lkit data list` shows all {len(DATASETS)} "
             "data sets",
         ) from None
+
+
+def fetch_command(entry: DataFile) -> str:
+    """The command that fetches ``entry`` again, naming its data set when the catalog has it."""
+    for dataset in DATASETS.values():
+        if entry in dataset.files:
+            return f"`d2lkit data fetch {dataset.name}`"
+    return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"

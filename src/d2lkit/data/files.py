@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +18,27 @@ import pandas as pd
 
 from d2lkit.errors import DataError
 
-__all__ = ["decode_text", "read_csv", "read_text", "require_columns"]
+__all__ = ["decode_text", "read_bytes", "read_csv", "read_text", "require_columns"]
 
 _REFETCH = "fetch it again (`d2lkit data fetch NAME`)"
+
+
+def read_bytes(path: Path, gzipped: bool | None = None) -> bytes:
+    """The content of a data file, decompressed if ``gzipped`` (default: its name ends in .gz)."""
+    raw = path.read_bytes()
+    if not (path.name.endswith(".gz") if gzipped is None else gzipped):
+        return raw
+    try:
+        return zlib.decompress(raw, wbits=31)  # 31: gzip header; faster than gzip.open
+    except zlib.error as exc:
+        if "incomplete or truncated" in str(exc):
+            problem = f"is a truncated gzip file ({len(raw)} bytes on disk)"
+        else:
+            problem = f"is not a valid gzip file ({exc})"
+        raise DataError(
+            f"{path} {problem}",
+            fix="delete it and fetch it again (`d2lkit data fetch NAME`)",
+        ) from None
 
 
 def decode_text(data: bytes, name: str | os.PathLike[str]) -> str:
@@ -61,7 +80,7 @@ def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.Da
     """A CSV file as a DataFrame that has at least ``columns``; failures name the file."""
     text = read_text(path)  # decode first: a wrong encoding gets its own message
     try:
-        frame = pd.read_csv(io.StringIO(text), **kwargs)  # type: ignore[arg-type]
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(
             f"{path} is not a readable CSV file ({exc})",

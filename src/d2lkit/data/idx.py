@@ -2,11 +2,14 @@
 
 Layout: int32 magic (0x0000 08 NN: type 0x08 = uint8, NN = number of
 dimensions), NN int32 sizes, then the data. Images are 2051 (3 dims), labels
-2049 (1 dim).
+2049 (1 dim). The header is checked strictly before any array is made: every
+size positive, and their product exactly the number of data bytes, so a
+damaged or crafted header is a :class:`DataError`, never a crash in reshape.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -17,33 +20,44 @@ from d2lkit.errors import DataError
 __all__ = ["check_idx_header", "parse_idx"]
 
 _UINT8 = 0x08
+_REFETCH = "delete it and fetch its data set again (`d2lkit data fetch <data set>`)"
 
 
-def check_idx_header(data: bytes | memoryview, name: str) -> tuple[int, ...]:
-    """Validate an IDX header against the data length; return the array shape."""
-    if len(data) < 4:
-        raise DataError(
-            f"{name}: only {len(data)} bytes, too short for an IDX file",
-            fix="delete it and run `d2lkit data fetch` again",
-        )
+def check_idx_header(
+    data: bytes | memoryview, name: str, size: int | None = None
+) -> tuple[int, ...]:
+    """Validate an IDX header against the file's length; return the array shape.
+
+    ``data`` holds the file, or at least its header when ``size`` gives the
+    file's length in bytes.
+    """
+    size = len(data) if size is None else size
+    if size < 4:
+        raise DataError(f"{name}: only {size} bytes, too short for an IDX file", fix=_REFETCH)
     zero, dtype, ndim = struct.unpack(">HBB", bytes(data[:4]))
     if zero != 0 or dtype != _UINT8 or not 1 <= ndim <= 4:
         magic = struct.unpack(">i", bytes(data[:4]))[0]
         raise DataError(
             f"{name}: wrong magic number {magic} (expected 2049 for labels or 2051 for images):"
             " this is not an IDX file of uint8 data",
-            fix="delete it and fetch the file again (`d2lkit data fetch NAME`)",
+            fix=_REFETCH,
         )
     header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{name}: the IDX header is cut short", fix="delete it and fetch it again")
+    if size < header or len(data) < header:
+        raise DataError(f"{name}: the IDX header is cut short", fix=_REFETCH)
     shape = struct.unpack(f">{ndim}i", bytes(data[4:header]))
-    expected = header + int(np.prod(shape))
-    if len(data) != expected:
+    if any(dim <= 0 for dim in shape):
         raise DataError(
-            f"{name}: holds {len(data)} bytes but its header {tuple(shape)} needs {expected}"
+            f"{name}: its IDX header gives the sizes {tuple(shape)}; every size must be "
+            "positive (the header is damaged)",
+            fix=_REFETCH,
+        )
+    expected = header + math.prod(shape)  # Python ints: no overflow
+    if size != expected:
+        raise DataError(
+            f"{name}: holds {size} bytes but its header {tuple(shape)} needs {expected}"
             " (the file is truncated or padded)",
-            fix="delete it and fetch it again (`d2lkit data fetch NAME`)",
+            fix=_REFETCH,
         )
     return tuple(shape)
 

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member
 from d2lkit.data.files import decode_text, read_text
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import require
 from d2lkit.data.text import Vocab
 
 __all__ = [
@@ -59,7 +59,8 @@ def tokenize_nmt(
     Lines that are not exactly two tab-separated columns are skipped. Unlike the
     book (whose loop lets one extra pair through) ``num_examples`` pairs come back.
     """
-    source, target = [], []
+    source: list[list[str]] = []
+    target: list[list[str]] = []
     for line in text.split("\n"):
         if num_examples is not None and len(source) >= num_examples:
             break

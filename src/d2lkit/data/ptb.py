@@ -17,10 +17,10 @@ from typing import Any
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member
 from d2lkit.data.files import decode_text
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import require
 from d2lkit.data.text import Vocab
 
 __all__ = [

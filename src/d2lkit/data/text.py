@@ -11,12 +11,13 @@ import collections
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
 
 import torch
 
+from d2lkit.data.access import require
 from d2lkit.data.archive import read_zip_member, zip_members
 from d2lkit.data.files import decode_text, read_text
-from d2lkit.data.store import require
 
 __all__ = [
     "SeqDataLoader",
@@ -86,7 +87,12 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.idx_to_token)
 
+    @overload
+    def __getitem__(self, tokens: str) -> int: ...  # type: ignore[overload-overlap]
+    @overload
+    def __getitem__(self, tokens: Sequence[str]) -> list[int]: ...
     def __getitem__(self, tokens: str | Sequence[str]) -> int | list[int]:
+        """The index of a token, or the list of indices of a sequence of tokens."""
         if isinstance(tokens, str):
             return self.token_to_idx.get(tokens, self.unk)
         get = self.token_to_idx.get

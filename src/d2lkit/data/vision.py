@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from d2lkit.data.files import read_csv
+from d2lkit.data.access import require, require_unpacked
+from d2lkit.data.files import read_bytes, read_csv
 from d2lkit.data.idx import parse_idx
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.store import read_bytes, require, require_unpacked
 from d2lkit.data.transforms import ImageBatch
 from d2lkit.errors import DataError
 
@@ -108,10 +108,18 @@ def _read_idx_split(
     label_path = require(dataset, f"{prefix}-labels-idx1-ubyte.gz", root)
     images = parse_idx(read_bytes(image_path), str(image_path))
     labels = parse_idx(read_bytes(label_path), str(label_path))
+    fix = f"delete both and run `d2lkit data fetch {dataset}`"
+    if images.dim() != 3 or labels.dim() != 1:
+        raise DataError(
+            f"{image_path} holds an array of shape {tuple(images.shape)} (expected images, "
+            f"N x H x W) and {label_path} one of shape {tuple(labels.shape)} (expected N labels)",
+            fix=fix,
+        )
     if images.shape[0] != labels.shape[0]:
-        raise ValueError(
+        raise DataError(
             f"{image_path} has {images.shape[0]} images but {label_path} has "
-            f"{labels.shape[0]} labels"
+            f"{labels.shape[0]} labels: the two files are not of the same split or version",
+            fix=fix,
         )
     return ImageSet(images.unsqueeze(1), labels.long(), classes)
 

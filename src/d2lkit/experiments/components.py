@@ -27,6 +27,7 @@ from d2lkit.registry import Registry
 __all__ = [
     "DATA",
     "LOSSES",
+    "LOSSES_FOR_TASK",
     "OPTIMIZERS",
     "RunData",
     "build_data",
@@ -110,8 +111,26 @@ LOSSES.add("bce_with_logits", nn.BCEWithLogitsLoss)
 LOSSES.add("bce", nn.BCELoss)
 
 
-def build_loss(name: str) -> LossFn:
-    return LOSSES.get(name)()
+# Which losses fit a task's batches: a mismatch fails at the first step with a shape
+# error deep in torch, so it is caught when the run is built.
+LOSSES_FOR_TASK: dict[str, tuple[str, ...]] = {
+    "classification": ("cross_entropy", "cross_entropy_scratch"),
+    "regression": ("mse", "squared_loss_scratch", "bce", "bce_with_logits"),
+    "language_model": ("cross_entropy", "cross_entropy_scratch"),
+    "seq2seq": ("masked_cross_entropy",),
+}
+
+
+def build_loss(name: str, task: str | None = None) -> LossFn:
+    """The loss called ``name``; with ``task``, refuse one that cannot fit its batches."""
+    make = LOSSES.get(name)
+    fitting = LOSSES_FOR_TASK.get(task or "")
+    if fitting is not None and name not in fitting:
+        raise ConfigError(
+            f"the loss {name!r} does not fit the {task} task",
+            fix=f"use train.loss={' or '.join(fitting)}, or another train.task",
+        )
+    return make()
 
 
 Params = Iterable[nn.Parameter]

@@ -301,5 +301,5 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
     sections = {}
     for section, cls in ((f.name, f.default_factory) for f in dataclasses.fields(RunConfig)):
         values = {k: _tuples(v) for k, v in data.get(section, {}).items()}
-        sections[section] = cls(**values)  # type: ignore[misc, operator]
+        sections[section] = cls(**values)  # type: ignore[operator]
     return RunConfig(**sections)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -25,7 +26,7 @@ from torch import nn
 
 import d2lkit
 from d2lkit.atomic import write_text_atomic
-from d2lkit.data import data_dir, fetch
+from d2lkit.data import clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
@@ -44,6 +45,8 @@ from d2lkit.train import (
 )
 from d2lkit.train.schedules import build_scheduler
 from d2lkit.train.tasks import Task, build_task
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Run", "RunInterrupted", "RunResult", "build_run", "load_run_config", "run_recipe"]
 
@@ -102,6 +105,71 @@ def _limit(data: RunData, limit: int | None) -> RunData:
         train=_FirstBatches(data.train, limit),
         evals={k: _FirstBatches(v, limit) for k, v in data.evals.items()},
     )
+
+
+def _check_out(out: Path) -> None:
+    """Fail before any work when run folders cannot be made under ``out``."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ConfigError(
+            f"--out {out} cannot hold run folders: {existing} is a file",
+            fix="choose a folder with --out (it is created if missing)",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"--out {out} cannot hold run folders: {existing} is not writable",
+            fix="choose a folder you can write to with --out",
+        )
+
+
+# optim.<field> -> the optimiser's param_group key it sets
+_GROUP_KEYS = {
+    "lr": "lr",
+    "momentum": "momentum",
+    "weight_decay": "weight_decay",
+    "alpha": "alpha",
+    "rho": "rho",
+    "eps": "eps",
+}
+
+
+def _apply_resumed_optim(trainer: Trainer, saved: RunConfig, config: RunConfig) -> dict[str, Any]:
+    """Put the new optimiser settings of a resumed run into the restored optimiser.
+
+    Returns ``{"optim.lr": [old, new], ...}`` for config.json. A changed optimiser
+    name, or an lr change under a schedule (which would rescale it), is refused.
+    """
+    old, new = saved.optim, config.optim
+    changed = {
+        f: (getattr(old, f), getattr(new, f))
+        for f in dataclasses.asdict(new)
+        if getattr(old, f) != getattr(new, f)
+    }
+    if not changed:
+        return {}
+    if "name" in changed:
+        raise ConfigError(
+            f"the run was trained with optim.name={old.name}; it cannot resume with {new.name}",
+            fix="resume with the same optimiser, or start a new run",
+        )
+    if config.sched.name is not None and "lr" in changed:
+        raise ConfigError(
+            f"optim.lr changed on resume ({old.lr} -> {new.lr}) while schedule "
+            f"{config.sched.name!r} sets the lr",
+            fix="resume without --lr, or start a new run",
+        )
+    for group in trainer.optimizer.param_groups:
+        for field_name in changed:
+            key = _GROUP_KEYS.get(field_name)
+            if field_name in ("beta1", "beta2") and "betas" in group:
+                group["betas"] = (new.beta1, new.beta2)
+            elif key is not None and key in group and getattr(new, field_name) is not None:
+                group[key] = getattr(new, field_name)
+    for field_name, (before, after) in changed.items():
+        log.warning(
+            "resuming with optim.%s = %s (the checkpoint had %s)", field_name, after, before
+        )
+    return {f"optim.{k}": [a, b] for k, (a, b) in changed.items()}
 
 
 def _new_run_dir(out: Path, name: str) -> Path:
@@ -260,12 +328,19 @@ def build_run(
     data_root: str | os.PathLike[str] | None = None,
     download: bool = True,
     progress: bool = True,
+    timeout: float = 30.0,
+    mirror: str | None = None,
 ) -> Run:
-    """Check the settings, fetch the data if missing, build data, model, task and optimiser."""
+    """Check the settings, fetch the data if missing, build data, model, task and optimiser.
+
+    ``timeout`` (seconds without data) and ``mirror`` (a base URL tried first)
+    are the download settings of :func:`d2lkit.data.fetch`.
+    """
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
+    loss = build_loss(config.train.loss, config.train.task)
     if download:
-        fetch(config.data.dataset, data_root, progress=progress)
+        fetch(config.data.dataset, data_root, progress=progress, timeout=timeout, mirror=mirror)
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     data = _limit(data, config.data.limit_batches)
@@ -280,17 +355,7 @@ def build_run(
         name, interval = sched.pop("name"), sched.pop("interval")
         per_epoch = len(data.train) if interval == "step" else 1
         scheduler = build_scheduler(name, optimizer, config.train.epochs * per_epoch, **sched)
-    return Run(
-        recipe,
-        config,
-        device,
-        data,
-        model,
-        task,
-        build_loss(config.train.loss),
-        optimizer,
-        scheduler,
-    )
+    return Run(recipe, config, device, data, model, task, loss, optimizer, scheduler)
 
 
 def run_recipe(
@@ -305,6 +370,8 @@ def run_recipe(
     callbacks: Sequence[Callback] = (),
     checkpoint: bool = True,
     plot: bool = True,
+    timeout: float = 30.0,
+    mirror: str | None = None,
 ) -> RunResult:
     """Train ``recipe`` (with ``config`` overriding its settings) and write its run folder.
 
@@ -315,18 +382,30 @@ def run_recipe(
     ``plot=False`` skip checkpoint.pt and curves.png (smoke runs: a large
     model's checkpoint and a drawing cost more than a few batches).
     """
+    saved_config = None
     if resume is not None:
-        saved_name, _ = load_run_config(resume)
+        saved_name, saved_config = load_run_config(resume)
         if saved_name != recipe.name:
             raise ConfigError(
                 f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
                 fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`",
             )
-    run = build_run(recipe, config, data_root=data_root, download=download, progress=progress)
+    else:
+        _check_out(Path(out))
+    run = build_run(
+        recipe,
+        config,
+        data_root=data_root,
+        download=download,
+        progress=progress,
+        timeout=timeout,
+        mirror=mirror,
+    )
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     label = recipe.label(config)
     run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), label)
+    clean_stale(run_dir)  # temporary files of an earlier, killed process
     log_every = config.train.log_every
     trainer = run.make_trainer(
         [
@@ -349,9 +428,11 @@ def run_recipe(
             *callbacks,
         ]
     )
-    resumed_from = None
+    resumed_from, resume_changes = None, {}
     if resume is not None:
+        assert saved_config is not None
         trainer.load_checkpoint(run_dir / CHECKPOINT_FILE)
+        resume_changes = _apply_resumed_optim(trainer, saved_config, config)
         resumed_from = trainer.epoch
         if trainer.epoch >= config.train.epochs:
             raise ConfigError(
@@ -366,6 +447,10 @@ def run_recipe(
             "label": label,
             "section": recipe.section,
             "config": config_to_dict(config),
+            "model_kwargs": {**run.data.model_kwargs, **config.model.kwargs},
+            "resumed": None
+            if resumed_from is None
+            else {"from_epoch": resumed_from, "changed": resume_changes},
             "device": str(run.device),
             "data_dir": str(data_dir(data_root).resolve()),
             "git_revision": _git_revision(),

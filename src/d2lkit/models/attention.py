@@ -159,6 +159,8 @@ class PositionalEncoding(nn.Module):
     is a linear (rotation) function of position ``t``.
     """
 
+    P: torch.Tensor  # (1, max_len, d), a buffer registered in __init__
+
     def __init__(self, num_hiddens: int, dropout: float = 0.0, max_len: int = 1000) -> None:
         super().__init__()
         self.dropout = nn.Dropout(dropout)

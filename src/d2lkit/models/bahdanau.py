@@ -80,7 +80,9 @@ class Seq2SeqAttentionDecoder(AttentionDecoder):
             x = torch.cat((context, x.unsqueeze(1)), dim=-1)  # (B, 1, H + E)
             out, hidden = self.rnn(x.permute(1, 0, 2), hidden)  # (1, B, H)
             outputs.append(out)
-            self._attention_weights.append(self.attention.attention_weights)
+            weights = self.attention.attention_weights
+            assert weights is not None  # set by the attention call above
+            self._attention_weights.append(weights)
         logits = self.dense(torch.cat(outputs, dim=0))  # (T, B, V)
         return logits.permute(1, 0, 2), (enc_outputs, hidden, enc_valid_lens)  # (B, T, V)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 
 from d2lkit import scratch
@@ -29,7 +31,12 @@ def lenet(num_classes: int = 10, in_channels: int = 1) -> nn.Module:
     )
 
 
-def _lenet_bn(num_classes: int, in_channels: int, norm1d: type, norm2d: type) -> nn.Module:
+def _lenet_bn(
+    num_classes: int,
+    in_channels: int,
+    norm1d: Callable[[int], nn.Module],
+    norm2d: Callable[[int], nn.Module],
+) -> nn.Module:
     return nn.Sequential(
         nn.Conv2d(in_channels, 6, kernel_size=5),
         norm2d(6),

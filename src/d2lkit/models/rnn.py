@@ -8,6 +8,8 @@ with ``loss(logits.reshape(-1, V), Y.reshape(-1))``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -20,7 +22,7 @@ __all__ = ["RNNLM", "RNNState", "generate", "rnn_lm", "rnn_lm_tiny"]
 # A hidden state (num_layers * num_directions, B, H); an LSTM's is (hidden, memory cell).
 RNNState = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
-_CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+_CELLS: dict[str, Callable[..., nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
 
 class RNNLM(nn.Module):

@@ -11,6 +11,7 @@ the positional encoding of a token fed alone continues from the cached ones
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -105,7 +106,7 @@ class TransformerEncoder(Encoder):
     @property
     def attention_weights(self) -> list[torch.Tensor | None]:
         """Each layer's last self-attention weights ``(B * heads, T, T)``."""
-        return [blk.attention.attention_weights for blk in self.blks]
+        return [cast(TransformerEncoderBlock, blk).attention.attention_weights for blk in self.blks]
 
     def forward(self, X: torch.Tensor, valid_lens: torch.Tensor | None = None) -> torch.Tensor:
         # Embeddings are scaled up because the encoding's values lie in [-1, 1].
@@ -179,9 +180,10 @@ class TransformerDecoder(Decoder):
     @property
     def attention_weights(self) -> tuple[list[torch.Tensor | None], list[torch.Tensor | None]]:
         """Each layer's last (self-attention, encoder-decoder attention) weights."""
+        blks = [cast(TransformerDecoderBlock, blk) for blk in self.blks]
         return (
-            [blk.attention1.attention_weights for blk in self.blks],
-            [blk.attention2.attention_weights for blk in self.blks],
+            [blk.attention1.attention_weights for blk in blks],
+            [blk.attention2.attention_weights for blk in blks],
         )
 
     def init_state(

@@ -63,6 +63,9 @@ class BatchNorm(nn.Module):
         num_dims: 2 after a fully connected layer, 4 after a convolution.
     """
 
+    moving_mean: torch.Tensor  # buffers, registered in __init__
+    moving_var: torch.Tensor
+
     def __init__(
         self, num_features: int, num_dims: int, eps: float = 1e-5, momentum: float = 0.1
     ) -> None:

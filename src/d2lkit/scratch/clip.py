@@ -32,14 +32,12 @@ def grad_clipping(net: nn.Module | Iterable[torch.Tensor], theta: float) -> torc
     Returns:
         The global norm of the gradients before clipping, a 0-d tensor.
     """
-    if isinstance(net, nn.Module):
-        params = [p for p in net.parameters() if p.requires_grad and p.grad is not None]
-    else:
-        params = [p for p in net if p.grad is not None]
-    if not params:
+    params = [p for p in net.parameters() if p.requires_grad] if isinstance(net, nn.Module) else net
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
         return torch.tensor(0.0)
-    norm = torch.sqrt(sum(torch.sum(p.grad**2) for p in params))
+    norm = torch.sqrt(sum((torch.sum(g**2) for g in grads), torch.tensor(0.0)))
     if norm > theta:
-        for p in params:
-            p.grad.mul_(theta / norm)
+        for g in grads:
+            g.mul_(theta / norm)
     return norm

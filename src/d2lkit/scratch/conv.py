@@ -76,7 +76,7 @@ def corr2d_multi_in(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 
     X is (C_in, H, W), K is (C_in, k_h, k_w); returns (H', W').
     """
-    return sum(corr2d(x, k) for x, k in zip(X, K, strict=True))
+    return torch.stack([corr2d(x, k) for x, k in zip(X, K, strict=True)]).sum(dim=0)
 
 
 def corr2d_multi_in_out(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:

@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,8 @@ class ProgressBar(Callback):
     def on_epoch_start(self, trainer: Trainer) -> None:
         if self._tqdm is None:
             return
-        total = len(trainer.train_loader) if hasattr(trainer.train_loader, "__len__") else None
+        loader = trainer.train_loader
+        total = len(loader) if isinstance(loader, Sized) else None
         self._bar = self._tqdm(
             total=total,
             desc=f"epoch {trainer.epoch + 1}/{trainer.epochs}",
@@ -422,7 +424,11 @@ class StepLogger(Callback):
         if trainer.examples_seen < self._next:
             return
         self._next = (trainer.examples_seen // self.every + 1) * self.every
-        value = trainer.evaluate(self.loader)["loss"] if self.loader is not None else float(loss)
+        value = (
+            trainer.evaluate(self.loader)["loss"]
+            if self.loader is not None
+            else float(loss.detach())
+        )
         self.rows.append(
             {
                 "step": trainer.step,

@@ -338,7 +338,7 @@ class Trainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume: model, optimiser, scheduler, RNGs, loader, callbacks."""
-        loader = self.train_loader
+        loader: Any = self.train_loader  # a TensorLoader, a DataLoader or any iterable
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -371,7 +371,16 @@ class Trainer:
 
     def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
         """Resume from a checkpoint file written by the ``Checkpoint`` callback."""
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
+        state = load_checkpoint(path, map_location=self.device)
+        try:
+            self.load_state_dict(state)
+        except (RuntimeError, ValueError, KeyError) as exc:  # another model or optimiser
+            first = str(exc).strip().splitlines()[0][:300]
+            raise ConfigError(
+                f"{path} does not fit this model and optimiser: {first}",
+                fix="resume with the settings the run was trained with (its config.json), "
+                "or start a new run",
+            ) from None
 
     def _apply_resume(self, train: Loader) -> None:
         if self._resume is None:

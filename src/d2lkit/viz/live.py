@@ -11,7 +11,7 @@ __all__ = ["LiveFigure", "in_notebook", "show_figures_as_png"]
 
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (not a plain terminal or IPython shell)."""
-    if "IPython" not in sys.modules:  # a kernel has imported it; a script need not pay for it
+    if sys.modules.get("IPython") is None:  # a kernel has imported it; a script need not
         return False
     from IPython import get_ipython
 

@@ -1,0 +1,227 @@
+"""Downloading one file: streamed to ``name.part``, verified, then renamed into place.
+
+An interrupted download never leaves a file that looks complete. What a server
+sends is untrusted until verified, so each try is bounded:
+
+- in size: a server sending more than the catalog's size (plus a small
+  margin, :data:`SIZE_MARGIN`) is cut off, and its URL is not tried again;
+  a file of unknown size may not exceed :data:`MAX_UNKNOWN_SIZE`;
+- in time: ``timeout`` bounds each wait for data, and ``deadline`` the whole
+  try (default: ``timeout`` plus the size at :data:`MIN_RATE`, so a server
+  trickling a byte at a time ends too).
+
+URLs are tried in order: the mirror first (``mirror=`` or ``$D2LKIT_MIRROR``,
+with the file name appended), then the catalog's. Each URL gets ``retries``
+tries with backoff; a missing file moves on to the next URL at once. Processes
+that download the same file take turns (:func:`~d2lkit.data.lock.file_lock`):
+the second finds the first's verified file and uses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from d2lkit.data.catalog import DataFile
+from d2lkit.data.integrity import verify, verify_uncached
+from d2lkit.data.lock import file_lock
+from d2lkit.data.paths import ENV_DATA
+from d2lkit.data.verdicts import Verdicts
+from d2lkit.errors import DataError, DownloadError
+
+__all__ = [
+    "ENV_MIRROR",
+    "MAX_UNKNOWN_SIZE",
+    "MIN_RATE",
+    "SIZE_MARGIN",
+    "download",
+    "download_urls",
+]
+
+log = logging.getLogger(__name__)
+
+ENV_MIRROR = "D2LKIT_MIRROR"
+SIZE_MARGIN = 64 * 1024  # bytes a download may exceed the catalog's size by (a re-compressed copy)
+MAX_UNKNOWN_SIZE = 4 << 30  # bytes: the most a file of unknown size may be (4 GiB)
+MIN_RATE = 32 * 1024  # bytes/s: the slowest average transfer the default deadline allows
+_CHUNK = 1 << 20  # 1 MiB per read at most
+_USER_AGENT = "d2lkit (https://github.com/d2lkit/d2lkit)"
+
+
+class _TooBig(DataError):
+    """The server sent more than the file can be: not worth another try of this URL."""
+
+
+class _TooSlow(DataError):
+    """A try ran past its deadline."""
+
+
+def download_urls(entry: DataFile, mirror: str | None = None) -> tuple[str, ...]:
+    """Where ``entry`` is tried, in order: the mirror (``mirror`` or ``$D2LKIT_MIRROR``) first."""
+    mirror = os.environ.get(ENV_MIRROR) if mirror is None else mirror
+    first = (mirror.rstrip("/") + "/" + entry.name,) if mirror else ()
+    return tuple(dict.fromkeys((*first, *entry.urls)))
+
+
+def _size_limit(entry: DataFile) -> int:
+    return MAX_UNKNOWN_SIZE if entry.size is None else entry.size + SIZE_MARGIN
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        exc = exc.reason if isinstance(exc.reason, BaseException) else exc
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, http.client.IncompleteRead):
+        return f"connection closed after {len(exc.partial)} bytes, before the end of the file"
+    if isinstance(exc, DataError):
+        return exc.message
+    return str(exc) or type(exc).__name__
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=name, unit="B", unit_scale=True, leave=False) as bar:
+        yield bar
+
+
+def _stream(
+    url: str, part: Path, entry: DataFile, timeout: float, deadline: float | None, progress: bool
+) -> None:
+    """Copy ``url`` into ``part``; stop at the size limit or the try's deadline."""
+    start = time.monotonic()
+    limit = _size_limit(entry)
+    expected = "an unknown size" if entry.size is None else f"{entry.size} bytes"
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as out:
+        total = response.length
+        if total is not None and total > limit:
+            raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
+        known = max(entry.size or 0, total or 0)
+        written = 0
+        with _progress_bar(progress, total, part.name[: -len(".part")]) as bar:
+            # read1: return what one read brings, so the deadline is checked while trickling
+            while block := response.read1(_CHUNK):
+                written += len(block)
+                if written > limit:
+                    raise _TooBig(
+                        f"sent more than expected: received {written} bytes or more, "
+                        f"expected {expected}"
+                    )
+                out.write(block)
+                if bar is not None:
+                    bar.update(len(block))
+                allowed = (
+                    deadline if deadline is not None else timeout + max(known, written) / MIN_RATE
+                )
+                if time.monotonic() - start > allowed:
+                    raise _TooSlow(
+                        f"not done within the deadline of {allowed:.3g} s for one try "
+                        f"({written} bytes received)"
+                    )
+        if total is not None and written != total:
+            raise DataError(f"got {written} of {total} bytes")
+
+
+def download(
+    entry: DataFile,
+    dest: Path,
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = False,
+    mirror: str | None = None,
+    deadline: float | None = None,
+) -> Path:
+    """Download ``entry`` to ``dest`` through ``dest.part``, verified, trying each URL in turn.
+
+    Each URL gets ``retries`` tries, waiting ``backoff * 2**k`` seconds between
+    them; a missing file (HTTP 404/403/410) or one larger than the catalog says
+    moves on to the next URL at once. ``timeout`` is in seconds per wait for
+    data; ``deadline`` in seconds per try (default: ``timeout`` + size /
+    :data:`MIN_RATE`). ``mirror`` (default ``$D2LKIT_MIRROR``) is a base URL
+    tried first. If another process is downloading ``dest``, this one waits for
+    it and then uses its file once verified.
+    """
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(
+            f"cannot create {dest.parent}: {exc.strerror}",
+            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
+        ) from None
+    urls = download_urls(entry, mirror)
+    if not urls:
+        raise DownloadError(
+            f"no download URL is known for {entry.name}",
+            fix=(
+                f"get it from the data set's source (see `d2lkit data list`) and put it at "
+                f"{dest}, or name a mirror that has it with --mirror or ${ENV_MIRROR}"
+            ),
+        )
+    with file_lock(dest, what="downloading"):
+        if dest.is_file():  # another process may have installed it while we waited
+            try:
+                verify(dest, entry)
+            except DataError:
+                pass  # damaged: replace it
+            else:
+                return dest
+        return _download_locked(entry, dest, urls, timeout, retries, backoff, progress, deadline)
+
+
+def _download_locked(
+    entry: DataFile,
+    dest: Path,
+    urls: tuple[str, ...],
+    timeout: float,
+    retries: int,
+    backoff: float,
+    progress: bool,
+    deadline: float | None,
+) -> Path:
+    part = dest.with_name(dest.name + ".part")
+    attempts: list[str] = []
+    try:
+        for url in urls:
+            for attempt in range(1, retries + 1):
+                try:
+                    _stream(url, part, entry, timeout, deadline, progress)
+                    verify_uncached(part, entry, packed=entry.is_gzip)
+                except (OSError, http.client.HTTPException, DataError) as exc:
+                    attempts.append(f"{url} (try {attempt}): {_reason(exc, timeout)}")
+                    part.unlink(missing_ok=True)
+                    gone = isinstance(exc, urllib.error.HTTPError) and exc.code in (403, 404, 410)
+                    if gone or isinstance(exc, _TooBig) or attempt == retries:
+                        break
+                    time.sleep(backoff * 2 ** (attempt - 1))
+                    continue
+                os.replace(part, dest)
+                Verdicts().remember(dest, entry)
+                return dest
+    finally:
+        part.unlink(missing_ok=True)
+    tried = "\n    ".join(attempts)
+    raise DownloadError(
+        f"could not download {entry.name}; tried:\n    {tried}",
+        fix=(
+            f"check the network and try again, or download {(entry.urls or urls)[0]} yourself "
+            f"and put it at {dest}"
+        ),
+    )

@@ -1,0 +1,120 @@
+"""A lock per destination file, shared by every process that writes it.
+
+Two processes fetching the same file would otherwise share one ``name.part``:
+the second truncates the first's download. ``file_lock(dest)`` holds an
+exclusive ``flock`` on ``.name.lock`` beside ``dest``; a second process waits,
+then finds the verified file in place. The lock file is removed by its holder
+on release (checked by inode, so a waiter never holds a lock on a removed
+file). Where ``fcntl`` does not exist (Windows) or the folder is read-only,
+the lock is skipped with a debug message: d2lkit still works, unguarded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["file_lock", "held_elsewhere", "lock_path", "remove_if_free"]
+
+log = logging.getLogger(__name__)
+
+
+def lock_path(dest: Path) -> Path:
+    """The lock file guarding ``dest``: ``.name.lock`` in the same folder."""
+    return dest.with_name(f".{dest.name}.lock")
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
+
+
+@contextlib.contextmanager
+def file_lock(dest: Path, *, what: str = "") -> Iterator[None]:
+    """Hold the cross-process lock of ``dest`` for the ``with`` block; wait while another has it."""
+    if fcntl is None:
+        yield
+        return
+    path = lock_path(Path(dest))
+    waited = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            log.debug("no lock for %s (%s): going on without one", dest, exc)
+            yield
+            return
+        if not _try_lock(fd):
+            if not waited:
+                log.info("waiting for another process %s %s", what or "writing", dest)
+                waited = True
+            fcntl.flock(fd, fcntl.LOCK_EX)  # blocks until the holder releases it
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # the holder removed that lock file on release: lock the new one
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)  # closing releases the flock
+
+
+def held_elsewhere(dest: Path) -> bool:
+    """True if some process holds the lock of ``dest`` right now (False where locks are off)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(lock_path(Path(dest)), os.O_RDWR)
+    except OSError:
+        return False  # no lock file: nobody holds it
+    try:
+        if not _try_lock(fd):
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_if_free(lock_file: Path) -> bool:
+    """Remove a lock file nobody holds (one a killed process left); True if removed.
+
+    It is removed while locked, like a holder does on release, so a process
+    that opened it meanwhile notices and locks a fresh one.
+    """
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(lock_file, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        if not (_try_lock(fd) and _same_file(fd, lock_file)):
+            return False
+        lock_file.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
