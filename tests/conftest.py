@@ -90,11 +90,11 @@ def serve_http() -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    """The real data sets (../shared/data or $D2LKIT_DATA), read in place."""
+    """The real data sets (the data directory, $D2LKIT_DATA), read in place."""
     if SHARED_DATA is None:
         pytest.skip(
-            "real data not found: set D2LKIT_DATA to the shared data folder "
-            "(../shared/data next to the repository)"
+            "real data not found: set D2LKIT_DATA to the data directory "
+            "(the folder holding fashion-mnist/)"
         )
     return SHARED_DATA
 

@@ -50,3 +50,22 @@ def test_progress_bar_prints_one_line_per_epoch_when_not_a_terminal():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("epoch 1/2: train loss") and "test acc" in lines[0]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_in_an_80_column_terminal_ends_each_epoch_with_its_test_accuracy(
+    monkeypatch,
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    stream = _Terminal()
+    _fit([ProgressBar(stream=stream)], epochs=2)
+    screen = stream.getvalue()
+    lines = [part for line in screen.splitlines() for part in line.split("\r")]
+    epochs = [line for line in lines if "loss" in line]
+    assert [line[:10] for line in epochs] == ["epoch 1/2:", "epoch 2/2:"]
+    assert all(len(line) <= 80 and "test" in line and "acc" in line for line in epochs)
+    assert "batch" in screen  # the live bar was drawn, then cleared

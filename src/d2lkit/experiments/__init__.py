@@ -26,6 +26,7 @@ __all__ = [
     "Recipe",
     "Run",
     "RunConfig",
+    "RunInterrupted",
     "RunResult",
     "SchedConfig",
     "TrainConfig",
@@ -37,7 +38,7 @@ __all__ = [
     "run_recipe",
 ]
 
-_RUNNER_NAMES = ("Run", "RunResult", "build_run", "load_run_config", "run_recipe")
+_RUNNER_NAMES = ("Run", "RunInterrupted", "RunResult", "build_run", "load_run_config", "run_recipe")
 
 
 def __getattr__(name: str) -> Any:

@@ -3,6 +3,7 @@
 A run is described by five sections::
 
     data.dataset=fashion-mnist data.batch_size=256 data.resize=None data.<arg>=...
+    data.limit_batches=2                                            (smoke runs: a few batches)
     model.name=lenet_bn model.init=xavier_uniform model.<arg>=...   (the model's own arguments)
     optim.name=sgd optim.lr=0.9 optim.momentum=0 optim.weight_decay=0 ...
     sched.name=cosine sched.interval=epoch sched.warmup=2 ...       (none by default)
@@ -49,6 +50,7 @@ class DataConfig:
     batch_size: int = 256  # examples per optimiser step
     resize: int | None = None  # image side in pixels, None keeps 28x28
     eval_batch_size: int | None = None  # evaluation only (None: batch_size); results unchanged
+    limit_batches: int | None = None  # smoke runs: only the first N batches of every split
     kwargs: dict[str, Any] = field(default_factory=dict)  # the data builder's own arguments
 
 
@@ -135,6 +137,7 @@ class RunConfig:
             (0 <= o.rho < 1, "optim.rho", o.rho, "in [0, 1)"),
             (0 <= o.alpha < 1, "optim.alpha", o.alpha, "in [0, 1)"),
             (o.eps is None or o.eps > 0, "optim.eps", o.eps, "positive"),
+            (_none_or(d.limit_batches, 1), "data.limit_batches", d.limit_batches, "at least 1"),
             (_none_or(d.resize, 1), "data.resize", d.resize, "a positive number of pixels"),
             (t.grad_clip is None or t.grad_clip > 0, "train.grad_clip", t.grad_clip, "positive"),
             (0 <= t.seed < 2**32, "train.seed", t.seed, "between 0 and 2**32 - 1"),

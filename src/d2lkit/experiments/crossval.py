@@ -38,7 +38,7 @@ from d2lkit.experiments.runner import (
     SUMMARY_FILE,
     Run,
     RunResult,
-    book_entry,
+    book_verdict,
     build_run,
     new_run_dir,
     write_run_config,
@@ -165,6 +165,6 @@ def run_kfold(
         "submission": "submission.csv",
     }
     if recipe.expected is not None:
-        summary["book"] = book_entry(recipe, final.get(recipe.expected.metric))
+        summary["book"] = book_verdict(recipe, config, final.get(recipe.expected.metric))
     write_text_atomic(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
     return RunResult(run_dir, summary, rows)

@@ -47,6 +47,7 @@ __all__ = [
     "ProgressBar",
     "StepLogger",
     "StopTraining",
+    "epoch_line",
     "format_figures",
 ]
 
@@ -105,38 +106,48 @@ def format_figures(row: dict[str, Any], keys: list[str]) -> str:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar per epoch (terminal or notebook); a plain line per epoch elsewhere.
+    """A bar while each epoch runs, then the epoch's figures as one full line.
 
-    The bar counts batches without reading the loss, so it never makes the host
-    wait for the device; the epoch's metrics appear when the epoch ends.
+    In a terminal a tqdm bar counts the epoch's batches and is cleared when the
+    epoch ends; the epoch's line takes its place, whole (a bar's postfix is cut
+    at the terminal's width, and the test accuracy comes last). In a notebook
+    the bar is a widget when ipywidgets is installed (no bar, and no warning,
+    without it) and the lines go to stdout, so a saved notebook keeps readable
+    text. Elsewhere (a pipe, a log file) there is only the line per epoch. The
+    bar counts batches without reading the loss: the host never waits for it.
     """
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream
         self._bar: Any = None
-
-    def _interactive(self) -> bool:
-        from d2lkit.viz import in_notebook
-
-        stream = self.stream or sys.stderr
-        return in_notebook() or (hasattr(stream, "isatty") and stream.isatty())
+        self._tqdm: Any = None
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        self._live = self._interactive()
+        from d2lkit.viz import in_notebook
+
+        notebook = in_notebook()
+        self._out = self.stream or (sys.stdout if notebook else sys.stderr)
+        self._tqdm = None
+        if notebook and _has_module("ipywidgets"):
+            from tqdm.notebook import tqdm
+
+            self._tqdm = tqdm
+        elif not notebook and hasattr(self._out, "isatty") and self._out.isatty():
+            from tqdm.std import tqdm
+
+            self._tqdm = tqdm
 
     def on_epoch_start(self, trainer: Trainer) -> None:
-        if not self._live:
+        if self._tqdm is None:
             return
-        from tqdm.auto import tqdm
-
         loader = trainer.train_loader
         total = len(loader) if isinstance(loader, Sized) else None
-        self._bar = tqdm(
+        self._bar = self._tqdm(
             total=total,
             desc=f"epoch {trainer.epoch + 1}/{trainer.epochs}",
             unit="batch",
-            leave=True,
-            file=self.stream,
+            leave=False,
+            file=self._out,
             dynamic_ncols=True,
             mininterval=0.2,
         )
@@ -146,25 +157,58 @@ class ProgressBar(Callback):
             self._bar.update()
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        row = trainer.history[-1]
-        if self._bar is not None:
-            self._bar.set_postfix_str(format_figures(row, trainer.curves()), refresh=False)
-            self._bar.close()
-            self._bar = None
-        else:
-            stream = self.stream or sys.stderr
-            speed, unit = row[trainer.throughput_key], trainer.task.unit
-            print(
-                f"epoch {row['epoch']}/{trainer.epochs}: "
-                f"{format_figures(row, trainer.metric_names)}, {speed:,.0f} {unit}/s",
-                file=stream,
-                flush=True,
-            )
+        self._close()
+        width = _columns(self._out) if self._tqdm is not None else None
+        print(epoch_line(trainer, width), file=self._out, flush=True)
 
     def on_fit_end(self, trainer: Trainer) -> None:
+        self._close()
+
+    def _close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def epoch_line(trainer: Trainer, width: int | None = None) -> str:
+    """``epoch 3/10: train loss 0.571, train acc 0.812, test acc 0.795, 9,870 examples/s``.
+
+    With a ``width`` (a terminal's columns) a longer line is shortened, figures
+    first kept: splits grouped (``train loss 0.571 acc 0.812 | test ...``),
+    then the speed dropped.
+    """
+    row = trainer.history[-1]
+    head = f"epoch {row['epoch']}/{trainer.epochs}: "
+    speed = f", {row[trainer.throughput_key]:,.0f} {trainer.task.unit}/s"
+    full = head + format_figures(row, trainer.metric_names)
+    if width is None or len(full + speed) <= width:
+        return full + speed
+    groups = []
+    for split in trainer.splits:
+        keys = [k for k in trainer.metric_names if k.startswith(f"{split}_")]
+        figures = format_figures(row, keys).replace(f"{split} ", "")
+        if figures:
+            groups.append(f"{split} {figures.replace(',', '')}")
+    short = head + " | ".join(groups)
+    return short + speed if len(short + speed) <= width else short
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def _columns(stream: Any) -> int:
+    """The terminal's width: $COLUMNS, else the stream's terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80
 
 
 class MetricsLogger(Callback):

@@ -8,7 +8,7 @@ from d2lkit.viz.curves import (
     preload_matplotlib,
     save_history_plot,
 )
-from d2lkit.viz.live import LiveFigure, in_notebook
+from d2lkit.viz.live import LiveFigure, in_notebook, show_figures_as_png
 from d2lkit.viz.traces import save_figure, show_lines, show_trace, show_trace_2d
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "preload_matplotlib",
     "save_figure",
     "save_history_plot",
+    "show_figures_as_png",
     "show_lines",
     "show_trace",
     "show_trace_2d",

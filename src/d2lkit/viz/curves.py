@@ -62,8 +62,13 @@ def plot_history(
     figsize: tuple[float, float] = (5.0, 3.5),
     yscale: str = "linear",
 ) -> Figure:
-    """Draw one line per metric against the epoch number."""
+    """Draw one line per metric against the epoch number (a notebook shows it as an image)."""
     from matplotlib.figure import Figure
+
+    from d2lkit.viz.live import in_notebook, show_figures_as_png
+
+    if in_notebook():
+        show_figures_as_png()
 
     curves = list(curves) if curves is not None else default_curves(history)
     fig = Figure(figsize=figsize, layout="constrained")
