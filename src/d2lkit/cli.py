@@ -3,6 +3,7 @@
 d2lkit list
 d2lkit run lenet-bn [--epochs 10 --lr 1.0 --set data.resize=32 ...]
 d2lkit run lenet-bn --resume runs/lenet-bn/20261122-101500 --epochs 20
+torchrun --nproc_per_node=2 -m d2lkit run lenet-bn     (DDP: see docs/distributed.md)
 d2lkit data list | verify [NAME] | fetch NAME|all
 """
 
@@ -194,7 +195,10 @@ def run(
             err=True,
         )
         raise typer.Exit(130) from None
-    typer.echo(_summary_text(result))
+    from d2lkit.train.distributed import is_main_process
+
+    if is_main_process():  # under torchrun rank 0 alone prints
+        typer.echo(_summary_text(result))
 
 
 @data_app.command("list")

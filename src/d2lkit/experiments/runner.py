@@ -4,6 +4,11 @@ A run folder ``<out>/<recipe>/<timestamp>/`` holds config.json (resolved
 config, versions, git revision, seed), metrics.csv and metrics.jsonl (one row
 per epoch), curves.png, checkpoint.pt (everything needed to resume) and
 summary.json (final metrics, timings, the book's figure beside ours).
+
+Under torchrun every rank builds the same run; rank 0 alone makes the folder
+(its name is broadcast), writes into it and fetches data first. When torchrun
+restarts a failed job (``--max-restarts``), the restarted ranks resume the same
+folder from its last checkpoint (see :func:`_job_run_dir`).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from d2lkit.train import (
     ProgressBar,
     StepLogger,
     Trainer,
+    distributed,
     resolve_device,
     seed_everything,
 )
@@ -199,8 +205,10 @@ def build_run(
     """Check the settings, fetch the data if missing, build data, model, task and optimiser."""
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
+    distributed.init_distributed(device)  # under torchrun: join the group before sharding data
     if download:
-        fetch(config.data.dataset, data_root, progress=progress)
+        with distributed.main_first():  # one rank downloads; the others then only verify
+            fetch(config.data.dataset, data_root, progress=progress and _is_main())
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
@@ -225,6 +233,38 @@ def build_run(
         optimizer,
         scheduler,
     )
+
+
+def _is_main() -> bool:
+    return distributed.is_main_process()
+
+
+def _job_run_dir(out: Path, name: str) -> Path:
+    """This job's run folder, agreed by all ranks (rank 0 makes it, the others are told).
+
+    torchrun gives every try of one job the same ``TORCHELASTIC_RUN_ID``; rank 0
+    notes the folder it made under that id, so that after a failure the
+    restarted ranks find it again and resume from its checkpoint.
+    """
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    note = out / name / f".torchrun-{run_id}" if run_id else None
+    run_dir: str | None = None
+    if _is_main():
+        if note is not None and distributed.restart_count() > 0 and note.is_file():
+            run_dir = note.read_text().strip()
+        else:
+            made = _new_run_dir(out, name)
+            if note is not None:
+                write_text_atomic(note, f"{made}\n")
+            run_dir = str(made)
+    return Path(distributed.broadcast_object(run_dir))
+
+
+def _restarted(run_dir: Path) -> bool:
+    """torchrun restarted this job after a failure and its folder holds a checkpoint."""
+    if distributed.restart_count() == 0:
+        return False
+    return bool(distributed.broadcast_object((run_dir / CHECKPOINT_FILE).is_file()))
 
 
 def run_recipe(
@@ -255,7 +295,9 @@ def run_recipe(
     run = build_run(recipe, config, data_root=data_root, download=download, progress=progress)
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
-    run_dir = Path(resume) if resume is not None else _new_run_dir(Path(out), recipe.name)
+    run_dir = Path(resume) if resume is not None else _job_run_dir(Path(out), recipe.name)
+    if resume is None and _restarted(run_dir):
+        resume = run_dir
     log_every = config.train.log_every
     trainer = run.make_trainer(
         [
@@ -282,6 +324,19 @@ def run_recipe(
                 fix=f"pass --epochs larger than {trainer.epoch} to train on",
             )
 
+    if _is_main():
+        _write_config(run, run_dir, data_root)
+    start = time.perf_counter()
+    history = trainer.fit(run.data.train, run.data.evals, epochs=config.train.epochs)
+    wall = time.perf_counter() - start
+    summary = _summary(run, trainer, history, wall, resumed_from)
+    if _is_main():
+        _write_json(run_dir / SUMMARY_FILE, summary)
+    return RunResult(run_dir, summary, history)
+
+
+def _write_config(run: Run, run_dir: Path, data_root: str | os.PathLike[str] | None) -> None:
+    recipe, config = run.recipe, run.config
     _write_json(
         run_dir / CONFIG_FILE,
         {
@@ -298,11 +353,6 @@ def run_recipe(
             },
             "threads": torch.get_num_threads(),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "world_size": distributed.dist_env().world_size,
         },
     )
-    start = time.perf_counter()
-    history = trainer.fit(run.data.train, run.data.evals, epochs=config.train.epochs)
-    wall = time.perf_counter() - start
-    summary = _summary(run, trainer, history, wall, resumed_from)
-    _write_json(run_dir / SUMMARY_FILE, summary)
-    return RunResult(run_dir, summary, history)

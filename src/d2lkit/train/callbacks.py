@@ -11,7 +11,11 @@ this batch), :class:`CancelEpoch` (end this epoch's training early) or
 :class:`StopTraining` (end ``fit`` after this point). A callback with state
 returns it from ``state_dict`` so that checkpoints carry it, under its
 ``state_key`` (default: the class name), so that adding or removing another
-callback never gives one callback's state to another.
+callback never gives one callback's state to another. Under DDP (torchrun) a
+callback with ``main_only = True`` (those that print or write files) runs on
+rank 0 only; the others run on every rank and see the same (reduced) figures,
+so decisions such as early stopping agree; one that writes anyway checks
+``trainer.is_main``.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Callback:
     """
 
     order = 0
+    main_only = False  # True: under DDP only rank 0 gets the events (printing, writing)
 
     @property
     def state_key(self) -> str:
@@ -109,6 +114,8 @@ class ProgressBar(Callback):
     The bar counts batches without reading the loss, so it never makes the host
     wait for the device; the epoch's metrics appear when the epoch ends.
     """
+
+    main_only = True
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream
@@ -168,6 +175,8 @@ class ProgressBar(Callback):
 class MetricsLogger(Callback):
     """Keep ``metrics.csv`` and ``metrics.jsonl`` in a folder equal to the history."""
 
+    main_only = True
+
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
 
@@ -197,6 +206,8 @@ class CurvePlot(Callback):
         curves: history columns to draw (default: those the task declares for plots).
         yscale: "linear" or "log" (the book draws 4.4's losses on a log scale).
     """
+
+    main_only = True
 
     def __init__(
         self,
@@ -258,6 +269,8 @@ class Checkpoint(Callback):
     A model whose weights are no longer finite is never saved: the last good
     checkpoint stays in place.
     """
+
+    main_only = True
 
     order = 100
 
@@ -391,7 +404,7 @@ class StepLogger(Callback):
         )
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        if not self.rows:
+        if not self.rows or not trainer.is_main:  # every rank logs (evaluate is collective)
             return
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(self.rows[0]), lineterminator="\n")

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from d2lkit.errors import ConfigError, D2lkitError
+from d2lkit.train import distributed
 from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
@@ -94,6 +95,7 @@ class Trainer:
         self.device = resolve_device(device)
         self.model = model.to(self.device)
         self.forward: Callable[..., Any] = torch.compile(self.model) if compile else self.model
+        self.eval_forward: Callable[..., Any] = self.forward  # DDP trains through a wrapper
         self.loss = loss
         self.optimizer = optimizer
         self.scheduler = scheduler
@@ -111,6 +113,7 @@ class Trainer:
         # tensor over processes, and whether this process is the one that writes.
         self.reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.is_main = True
+        self.distributed = distributed.attach(self, compile=compile)  # no-op outside torchrun
         # State that callbacks read and checkpoints carry.
         self.epoch = 0  # epochs completed
         self.epochs = 0  # the target of the current fit
@@ -163,6 +166,8 @@ class Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         running = self._train_epoch(train)
+        if self.distributed:  # the same BN statistics everywhere before evaluating or saving
+            distributed.sync_buffers(self.model)
         figures, count = self._figures(running)  # waits for the device: the timing is honest
         train_time = time.perf_counter() - start
         self._check_finite(figures)
@@ -209,7 +214,7 @@ class Trainer:
     def _train_step(self, batch: Sequence[torch.Tensor]) -> Step | None:
         with self._autocast():
             step = self.task.step(self.forward, self.loss, batch)
-        if self.nonfinite == "skip" and not torch.isfinite(step.loss):
+        if self.nonfinite == "skip" and not self._finite_everywhere(step.loss):
             self.skipped_batches += 1
             log.warning(
                 "skipped batch %d of epoch %d: loss is %s",
@@ -232,6 +237,10 @@ class Trainer:
             self.scaler.update()
         return step
 
+    def _finite_everywhere(self, loss: torch.Tensor) -> bool:
+        finite = bool(torch.isfinite(loss))
+        return distributed.all_agree(finite) if self.distributed else finite
+
     def _clip(self) -> None:
         if self.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
@@ -246,7 +255,8 @@ class Trainer:
         try:
             for batch in loader:
                 with self._autocast():
-                    running.update(self.task.step(self.forward, self.loss, self._to_device(batch)))
+                    batch = self._to_device(batch)
+                    running.update(self.task.step(self.eval_forward, self.loss, batch))
         finally:
             self.model.train(was_training)
         return self._figures(running)[0]
@@ -257,7 +267,7 @@ class Trainer:
         self.model.eval()
         try:
             with torch.no_grad(), self._autocast():
-                return self.forward(*(x.to(self.device) for x in inputs))
+                return self.eval_forward(*(x.to(self.device) for x in inputs))
         finally:
             self.model.train(was_training)
 
@@ -327,6 +337,8 @@ class Trainer:
         """Call ``event`` on every callback; a control exception waits until all have run."""
         raised: Exception | None = None
         for callback in self.callbacks:
+            if not self.is_main and callback.main_only:  # under DDP rank 0 alone writes
+                continue
             try:
                 getattr(callback, event)(self, *args)
             except _CONTROL as exc:
