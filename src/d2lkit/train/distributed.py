@@ -208,6 +208,15 @@ def sync_buffers(model: nn.Module) -> None:
             buffer.copy_(data)
 
 
+def _no_buffer_sync_argument(ddp: Any) -> dict[str, bool]:
+    """Newer torch renames ``broadcast_buffers`` to ``forward_sync_buffers``."""
+    import inspect
+
+    names = inspect.signature(ddp.__init__).parameters
+    key = "forward_sync_buffers" if "forward_sync_buffers" in names else "broadcast_buffers"
+    return {key: False}
+
+
 def attach(trainer: Trainer, *, compile: bool = False) -> bool:
     """Under torchrun, make ``trainer`` data-parallel; outside it, leave it alone.
 
@@ -231,7 +240,8 @@ def attach(trainer: Trainer, *, compile: bool = False) -> bool:
     # broadcast_buffers=False: rank 0's BN statistics are not forced on the others each
     # step; sync_buffers averages them once per epoch instead (SyncBatchNorm keeps them
     # equal anyway on CUDA).
-    wrapped = DistributedDataParallel(model, device_ids=device_ids, broadcast_buffers=False)
+    no_sync = _no_buffer_sync_argument(DistributedDataParallel)
+    wrapped = DistributedDataParallel(model, device_ids=device_ids, **no_sync)
     trainer.forward = torch.compile(wrapped) if compile else wrapped
     trainer.eval_forward = torch.compile(model) if compile else model
     trainer.reduce = SumOverRanks()
