@@ -10,6 +10,7 @@ from d2lkit.models import (  # noqa: F401
     bahdanau,
     cnn,
     densenet,
+    fast,
     googlenet,
     linear,
     mlp,

@@ -61,7 +61,10 @@ class Trainer:
         task: what a batch means (default :class:`Classification`).
         device: ``auto`` (CUDA, then MPS, then CPU), or a device name.
         callbacks: see :mod:`d2lkit.train.callbacks`.
-        amp: mixed precision (float16 with loss scaling on CUDA, bfloat16 on CPU).
+        amp: mixed precision: True (float16 with loss scaling on CUDA, bfloat16
+            elsewhere), or the dtype's name, ``"bfloat16"`` or ``"float16"``.
+        channels_last: model and 4-D float batches in NHWC memory format (faster
+            convolutions on recent CPUs and on tensor-core GPUs).
         compile: run the forward pass through ``torch.compile``.
         grad_clip: clip the gradients' global norm to this value.
         scheduler_interval: ``epoch`` or ``step`` (after every optimiser step).
@@ -80,11 +83,12 @@ class Trainer:
         task: Task | None = None,
         device: str | torch.device | None = "auto",
         callbacks: Sequence[Callback] = (),
-        amp: bool = False,
+        amp: bool | str = False,
         compile: bool = False,
         grad_clip: float | None = None,
         scheduler_interval: str = "epoch",
         nonfinite: str = "stop",
+        channels_last: bool = False,
     ) -> None:
         if scheduler_interval not in INTERVALS:
             raise ConfigError(
@@ -94,6 +98,9 @@ class Trainer:
             raise ConfigError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
         self.device = resolve_device(device)
         self.model = model.to(self.device)
+        self.channels_last = channels_last
+        if channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.forward: Callable[..., Any] = torch.compile(self.model) if compile else self.model
         self.eval_forward: Callable[..., Any] = self.forward  # DDP trains through a wrapper
         self.loss = loss
@@ -105,9 +112,9 @@ class Trainer:
         _check_unique_keys(self.callbacks)
         self.grad_clip = grad_clip
         self.nonfinite = nonfinite
-        self.amp = amp
-        self.amp_dtype = torch.float16 if self.device.type in ("cuda", "mps") else torch.bfloat16
-        use_scaler = amp and self.device.type == "cuda"
+        self.amp = bool(amp)
+        self.amp_dtype = _amp_dtype(amp, self.device)
+        use_scaler = self.amp and self.amp_dtype == torch.float16 and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda") if use_scaler else None
         # Distribution (see d2lkit.train.distributed) plugs in here: a function summing a
         # tensor over processes, and whether this process is the one that writes.
@@ -328,9 +335,17 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _to_device(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        return tuple(
+        moved = tuple(
             t.to(self.device, non_blocking=True) if isinstance(t, torch.Tensor) else t
             for t in batch
+        )
+        if not self.channels_last:
+            return moved
+        return tuple(
+            t.contiguous(memory_format=torch.channels_last)
+            if isinstance(t, torch.Tensor) and t.dim() == 4 and t.is_floating_point()
+            else t
+            for t in moved
         )
 
     def _fire(self, event: str, *args: Any) -> None:
@@ -393,6 +408,14 @@ class Trainer:
         if loader_state is not None and hasattr(train, "load_state_dict"):
             train.load_state_dict(loader_state)
         self._resume = None
+
+
+def _amp_dtype(amp: bool | str, device: torch.device) -> torch.dtype:
+    if isinstance(amp, str):
+        if amp not in ("bfloat16", "float16"):
+            raise ConfigError(f"amp must be True, 'bfloat16' or 'float16', got {amp!r}")
+        return getattr(torch, amp)
+    return torch.float16 if device.type in ("cuda", "mps") else torch.bfloat16
 
 
 def _rows(batch: Sequence[Any]) -> int:
