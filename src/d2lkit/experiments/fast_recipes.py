@@ -1,24 +1,26 @@
 """Beyond the book: time-to-accuracy recipes on Fashion-MNIST (the airbench idea).
 
 Claims (``d2lkit run NAME``, everything included: start-up, data read and
-verified, training, evaluation every epoch, run folder written):
+verified, training, evaluation every epoch, run folder written), seeds 0, 1, 2:
 
-- ``fashion-fast``: test accuracy >= 0.90 within 30 s of wall time on a 2-core
-  CPU (x86-64, PyTorch 2.x, 2 threads), seeds 0, 1, 2.
-- ``fashion-fast-92``: test accuracy >= 0.92 within 120 s on the same CPU, seeds 0, 1, 2.
+- ``fashion-fast``: test accuracy >= 0.90 after 3 epochs; target: within 30 s
+  of wall time on an idle 2-core x86-64 CPU (PyTorch 2.14, 2 threads).
+- ``fashion-fast-92``: test accuracy >= 0.92 after 5 epochs; target: within
+  120 s on the same CPU.
 
-Measured on a shared 2-core machine that other jobs kept busy (see
-benchmarks/bench_time_to_accuracy.py and docs/distributed.md): there the wall
-time is inflated by the others' load, so the benchmark also reports the CPU
-time the run itself used. The book's LeNet with batch norm (``lenet-bn``, 10
-epochs) is the baseline beside them.
+Status of the claims (measured 2026-11-27 on the project's 2-core machine while
+~10 other jobs kept it at load 10-12; see benchmarks/bench_time_to_accuracy.py):
+``fashion-fast`` seed 0 reached 0.9058 (2 epochs: 0.885) in 90 s of
+single-thread CPU time for the whole command (366 s of wall time under that
+load), so on an idle 2-core CPU it takes an estimated 45-60 s: the 30 s target
+is *not* met yet. The accuracy, not the time, is what the seeds check.
 
 What makes them fast: a small conv-BN-ReLU network whose first, full-resolution
-block is narrow (``fast_cnn``), channels_last memory format, SGD with Nesterov
-momentum under a one-cycle learning rate stepped every batch, label smoothing,
-and (for 0.92) random crops and flips of the training batches, done per batch
-on the device. bfloat16 autocast is *slower* on CPUs without native bf16
-(measured by benchmarks/bench_speed_switches.py), so it is off.
+block is narrow and pools before its BN and ReLU (``fast_cnn``), channels_last
+memory format (about 1.3-1.5x on this CPU), SGD with Nesterov momentum under a
+one-cycle learning rate stepped every batch, label smoothing 0.1, and (for 0.92)
+random crops and flips of the training batches, done per batch. bfloat16
+autocast is 3-7x *slower* on this CPU (no native bf16), so it is off.
 """
 
 from __future__ import annotations
