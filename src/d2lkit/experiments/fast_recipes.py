@@ -5,7 +5,7 @@ verified, training, evaluation every epoch, run folder written), seeds 0, 1, 2:
 
 - ``fashion-fast``: test accuracy >= 0.90 after 3 epochs; target: within 30 s
   of wall time on an idle 2-core x86-64 CPU (PyTorch 2.14, 2 threads).
-- ``fashion-fast-92``: test accuracy >= 0.92 after 5 epochs; target: within
+- ``fashion-fast-92``: test accuracy >= 0.92 after 8 epochs; target: within
   120 s on the same CPU.
 
 Status of the claims (measured 2026-11-27 on the project's 2-core machine while
@@ -13,7 +13,10 @@ Status of the claims (measured 2026-11-27 on the project's 2-core machine while
 ``fashion-fast`` seed 0 reached 0.9058 (2 epochs: 0.885) in 90 s of
 single-thread CPU time for the whole command (366 s of wall time under that
 load), so on an idle 2-core CPU it takes an estimated 45-60 s: the 30 s target
-is *not* met yet. The accuracy, not the time, is what the seeds check.
+is *not* met yet. ``fashion-fast-92`` at 5 epochs reached only 0.911 for seed 0
+(0.773, 0.798, 0.840, 0.900, 0.911 by epoch; 2036 s of wall time under that
+load), still climbing: it now trains 8 epochs, a setting not yet measured.
+The accuracy, not the time, is what the seeds check.
 
 What makes them fast: a small conv-BN-ReLU network whose first, full-resolution
 block is narrow and pools before its BN and ReLU (``fast_cnn``), channels_last
@@ -59,7 +62,7 @@ RECIPES = (
     Recipe(
         name="fashion-fast-92",
         section="fast",
-        title="0.92 on Fashion-MNIST in 5 epochs of fast_cnn_wide, crops and flips (target: 120 s)",
+        title="0.92 on Fashion-MNIST in 8 epochs of fast_cnn_wide, crops and flips (target: 120 s)",
         config=RunConfig(
             data=DataConfig(
                 batch_size=256, eval_batch_size=1000, kwargs={"crop_padding": 2, "flip": True}
@@ -67,13 +70,13 @@ RECIPES = (
             model=ModelConfig(name="fast_cnn_wide"),
             optim=OptimConfig(name="sgd", lr=0.2, momentum=0.9, nesterov=True, weight_decay=5e-4),
             sched=SchedConfig(name="onecycle", interval="step"),
-            train=TrainConfig(epochs=5, loss="cross_entropy_smooth", channels_last=True),
+            train=TrainConfig(epochs=8, loss="cross_entropy_smooth", channels_last=True),
         ),
         expected=Expected(
             metric="test_acc",
             value=0.92,
             tolerance=0.0,
-            source="our claim: >= 0.92 after 5 epochs, seeds 0-2 (target time 120 s on 2 cores)",
+            source="our claim: >= 0.92 after 8 epochs, seeds 0-2 (target time 120 s on 2 cores)",
         ),
     ),
 )
