@@ -10,8 +10,8 @@ verified, training, evaluation every epoch, run folder written), seeds 0, 1, 2:
 
 Status of the claims (measured 2026-11-27 on the project's 2-core machine while
 ~10 other jobs kept it at load 10-12; see benchmarks/bench_time_to_accuracy.py):
-``fashion-fast`` reached 0.9058 (seed 0) and 0.907 (seed 1) after 3 epochs,
-with 73-90 s of single-thread CPU time for the whole command (265-366 s of wall
+``fashion-fast`` reached 0.9058, 0.907 and 0.909 (seeds 0, 1, 2) after 3 epochs,
+with 73-90 s of single-thread CPU time for the whole command (159-366 s of wall
 time under that load), so on an idle 2-core CPU it takes an estimated 45-60 s: the 30 s target
 is *not* met yet. ``fashion-fast-92`` at 5 epochs reached only 0.911 for seed 0
 (0.773, 0.798, 0.840, 0.900, 0.911 by epoch; 2036 s of wall time under that
