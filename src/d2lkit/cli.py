@@ -5,6 +5,7 @@ d2lkit show lenet-bn [--set KEY=VALUE ...]
 d2lkit run lenet-bn [--epochs 10 --lr 1.0 --set data.resize=32 ...]
 d2lkit run --resume runs/lenet-bn/20261122-101500 --epochs 20   (or: run lenet-bn --resume latest)
 d2lkit reproduce [PATTERN] [--quick] [--report reports/reproduce]
+torchrun --nproc_per_node=2 -m d2lkit run lenet-bn     (DDP: see docs/distributed.md)
 d2lkit data list | verify [NAME] | fetch NAME|all
 
 Names are checked before torch is imported: a typo is answered at once.
@@ -489,7 +490,10 @@ def run(
     except KeyboardInterrupt:
         typer.echo("\ninterrupted before training began: nothing was saved", err=True)
         raise typer.Exit(130) from None
-    typer.echo(_summary_text(result))
+    from d2lkit.train.distributed import is_main_process
+
+    if is_main_process():  # under torchrun rank 0 alone prints
+        typer.echo(_summary_text(result))
 
 
 def _interrupted_text(stop: Any, name: str) -> str:

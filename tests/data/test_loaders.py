@@ -78,6 +78,26 @@ def test_shards_are_disjoint_equal_and_cover_all_but_the_remainder():
     assert len(set.union(*seen)) == 102
 
 
+def test_evaluation_shares_cover_every_example_once():
+    shards = [TensorLoader(*_data(), batch_size=4, rank=r, world_size=4) for r in range(4)]
+    labels = [_epoch_labels(s).tolist() for s in shards]
+    assert [s.num_examples for s in shards] == [26, 26, 26, 25] == [len(x) for x in labels]
+    assert sorted(x for share in labels for x in share) == list(range(103))
+
+
+def test_set_epoch_draws_the_order_from_seed_and_epoch_alone():
+    a = TensorLoader(*_data(), batch_size=8, shuffle=True, seed=5)
+    b = TensorLoader(*_data(), batch_size=8, shuffle=True, seed=5)
+    for _ in range(3):  # a has served more epochs than b: the order still agrees
+        _epoch_labels(a)
+    a.set_epoch(2)
+    b.set_epoch(2)
+    want = _epoch_labels(b)
+    assert torch.equal(_epoch_labels(a), want)
+    b.set_epoch(3)
+    assert not torch.equal(_epoch_labels(b), want)
+
+
 def test_mismatched_lengths_are_refused():
     with pytest.raises(ValueError, match="same first dimension"):
         TensorLoader(torch.zeros(3, 1), torch.zeros(4), batch_size=2)

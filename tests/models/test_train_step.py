@@ -93,6 +93,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "googlenet_tiny": ({}, images(32)),
     "resnet18_tiny": ({}, images(32)),
     "densenet_tiny": ({}, images(32)),
+    "fast_cnn_tiny": ({}, images(28)),
     "rnn_lm": (
         {"num_hiddens": 32, "cell": "lstm", "num_layers": 2, "dropout": 0.2},
         language_model(),
@@ -105,7 +106,16 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "transformer": (VOCABS, translation()),
     "transformer_tiny": ({}, translation()),
 }
-SHAPE_ONLY = {"alexnet", "vgg11", "nin", "googlenet", "resnet18", "densenet"}
+SHAPE_ONLY = {
+    "alexnet",
+    "vgg11",
+    "nin",
+    "googlenet",
+    "resnet18",
+    "densenet",
+    "fast_cnn",
+    "fast_cnn_wide",
+}
 
 
 def test_every_registered_model_is_covered() -> None:

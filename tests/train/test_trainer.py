@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from d2lkit.data import TensorLoader
+from d2lkit.errors import ConfigError
 from d2lkit.train import (
     Callback,
     CancelBatch,
@@ -192,3 +193,32 @@ def test_epochs_below_one_is_an_error():
     trainer, train, _ = _setup()
     with pytest.raises(ValueError, match="at least 1"):
         trainer.fit(train, epochs=0)
+
+
+def test_channels_last_keeps_the_model_and_image_batches_in_nhwc():
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(x.is_contiguous(memory_format=torch.channels_last))
+            return x
+
+    model = nn.Sequential(Probe(), nn.Conv2d(3, 4, 3), nn.Flatten(), nn.LazyLinear(2))
+    model(torch.zeros(1, 3, 6, 6))  # materialise the lazy layer
+    seen.clear()
+    trainer = Trainer(
+        model, nn.CrossEntropyLoss(), None, device="cpu", channels_last=True
+    )  # no optimiser needed to evaluate
+    assert model[1].weight.is_contiguous(memory_format=torch.channels_last)
+    X, y = torch.rand(8, 3, 6, 6), torch.randint(0, 2, (8,))
+    trainer.evaluate(TensorLoader(X, y, batch_size=4))
+    assert seen == [True, True]
+
+
+def test_amp_takes_a_dtype_name_and_refuses_others():
+    model = nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, device="cpu", amp="float16")
+    assert trainer.amp and trainer.amp_dtype == torch.float16 and trainer.scaler is None
+    with pytest.raises(ConfigError, match="amp must be"):
+        Trainer(model, nn.CrossEntropyLoss(), opt, device="cpu", amp="int8")

@@ -4,11 +4,18 @@ For data sets that fit in memory (all of the book's small ones) this replaces
 ``torch.utils.data.DataLoader``: one ``randperm`` per epoch and one gather per
 batch, no per-sample Python, no worker processes. The tensors are moved to the
 device once, so on a GPU the whole epoch runs without host transfers.
+
+Under DDP (torchrun) each process serves its share of one permutation that is
+the same everywhere: ``set_epoch(e)`` draws epoch ``e``'s order from
+(seed, e) alone. Training loaders (``shuffle=True``) give equal shares and drop
+the remainder (every process must take the same number of steps); evaluation
+loaders cover every example exactly once, in shares that may differ by one.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,7 +31,12 @@ def _distributed_rank_world() -> tuple[int, int]:
 
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
-    return 0, 1
+    # torchrun's variables: a loader built before the process group still takes its share
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    return (seed * 1_000_003 + epoch) % 2**63
 
 
 class TensorLoader:
@@ -39,7 +51,11 @@ class TensorLoader:
         transform: called on each batch's first tensor (e.g. uint8 -> float).
         device: where the tensors live; they are moved there once, here.
         rank, world_size: under DDP, each process serves its share of one
-            shared permutation. Default: read from ``torch.distributed``.
+            shared permutation. Default: read from ``torch.distributed``, else
+            from torchrun's ``RANK`` and ``WORLD_SIZE``.
+        equal_shares: under DDP, give every process the same number of examples
+            by dropping the remainder (what training needs), or cover every
+            example once (what evaluation needs). Default: ``shuffle``.
     """
 
     def __init__(
@@ -53,6 +69,7 @@ class TensorLoader:
         device: torch.device | str | None = None,
         rank: int | None = None,
         world_size: int | None = None,
+        equal_shares: bool | None = None,
     ) -> None:
         if not tensors:
             raise ValueError("TensorLoader needs at least one tensor")
@@ -70,6 +87,9 @@ class TensorLoader:
         self.drop_last = drop_last
         self.transform = transform
         self.rank, self.world_size = rank, world_size
+        self.equal_shares = shuffle if equal_shares is None else equal_shares
+        self.seed = seed
+        self.epoch: int | None = None  # set by set_epoch; None: the generator runs on
         self.generator = torch.Generator().manual_seed(seed)
 
     @property
@@ -78,9 +98,22 @@ class TensorLoader:
 
     @property
     def num_examples(self) -> int:
-        """Examples this process serves per epoch (equal shares under DDP)."""
+        """Examples this process serves per epoch (its share under DDP)."""
         n = self.tensors[0].shape[0]
-        return n // self.world_size if self.world_size > 1 else n
+        if self.world_size == 1:
+            return n
+        if self.equal_shares:
+            return n // self.world_size
+        return len(range(self.rank, n, self.world_size))
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the coming epoch's order from (seed, epoch): the same on every process.
+
+        The Trainer calls it before every epoch, so the order no longer depends
+        on how many epochs this loader object has served (resumes, restarts).
+        """
+        self.epoch = epoch
+        self.generator.manual_seed(_epoch_seed(self.seed, epoch))
 
     def __len__(self) -> int:
         n = self.num_examples
@@ -92,7 +125,8 @@ class TensorLoader:
         if self.shuffle or self.world_size > 1:
             order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
             if self.world_size > 1:  # same permutation everywhere, a disjoint share each
-                order = order[self.rank : self.num_examples * self.world_size : self.world_size]
+                stop = self.num_examples * self.world_size if self.equal_shares else n
+                order = order[self.rank : stop : self.world_size]
             order = order.to(self.device)
         size = self.num_examples
         stop = size - size % self.batch_size if self.drop_last else size
@@ -108,10 +142,12 @@ class TensorLoader:
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state: restoring it replays the same future epochs."""
-        return {"generator": self.generator.get_state()}
+        return {"generator": self.generator.get_state(), "seed": self.seed, "epoch": self.epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
+        self.seed = state.get("seed", self.seed)
+        self.epoch = state.get("epoch")
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)

@@ -72,6 +72,7 @@ class OptimConfig:
     alpha: float = 0.99  # RMSProp's smoothing of squared gradients (the book's gamma)
     rho: float = 0.9  # AdaDelta's decay (the book's rho)
     eps: float | None = None  # None: each optimiser's own default
+    nesterov: bool = False  # sgd: Nesterov momentum
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class TrainConfig:
     device: str = "auto"
     grad_clip: float | None = None  # max global gradient norm
     amp: bool = False
+    amp_dtype: str | None = (
+        None  # with amp: "bfloat16" or "float16" (None: fp16 on CUDA, else bf16)
+    )
+    channels_last: bool = False  # model and image batches in NHWC memory format
     compile: bool = False
     nonfinite: str = "stop"  # a NaN/Inf loss: "stop" with a message, or "skip" the batch
     log_every: int | None = None  # examples between rows of steps.csv (None: no steps.csv)
@@ -142,6 +147,12 @@ class RunConfig:
             (t.grad_clip is None or t.grad_clip > 0, "train.grad_clip", t.grad_clip, "positive"),
             (0 <= t.seed < 2**32, "train.seed", t.seed, "between 0 and 2**32 - 1"),
             (t.nonfinite in ("stop", "skip"), "train.nonfinite", t.nonfinite, "stop or skip"),
+            (
+                t.amp_dtype in (None, "bfloat16", "float16"),
+                "train.amp_dtype",
+                t.amp_dtype,
+                "bfloat16, float16 or none",
+            ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),

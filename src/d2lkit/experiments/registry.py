@@ -10,6 +10,7 @@ from d2lkit.experiments import (
     ch07_modern_cnn,
     ch11_optimization,
     courses,
+    fast_recipes,
 )
 from d2lkit.experiments.recipe import Recipe
 from d2lkit.registry import Registry
@@ -24,6 +25,7 @@ _CHAPTERS = (
     ch07_modern_cnn,
     ch11_optimization,
     courses,
+    fast_recipes,
 )
 
 RECIPES: Registry[Recipe] = Registry("recipe", hint="`d2lkit list` shows them all", cutoff=0.5)

@@ -4,6 +4,11 @@ A run folder ``<out>/<recipe>/<timestamp>/`` holds config.json (resolved
 config, versions, git revision, seed), metrics.csv and metrics.jsonl (one row
 per epoch), curves.png, checkpoint.pt (everything needed to resume) and
 summary.json (final metrics, timings, the book's figure beside ours).
+
+Under torchrun every rank builds the same run; rank 0 alone makes the folder
+(its name is broadcast), writes into it and fetches data first. When torchrun
+restarts a failed job (``--max-restarts``), the restarted ranks resume the same
+folder from its last checkpoint (see :func:`_job_run_dir`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from d2lkit.train import (
     ProgressBar,
     StepLogger,
     Trainer,
+    distributed,
     resolve_device,
     seed_everything,
 )
@@ -363,7 +369,8 @@ class Run:
             task=self.task,
             device=self.device,
             callbacks=callbacks,
-            amp=train.amp,
+            amp=(train.amp_dtype or True) if train.amp else False,
+            channels_last=train.channels_last,
             compile=train.compile,
             grad_clip=train.grad_clip,
             scheduler_interval=self.config.sched.interval,
@@ -394,15 +401,17 @@ def build_run(
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
     loss = build_loss(config.train.loss, config.train.task)
+    distributed.init_distributed(device)  # under torchrun: join the group before sharding data
     if config.data.dataset in _catalog_names():  # offline: check, name all that is missing
-        fetch(
-            config.data.dataset,
-            data_root,
-            progress=progress,
-            timeout=timeout,
-            mirror=mirror,
-            offline=not download,
-        )
+        with distributed.main_first():  # one rank downloads; the others then only verify
+            fetch(
+                config.data.dataset,
+                data_root,
+                progress=progress and _is_main(),
+                timeout=timeout,
+                mirror=mirror,
+                offline=not download,
+            )
     seed_everything(config.train.seed)
     data = build_data(config.data, device=device, seed=config.train.seed, root=data_root)
     data = _limit(data, config.data.limit_batches)
@@ -459,6 +468,38 @@ def _run_function(
 def _catalog_names() -> set[str]:
     """Data sets with files in the store (synthetic and toy ones have none)."""
     return set(DATASETS)
+
+
+def _is_main() -> bool:
+    return distributed.is_main_process()
+
+
+def _job_run_dir(out: Path, name: str) -> Path:
+    """This job's run folder, agreed by all ranks (rank 0 makes it, the others are told).
+
+    torchrun gives every try of one job the same ``TORCHELASTIC_RUN_ID``; rank 0
+    notes the folder it made under that id, so that after a failure the
+    restarted ranks find it again and resume from its checkpoint.
+    """
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID")
+    note = out / name / f".torchrun-{run_id}" if run_id else None
+    run_dir: str | None = None
+    if _is_main():
+        if note is not None and distributed.restart_count() > 0 and note.is_file():
+            run_dir = note.read_text().strip()
+        else:
+            made = new_run_dir(out, name)
+            if note is not None:
+                write_text_atomic(note, f"{made}\n")
+            run_dir = str(made)
+    return Path(distributed.broadcast_object(run_dir))
+
+
+def _restarted(run_dir: Path) -> bool:
+    """torchrun restarted this job after a failure and its folder holds a checkpoint."""
+    if distributed.restart_count() == 0:
+        return False
+    return bool(distributed.broadcast_object((run_dir / CHECKPOINT_FILE).is_file()))
 
 
 def run_recipe(
@@ -527,8 +568,12 @@ def run_recipe(
     config = run.config
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     label = recipe.label(config)
-    run_dir = Path(resume) if resume is not None else new_run_dir(Path(out), label)
-    clean_stale(run_dir)  # temporary files of an earlier, killed process
+    run_dir = Path(resume) if resume is not None else _job_run_dir(Path(out), label)
+    if resume is None and _restarted(run_dir):  # torchrun restarted the job after a failure
+        resume = run_dir
+        saved_config = load_run_config(run_dir)[1]
+    if _is_main():
+        clean_stale(run_dir)  # temporary files of an earlier, killed process
     run.run_dir = run_dir
     log_every = config.train.log_every
     trainer = run.make_trainer(
@@ -569,18 +614,20 @@ def run_recipe(
                 fix=f"pass --epochs larger than {trainer.epoch} to train on",
             )
 
-    write_run_config(
-        run_dir,
-        recipe,
-        config,
-        run.device,
-        data_root,
-        label=label,
-        model_kwargs={**run.data.model_kwargs, **config.model.kwargs},
-        resumed=None
-        if resumed_from is None
-        else {"from_epoch": resumed_from, "changed": resume_changes},
-    )
+    if _is_main():
+        write_run_config(
+            run_dir,
+            recipe,
+            config,
+            run.device,
+            data_root,
+            label=label,
+            model_kwargs={**run.data.model_kwargs, **config.model.kwargs},
+            resumed=None
+            if resumed_from is None
+            else {"from_epoch": resumed_from, "changed": resume_changes},
+            world_size=distributed.dist_env().world_size,
+        )
     start = time.perf_counter()
     try:
         history = trainer.fit(run.data.train, run.data.evals, epochs=config.train.epochs)
@@ -588,5 +635,6 @@ def run_recipe(
         raise RunInterrupted(run_dir, trainer.epoch, config.train.epochs) from exc
     wall = time.perf_counter() - start
     summary = _summary(run, trainer, history, wall, resumed_from)
-    _write_json(run_dir / SUMMARY_FILE, summary)
+    if _is_main():
+        _write_json(run_dir / SUMMARY_FILE, summary)
     return RunResult(run_dir, summary, history)

@@ -11,6 +11,7 @@ from d2lkit.models import (  # noqa: F401
     cnn,
     course,
     densenet,
+    fast,
     googlenet,
     linear,
     mlp,

@@ -11,7 +11,11 @@ this batch), :class:`CancelEpoch` (end this epoch's training early) or
 :class:`StopTraining` (end ``fit`` after this point). A callback with state
 returns it from ``state_dict`` so that checkpoints carry it, under its
 ``state_key`` (default: the class name), so that adding or removing another
-callback never gives one callback's state to another.
+callback never gives one callback's state to another. Under DDP (torchrun) a
+callback with ``main_only = True`` (those that print or write files) runs on
+rank 0 only; the others run on every rank and see the same (reduced) figures,
+so decisions such as early stopping agree; one that writes anyway checks
+``trainer.is_main``.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class Callback:
     """
 
     order = 0
+    main_only = False  # True: under DDP only rank 0 gets the events (printing, writing)
 
     @property
     def state_key(self) -> str:
@@ -116,6 +121,8 @@ class ProgressBar(Callback):
     text. Elsewhere (a pipe, a log file) there is only the line per epoch. The
     bar counts batches without reading the loss: the host never waits for it.
     """
+
+    main_only = True
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream
@@ -220,6 +227,8 @@ class MetricsLogger(Callback):
     otherwise spend most of its time rewriting ever longer files.
     """
 
+    main_only = True
+
     def __init__(self, folder: str | os.PathLike[str], min_interval: float = 2.0) -> None:
         self.folder = Path(folder)
         self.min_interval = min_interval
@@ -263,6 +272,8 @@ class CurvePlot(Callback):
         curves: history columns to draw (default: those the task declares for plots).
         yscale: "linear" or "log" (the book draws 4.4's losses on a log scale).
     """
+
+    main_only = True
 
     def __init__(
         self,
@@ -324,6 +335,8 @@ class Checkpoint(Callback):
     A model whose weights are no longer finite is never saved: the last good
     checkpoint stays in place.
     """
+
+    main_only = True
 
     order = 100
 
@@ -461,7 +474,7 @@ class StepLogger(Callback):
         )
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        if not self.rows:
+        if not self.rows or not trainer.is_main:  # every rank logs (evaluate is collective)
             return
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(self.rows[0]), lineterminator="\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from d2lkit.errors import DeviceError
@@ -15,12 +17,16 @@ def _mps_available() -> bool:
 
 
 def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
-    """Turn ``auto``, ``cpu``, ``cuda``, ``cuda:1`` or ``mps`` into a device that exists here."""
+    """Turn ``auto``, ``cpu``, ``cuda``, ``cuda:1`` or ``mps`` into a device that exists here.
+
+    Under torchrun (``LOCAL_RANK`` set) ``auto`` and ``cuda`` mean ``cuda:LOCAL_RANK``.
+    """
     if isinstance(spec, torch.device):
         spec = str(spec)
+    local_rank = os.environ.get("LOCAL_RANK")  # set by torchrun: one GPU per process
     if spec in (None, "auto"):
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return torch.device("cuda", int(local_rank)) if local_rank else torch.device("cuda")
         return torch.device("mps") if _mps_available() else torch.device("cpu")
     try:
         device = torch.device(spec)
@@ -29,6 +35,8 @@ def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
             f"{spec!r} is not a device name", fix="use auto, cpu, cuda, cuda:N or mps"
         ) from None
     if device.type == "cuda":
+        if device.index is None and local_rank and torch.cuda.is_available():
+            device = torch.device("cuda", int(local_rank))
         if not torch.cuda.is_available():
             raise DeviceError(
                 "CUDA was asked for, but this machine has no usable CUDA GPU",

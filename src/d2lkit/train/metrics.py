@@ -56,11 +56,17 @@ class RunningMetrics:
     def compute(self, reduce: Reducer | None = None) -> tuple[dict[str, float], float]:
         """Means over the count, and the count: the one place that waits for the device.
 
-        ``reduce`` sums a tensor over processes (DDP) before dividing.
+        ``reduce`` sums a tensor over processes (DDP) before dividing; if it has
+        an ``agree(names)`` method, every process first agrees on the metric names
+        (a process that served no batch has none, yet must take part).
         """
         names = list(self.sums)
+        agree = getattr(reduce, "agree", None)
+        if agree is not None:
+            names = agree(names)
+        zero = torch.zeros((), dtype=torch.float64, device=self.device)
         totals = torch.stack(
-            [self._count + self._host_count, *(self.sums[n] for n in names)]
+            [self._count + self._host_count, *(self.sums.get(n, zero) for n in names)]
         )  # (1 + metrics,)
         if reduce is not None:
             totals = reduce(totals)

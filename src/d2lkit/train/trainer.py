@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from d2lkit.errors import ConfigError, D2lkitError
+from d2lkit.train import distributed
 from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
@@ -60,7 +61,10 @@ class Trainer:
         task: what a batch means (default :class:`Classification`).
         device: ``auto`` (CUDA, then MPS, then CPU), or a device name.
         callbacks: see :mod:`d2lkit.train.callbacks`.
-        amp: mixed precision (float16 with loss scaling on CUDA, bfloat16 on CPU).
+        amp: mixed precision: True (float16 with loss scaling on CUDA, bfloat16
+            elsewhere), or the dtype's name, ``"bfloat16"`` or ``"float16"``.
+        channels_last: model and 4-D float batches in NHWC memory format (faster
+            convolutions on recent CPUs and on tensor-core GPUs).
         compile: run the forward pass through ``torch.compile``.
         grad_clip: clip the gradients' global norm to this value.
         scheduler_interval: ``epoch`` or ``step`` (after every optimiser step).
@@ -79,11 +83,12 @@ class Trainer:
         task: Task | None = None,
         device: str | torch.device | None = "auto",
         callbacks: Sequence[Callback] = (),
-        amp: bool = False,
+        amp: bool | str = False,
         compile: bool = False,
         grad_clip: float | None = None,
         scheduler_interval: str = "epoch",
         nonfinite: str = "stop",
+        channels_last: bool = False,
     ) -> None:
         if scheduler_interval not in INTERVALS:
             raise ConfigError(
@@ -93,7 +98,11 @@ class Trainer:
             raise ConfigError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
         self.device = resolve_device(device)
         self.model = model.to(self.device)
+        self.channels_last = channels_last
+        if channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.forward: Callable[..., Any] = torch.compile(self.model) if compile else self.model
+        self.eval_forward: Callable[..., Any] = self.forward  # DDP trains through a wrapper
         self.loss = loss
         self.optimizer = optimizer
         self.scheduler = scheduler
@@ -103,14 +112,15 @@ class Trainer:
         _check_unique_keys(self.callbacks)
         self.grad_clip = grad_clip
         self.nonfinite = nonfinite
-        self.amp = amp
-        self.amp_dtype = torch.float16 if self.device.type in ("cuda", "mps") else torch.bfloat16
-        use_scaler = amp and self.device.type == "cuda"
+        self.amp = bool(amp)
+        self.amp_dtype = _amp_dtype(amp, self.device)
+        use_scaler = self.amp and self.amp_dtype == torch.float16 and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda") if use_scaler else None
         # Distribution (see d2lkit.train.distributed) plugs in here: a function summing a
         # tensor over processes, and whether this process is the one that writes.
         self.reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.is_main = True
+        self.distributed = distributed.attach(self, compile=compile)  # no-op outside torchrun
         # State that callbacks read and checkpoints carry.
         self.epoch = 0  # epochs completed
         self.epochs = 0  # the target of the current fit
@@ -163,6 +173,8 @@ class Trainer:
         lr = self.optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         running = self._train_epoch(train)
+        if self.distributed:  # the same BN statistics everywhere before evaluating or saving
+            distributed.sync_buffers(self.model)
         figures, count = self._figures(running)  # waits for the device: the timing is honest
         train_time = time.perf_counter() - start
         self._check_finite(figures)
@@ -209,7 +221,7 @@ class Trainer:
     def _train_step(self, batch: Sequence[torch.Tensor]) -> Step | None:
         with self._autocast():
             step = self.task.step(self.forward, self.loss, batch)
-        if self.nonfinite == "skip" and not torch.isfinite(step.loss):
+        if self.nonfinite == "skip" and not self._finite_everywhere(step.loss):
             self.skipped_batches += 1
             log.warning(
                 "skipped batch %d of epoch %d: loss is %s",
@@ -232,6 +244,10 @@ class Trainer:
             self.scaler.update()
         return step
 
+    def _finite_everywhere(self, loss: torch.Tensor) -> bool:
+        finite = bool(torch.isfinite(loss))
+        return distributed.all_agree(finite) if self.distributed else finite
+
     def _clip(self) -> None:
         if self.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
@@ -246,7 +262,8 @@ class Trainer:
         try:
             for batch in loader:
                 with self._autocast():
-                    running.update(self.task.step(self.forward, self.loss, self._to_device(batch)))
+                    batch = self._to_device(batch)
+                    running.update(self.task.step(self.eval_forward, self.loss, batch))
         finally:
             self.model.train(was_training)
         return self._figures(running)[0]
@@ -257,7 +274,7 @@ class Trainer:
         self.model.eval()
         try:
             with torch.no_grad(), self._autocast():
-                return self.forward(*(x.to(self.device) for x in inputs))
+                return self.eval_forward(*(x.to(self.device) for x in inputs))
         finally:
             self.model.train(was_training)
 
@@ -318,15 +335,25 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _to_device(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        return tuple(
+        moved = tuple(
             t.to(self.device, non_blocking=True) if isinstance(t, torch.Tensor) else t
             for t in batch
+        )
+        if not self.channels_last:
+            return moved
+        return tuple(
+            t.contiguous(memory_format=torch.channels_last)
+            if isinstance(t, torch.Tensor) and t.dim() == 4 and t.is_floating_point()
+            else t
+            for t in moved
         )
 
     def _fire(self, event: str, *args: Any) -> None:
         """Call ``event`` on every callback; a control exception waits until all have run."""
         raised: Exception | None = None
         for callback in self.callbacks:
+            if not self.is_main and callback.main_only:  # under DDP rank 0 alone writes
+                continue
             try:
                 getattr(callback, event)(self, *args)
             except _CONTROL as exc:
@@ -390,6 +417,14 @@ class Trainer:
         if loader_state is not None and hasattr(train, "load_state_dict"):
             train.load_state_dict(loader_state)
         self._resume = None
+
+
+def _amp_dtype(amp: bool | str, device: torch.device) -> torch.dtype:
+    if isinstance(amp, str):
+        if amp not in ("bfloat16", "float16"):
+            raise ConfigError(f"amp must be True, 'bfloat16' or 'float16', got {amp!r}")
+        return getattr(torch, amp)
+    return torch.float16 if device.type in ("cuda", "mps") else torch.bfloat16
 
 
 def _rows(batch: Sequence[Any]) -> int:

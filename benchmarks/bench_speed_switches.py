@@ -1,0 +1,93 @@
+"""Examples/s of each speed switch (AMP, channels_last, torch.compile), side by side.
+
+    python benchmarks/bench_speed_switches.py [--repeats 3] [--batches 6] [--no-compile]
+
+Each model trains a few batches of random images through the d2lkit
+``Trainer`` (the loop ``d2lkit run`` uses) once per switch; the switches are
+interleaved within each repeat, and the median of the repeats is printed, so
+a slow spell of a shared machine does not land on one switch only. The same
+settings are recipe settings: ``--set train.amp=true train.amp_dtype=bfloat16``,
+``--set train.channels_last=true``, ``--set train.compile=true``.
+
+On a machine shared with other busy jobs absolute figures are low and noisy;
+compare the columns of one run with each other, not with another run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import torch
+from torch import nn
+
+from d2lkit.data import TensorLoader
+from d2lkit.models import create_model
+from d2lkit.train import Trainer
+
+# (model, image side, batch size): the book's LeNet-BN at 28 px; a small ResNet at 96 px.
+MODELS = [("lenet_bn", 28, 256), ("fast_cnn", 28, 256), ("resnet18_tiny", 96, 64)]
+SWITCHES = {
+    "fp32": {},
+    "channels_last": {"channels_last": True},
+    "bf16": {"amp": "bfloat16"},
+    "bf16+channels_last": {"amp": "bfloat16", "channels_last": True},
+    "compile": {"compile": True},
+}
+
+
+def examples_per_sec(name: str, side: int, batch: int, batches: int, switch: dict) -> float:
+    torch.manual_seed(0)
+    model = create_model(name)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, device="cpu", **switch)
+    X = torch.rand(batch * batches, 1, side, side)
+    y = torch.randint(0, 10, (batch * batches,))
+    trainer.fit(TensorLoader(X[:batch], y[:batch], batch_size=batch), epochs=1)  # warm-up
+    loader = TensorLoader(X, y, batch_size=batch)
+    start = time.perf_counter()
+    trainer.fit(loader, epochs=2)  # one more epoch (the warm-up counted as the first)
+    return batch * batches / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batches", type=int, default=6)
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    args = parser.parse_args()
+    switches = {k: v for k, v in SWITCHES.items() if not (args.no_compile and "compile" in v)}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"load average {load:.1f} at start (a shared machine: compare columns, not runs)"
+    )
+    results: dict[tuple[str, str], list[float]] = {}
+    for _ in range(args.repeats):
+        for name, side, batch in MODELS:
+            for label, switch in switches.items():
+                speed = examples_per_sec(name, side, batch, args.batches, switch)
+                results.setdefault((name, label), []).append(speed)
+    header = ["model (px, batch)", *switches]
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for name, side, batch in MODELS:
+        base = statistics.median(results[(name, "fp32")])
+        cells = [f"{name} ({side}, {batch})"]
+        for label in switches:
+            speed = statistics.median(results[(name, label)])
+            cells.append(f"{speed:,.0f} ({speed / base:.2f}x)")
+        print(" | ".join(cells))
+    print(f"examples/s, median of {args.repeats}; (x) = relative to fp32 in this run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The fast CNN of the time-to-accuracy recipes: shapes, variants, channels_last."""
+
+from __future__ import annotations
+
+import torch
+
+from d2lkit.models import create_model
+
+
+def test_fast_cnn_variants_map_images_to_class_scores():
+    x = torch.rand(3, 1, 28, 28)
+    for name in ("fast_cnn", "fast_cnn_wide", "fast_cnn_tiny"):
+        assert create_model(name)(x).shape == (3, 10), name
+
+
+def test_fast_cnn_gives_the_same_scores_in_channels_last():
+    torch.manual_seed(0)
+    model = create_model("fast_cnn_tiny").eval()
+    x = torch.rand(2, 1, 28, 28)
+    want = model(x)
+    model = model.to(memory_format=torch.channels_last)
+    got = model(x.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
