@@ -218,3 +218,7 @@ def _adam_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
 
 def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimizer:
     return OPTIMIZERS.get(config.name)(params, config)
+
+
+# Data builders of other chapters register themselves on import (they need the names above).
+from d2lkit.experiments import text_data  # noqa: E402, F401

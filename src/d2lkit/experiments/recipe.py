@@ -16,15 +16,20 @@ class Expected:
     """What the book prints for this experiment, and how close a seeded run should land.
 
     ``value`` is the book's figure; a run of ours passes when its ``metric`` is
-    at least ``value - tolerance`` (better than the book always passes).
+    at least ``value - tolerance`` (better than the book always passes). For a
+    figure where lower is better (perplexity, loss) set ``lower_is_better``: a
+    run then passes at ``value + tolerance`` or below.
     """
 
     metric: str  # a key of the history, e.g. "test_acc"
     value: float
     tolerance: float
     source: str  # where the book prints it
+    lower_is_better: bool = False
 
     def check(self, achieved: float) -> bool:
+        if self.lower_is_better:
+            return achieved <= self.value + self.tolerance
         return achieved >= self.value - self.tolerance
 
 

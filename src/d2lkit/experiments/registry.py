@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from d2lkit.experiments import ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn
+from d2lkit.experiments import (
+    ch03_linear,
+    ch04_mlp,
+    ch06_cnn,
+    ch07_modern_cnn,
+    ch08_rnn,
+    ch09_modern_rnn,
+    ch10_attention,
+)
 from d2lkit.experiments.recipe import Recipe
 from d2lkit.registry import Registry
 
 __all__ = ["RECIPES", "get_recipe", "list_recipes"]
 
-_CHAPTERS = (ch03_linear, ch04_mlp, ch06_cnn, ch07_modern_cnn)
+_CHAPTERS = (
+    ch03_linear,
+    ch04_mlp,
+    ch06_cnn,
+    ch07_modern_cnn,
+    ch08_rnn,
+    ch09_modern_rnn,
+    ch10_attention,
+)
 
 RECIPES: Registry[Recipe] = Registry("recipe", hint="`d2lkit list` shows them all", cutoff=0.5)
 for _chapter in _CHAPTERS:

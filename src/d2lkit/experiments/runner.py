@@ -137,6 +137,9 @@ def _summary(
         "seed": config.train.seed,
         "resumed_from_epoch": resumed_from,
     }
+    text = {k: v for k, v in last.items() if isinstance(v, str)}
+    if text:  # what callbacks wrote in words: sampled text, translations
+        summary["text"] = text
     if recipe.expected is not None:
         e = recipe.expected
         ours = last.get(e.metric)

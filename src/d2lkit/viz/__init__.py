@@ -1,4 +1,7 @@
-"""Drawing: training curves (PNG or live in a notebook). matplotlib is imported lazily."""
+"""Drawing: training curves (PNG or live in a notebook), attention heatmaps.
+
+matplotlib is imported lazily.
+"""
 
 from d2lkit.viz.curves import (
     default_curves,
@@ -6,6 +9,7 @@ from d2lkit.viz.curves import (
     preload_matplotlib,
     save_history_plot,
 )
+from d2lkit.viz.heatmaps import save_figure, show_heatmaps
 from d2lkit.viz.live import LiveFigure, in_notebook
 
 __all__ = [
@@ -14,5 +18,7 @@ __all__ = [
     "in_notebook",
     "plot_history",
     "preload_matplotlib",
+    "save_figure",
     "save_history_plot",
+    "show_heatmaps",
 ]
