@@ -68,7 +68,14 @@ def test_each_language_model_recipe_runs_an_epoch_and_samples_text(name, data_ro
     assert summary["book"]["metric"] == "train_ppl" and "ok" in summary["book"]
 
 
-@pytest.mark.parametrize("name", SEQ2SEQ_RECIPES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seq2seq",
+        pytest.param("bahdanau", marks=pytest.mark.slow),  # draws heatmaps: ~5 s
+        pytest.param("transformer", marks=pytest.mark.slow),
+    ],
+)
 def test_each_translation_recipe_runs_an_epoch_and_reports_bleu(name, data_root, tmp_path):
     recipe = get_recipe(name)
     tiny = [*TINY_SEQ2SEQ, "model.num_heads=2"] if name == "transformer" else TINY_SEQ2SEQ
@@ -211,6 +218,7 @@ def test_masked_loss_ignores_what_the_model_says_at_padded_positions():
     assert (grad_a[padded] == 0).all()
 
 
+@pytest.mark.slow
 def test_resuming_a_language_model_reproduces_the_uninterrupted_run(data_root, tmp_path):
     recipe = get_recipe("gru")
     tiny = [*TINY_LM, "data.max_tokens=1200"]
