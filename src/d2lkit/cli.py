@@ -126,7 +126,8 @@ def _summary_text(result: Any) -> str:
         book_cell, verdict = "", ""
         if book and key == book["metric"]:
             book_cell = f"{book['book']:.3f} ± {book['tolerance']:.2f}"
-            verdict = "ok" if book["ok"] else "below the book"
+            worse = "above" if book.get("lower_is_better") else "below"
+            verdict = "ok" if book["ok"] else f"{worse} the book"
         rows.append((key.replace("_", " "), f"{value:.4f}", book_cell, verdict))
     head = (
         f"{s['recipe']} (d2l {s['section']}): {s['epochs']} epochs on {s['device']}, "

@@ -149,6 +149,7 @@ def _summary(
             "tolerance": e.tolerance,
             "ours": ours,
             "ok": ours is not None and e.check(ours),
+            "lower_is_better": e.lower_is_better,
             "source": e.source,
         }
     return summary
