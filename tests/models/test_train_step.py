@@ -44,13 +44,14 @@ def binary(num_inputs: int) -> tuple[Batch, LossFn]:
     return batch, lambda net, b: F.binary_cross_entropy(net(b[0]), b[1])
 
 
-def language_model(vocab: int = 28) -> tuple[Batch, LossFn]:
+def language_model(vocab: int = 28, time_major: bool = False) -> tuple[Batch, LossFn]:
     def batch() -> tuple[Any, ...]:
         return torch.randint(0, vocab, (4, 7)), torch.randint(0, vocab, (4, 7))
 
     def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
-        logits, _ = net(b[0])  # (B, T, V)
-        return F.cross_entropy(logits.reshape(-1, vocab), b[1].reshape(-1))
+        logits, _ = net(b[0])  # (B, T, V), or the book's (T * B, V)
+        labels = b[1].T if time_major else b[1]
+        return F.cross_entropy(logits.reshape(-1, vocab), labels.reshape(-1))
 
     return batch, loss
 
@@ -99,6 +100,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
         language_model(),
     ),
     "rnn_lm_tiny": ({}, language_model()),
+    "rnn_lm_scratch": ({"num_hiddens": 16, "cell": "lstm"}, language_model(time_major=True)),
     "seq2seq": (VOCABS, translation()),
     "seq2seq_tiny": ({}, translation()),
     "seq2seq_attention": (VOCABS, translation()),

@@ -310,3 +310,4 @@ def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimize
 # Data builders of other chapters register themselves when imported (they need torch).
 from d2lkit.experiments import small_data as _small_data  # noqa: E402, F401
 from d2lkit.experiments import tabular_data as _tabular_data  # noqa: E402, F401
+from d2lkit.experiments import text_data as _text_data  # noqa: E402, F401

@@ -271,6 +271,9 @@ def _summary(
         "seed": config.train.seed,
         "resumed_from_epoch": resumed_from,
     }
+    text = {k: v for k, v in last.items() if isinstance(v, str)}
+    if text:  # what callbacks wrote in words: sampled text, translations
+        summary["text"] = text
     if recipe.expected is not None:
         summary["book"] = book_verdict(recipe, config, last.get(recipe.expected.metric))
     for callback in trainer.callbacks:  # a callback may report more (4.4's learned weights)

@@ -16,8 +16,9 @@ from torch.nn import functional as F
 
 from d2lkit.errors import ConfigError
 from d2lkit.models.registry import register_model
+from d2lkit.scratch.rnn import RNNModelScratch
 
-__all__ = ["RNNLM", "RNNState", "generate", "rnn_lm", "rnn_lm_tiny"]
+__all__ = ["RNNLM", "RNNState", "generate", "rnn_lm", "rnn_lm_scratch", "rnn_lm_tiny"]
 
 # A hidden state (num_layers * num_directions, B, H); an LSTM's is (hidden, memory cell).
 RNNState = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
@@ -68,11 +69,18 @@ class RNNLM(nn.Module):
         return (h, torch.zeros_like(h)) if isinstance(self.rnn, nn.LSTM) else h
 
 
+def _last_logits(logits: torch.Tensor) -> torch.Tensor:
+    """The last step's logits of one sequence: ``(1, T, V)``, or the book's ``(T * 1, V)``."""
+    return logits[0, -1] if logits.dim() == 3 else logits[-1]
+
+
 @torch.no_grad()
-def generate(net: RNNLM, prefix: list[int], num_preds: int) -> list[int]:
+def generate(net: nn.Module, prefix: list[int], num_preds: int) -> list[int]:
     """The prefix followed by ``num_preds`` greedily predicted token ids; d2l 8.5 ``predict``.
 
     The prefix warms the state up; each prediction is then fed back as the next input.
+    ``net`` maps ``(X (1, T), state)`` to ``(logits, state)``: an :class:`RNNLM` or the
+    scratch model of 8.5 (whose logits are ``(T, V)``).
     """
     if not prefix:
         raise ConfigError(
@@ -86,7 +94,7 @@ def generate(net: RNNLM, prefix: list[int], num_preds: int) -> list[int]:
         logits, state = net(torch.tensor([prefix], device=device))  # (1, len(prefix), V)
         outputs = list(prefix)
         for _ in range(num_preds):
-            token = int(logits[0, -1].argmax())
+            token = int(_last_logits(logits).argmax())
             outputs.append(token)
             logits, state = net(torch.tensor([[token]], device=device), state)  # (1, 1, V)
     finally:
@@ -122,6 +130,18 @@ def rnn_lm(
         dropout=dropout if num_layers > 1 else 0.0,
     )
     return RNNLM(layer, vocab_size)
+
+
+@register_model
+def rnn_lm_scratch(vocab_size: int = 28, num_hiddens: int = 512, cell: str = "rnn") -> nn.Module:
+    """The from-scratch language model of 8.5 (``rnn``), 9.1 (``gru``) and 9.2 (``lstm``).
+
+    One-hot inputs, the book's N(0, 0.01²) weights, logits in the book's ``(T * B, V)``
+    layout and states as tuples; see :class:`d2lkit.scratch.rnn.RNNModelScratch`.
+    """
+    if cell not in ("rnn", "gru", "lstm"):
+        raise ConfigError(f"unknown recurrent cell {cell!r}", fix="use one of: rnn, gru, lstm")
+    return RNNModelScratch(vocab_size, num_hiddens, cell)  # type: ignore[arg-type]
 
 
 @register_model

@@ -1,15 +1,18 @@
-"""Drawing: training curves (PNG or live in a notebook), optimisation traces.
+"""Drawing: training curves (PNG or live in a notebook), optimisation traces, heatmaps.
 
-matplotlib is imported lazily."""
+matplotlib is imported lazily.
+"""
 
 from d2lkit.viz.curves import (
     default_curves,
     plot_history,
     preload_matplotlib,
+    save_figure,
     save_history_plot,
 )
+from d2lkit.viz.heatmaps import show_heatmaps
 from d2lkit.viz.live import LiveFigure, in_notebook, show_figures_as_png
-from d2lkit.viz.traces import save_figure, show_lines, show_trace, show_trace_2d
+from d2lkit.viz.traces import show_lines, show_trace, show_trace_2d
 
 __all__ = [
     "LiveFigure",
@@ -20,6 +23,7 @@ __all__ = [
     "save_figure",
     "save_history_plot",
     "show_figures_as_png",
+    "show_heatmaps",
     "show_lines",
     "show_trace",
     "show_trace_2d",

@@ -17,7 +17,13 @@ from d2lkit.atomic import atomic_path
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["default_curves", "plot_history", "preload_matplotlib", "save_history_plot"]
+__all__ = [
+    "default_curves",
+    "plot_history",
+    "preload_matplotlib",
+    "save_figure",
+    "save_history_plot",
+]
 
 History = Sequence[Mapping[str, Any]]
 
@@ -93,6 +99,13 @@ def plot_history(
     return fig
 
 
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Write a figure as PNG (to a temporary name, then renamed: never half-written)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return Path(path)
+
+
 def save_history_plot(
     history: History,
     path: str | os.PathLike[str],
@@ -102,7 +115,4 @@ def save_history_plot(
     yscale: str = "linear",
 ) -> Path:
     """Render the curves to a PNG (written to a temporary name, then renamed)."""
-    fig = plot_history(history, curves, title=title, yscale=yscale)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    return Path(path)
+    return save_figure(plot_history(history, curves, title=title, yscale=yscale), path)

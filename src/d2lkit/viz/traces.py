@@ -7,17 +7,13 @@ backend), which a notebook shows and :func:`save_figure` writes as a PNG.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from d2lkit.atomic import atomic_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["save_figure", "show_lines", "show_trace", "show_trace_2d"]
+__all__ = ["show_lines", "show_trace", "show_trace_2d"]
 
 
 def show_trace(
@@ -108,10 +104,3 @@ def show_lines(
     if title:
         ax.set_title(title)
     return fig
-
-
-def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
-    """Write a figure as a PNG (to a temporary name, then renamed)."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png")
-    return Path(path)
