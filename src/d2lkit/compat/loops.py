@@ -53,7 +53,7 @@ __all__ = [
 
 def _optimizer(updater: Any, net: Any) -> Any:
     """A torch optimiser as is; a book updater ``updater(batch_size)`` behind an adapter."""
-    if isinstance(updater, torch.optim.Optimizer):
+    if isinstance(updater, (torch.optim.Optimizer, FunctionalOptimizer)):
         return updater
     return FunctionalOptimizer(updater, params_of(net))
 
@@ -339,8 +339,9 @@ class _LossEvery200(StepLogger):
         self.timer = Timer()
 
     def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
-        if trainer.examples_seen < self._next:
+        if trainer.examples_seen % self.every:  # the book's test: a multiple of 200 examples
             return
+        self._next = trainer.examples_seen
         self.timer.stop()
         super().on_batch_end(trainer, loss)
         row = self.rows[-1]

@@ -17,6 +17,11 @@ __all__ = ["Animator", "set_axes"]
 FMTS = ("-", "m--", "g-.", "r:")
 
 
+def _limits(lim: Sequence[float] | None) -> Sequence[float] | None:
+    """Equal limits (``xlim=[1, 1]`` after one epoch) would make matplotlib warn: let it choose."""
+    return None if lim is not None and len(lim) == 2 and lim[0] == lim[1] else lim
+
+
 def set_axes(
     axes: Any,
     xlabel: str | None,
@@ -32,8 +37,8 @@ def set_axes(
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)
     axes.set_yscale(yscale)
-    axes.set_xlim(xlim)
-    axes.set_ylim(ylim)
+    axes.set_xlim(_limits(xlim))
+    axes.set_ylim(_limits(ylim))
     if legend:
         axes.legend(legend)
     axes.grid()

@@ -26,8 +26,6 @@ __all__ = [
     "use_svg_display",
 ]
 
-_SINKS: dict[str, FigureSink] = {}
-
 
 def _pyplot() -> Any:
     import matplotlib.pyplot as plt
@@ -36,10 +34,8 @@ def _pyplot() -> Any:
 
 
 def _shown(fig: Any, name: str) -> None:
-    """Headless runs: write the figure to ``d2l-plots/<name>.png``; otherwise nothing to do."""
-    sink = _SINKS.get(name)
-    if sink is None:
-        sink = _SINKS[name] = FigureSink(name)
+    """Headless runs: write the figure to ``d2l-plots/<name>[-N].png``; otherwise nothing to do."""
+    sink = FigureSink(name)
     if sink.mode == "file":
         sink.save(fig)
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ENV_PLOTS = "D2LKIT_PLOTS"
 _FORMAT = {"name": "png"}  # "svg" after use_svg_display()
 _SAID: set[Path] = set()
+_NAMES: dict[str, int] = {}  # figures made so far per name: animator, animator-2, ...
 _PENDING: weakref.WeakSet[FigureSink] = weakref.WeakSet()
 SAVE_EVERY = 1.0  # seconds: a loop that redraws often writes its PNG at most this often
 
@@ -80,11 +81,13 @@ class FigureSink:
     """Show one figure again and again, in the right place for this process.
 
     Args:
-        name: the PNG file's stem in headless runs (``animator`` -> ``animator.png``).
+        name: the PNG file's stem in headless runs (``animator`` -> ``animator.png``;
+            later figures of the same name get ``animator-2.png``, ...).
     """
 
     def __init__(self, name: str) -> None:
-        self.name = name
+        count = _NAMES[name] = _NAMES.get(name, 0) + 1
+        self.name = name if count == 1 else f"{name}-{count}"
         self.mode = "notebook" if in_notebook() else "window" if interactive_backend() else "file"
         self._handle: Any = None
         self.path: Path | None = None
