@@ -19,10 +19,10 @@ import os
 import warnings
 from typing import Any
 
-__all__ = ["ENV_BOOK_PANDAS", "enable", "enabled"]
+__all__ = ["ENV_BOOK_PANDAS", "disable", "enable", "enabled"]
 
 ENV_BOOK_PANDAS = "D2LKIT_BOOK_PANDAS"
-_STATE = {"enabled": False}
+_STATE: dict[str, Any] = {"enabled": False, "infer_string": None}
 _REDUCTIONS = ("mean", "std", "median")
 
 
@@ -61,3 +61,20 @@ def enable() -> bool:
             setattr(pd.DataFrame, name, _skip_text(method))
     _STATE["enabled"] = True
     return True
+
+
+def disable() -> None:
+    """Undo :func:`enable` (tests use it to leave pandas as they found it)."""
+    if not _STATE["enabled"]:
+        return
+    import pandas as pd
+
+    for name in _REDUCTIONS:
+        method = getattr(pd.DataFrame, name)
+        if getattr(method, "__d2lkit_book__", False):
+            setattr(pd.DataFrame, name, method.__wrapped__)
+    if _STATE["infer_string"] is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.set_option("future.infer_string", _STATE["infer_string"])
+    _STATE["enabled"] = False
