@@ -13,7 +13,6 @@ The bool columns of ``get_dummies`` are handled by ``d2l.tensor``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import warnings
@@ -53,8 +52,11 @@ def enable() -> bool:
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the option is deprecated in pandas 3, still honoured
-        with contextlib.suppress(KeyError, ValueError, pd.errors.OptionError):
+        try:
+            _STATE["infer_string"] = pd.get_option("future.infer_string")
             pd.set_option("future.infer_string", False)
+        except (KeyError, ValueError, pd.errors.OptionError):  # pandas without the option
+            _STATE["infer_string"] = None
     for name in _REDUCTIONS:
         method = getattr(pd.DataFrame, name)
         if not getattr(method, "__d2lkit_book__", False):
