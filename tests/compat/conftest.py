@@ -79,3 +79,10 @@ def _book_scratch_rnn(vocab_size=28, num_hiddens=16):
 def scratch_rnn():
     """A factory of the book's from-scratch RNN (8.5): its own get_params/init_state/forward."""
     return _book_scratch_rnn
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Importing d2lkit.torch during collection made pandas book-like: undo it for other tests."""
+    from d2lkit.compat import pandas_book
+
+    pandas_book.disable()
