@@ -16,9 +16,10 @@ in a fresh process with:
   (``--lib d2lkit``, the default) or left as it is (``--lib d2l``: the original
   library, e.g. d2l 0.17.6 in another venv given by ``--python``);
 - training capped: every ``num_epochs`` the library's loops receive is at most
-  ``--max-epochs`` (2), simple ``num_epochs = N`` assignments in the section are
-  capped too, and every loader the library's ``load_*``/``get_data_ch11``
-  return yields at most ``--max-batches`` (20) batches per pass;
+  ``--max-epochs`` (2), the section's own ``num_epochs = …`` assignments (also
+  inside tuples, e.g. ``num_epochs, lr = 100, 0.003``) are capped too, and
+  every loader the library's ``load_*``/``get_data_ch11`` return yields at
+  most ``--max-batches`` (20) batches per pass;
 - ``python -O``: the closing accuracy asserts of ``train_ch3`` (the library's
   and the copy a section defines itself) cannot hold after 2 short epochs, for
   either library, so asserts are off;
@@ -35,6 +36,7 @@ It prints one line per section and writes a JSON list of
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import json
 import os
@@ -165,7 +167,37 @@ def section_code(md: Path, lib: str, max_epochs: int) -> str | None:
     code = "\n".join(lines)
     if lib == "d2lkit.torch":
         code = IMPORT.sub("from d2lkit import torch as d2l", code)
-    return EPOCHS.sub(lambda m: f"{m.group(1)}num_epochs = min({m.group(2)}, {max_epochs})", code)
+    try:
+        return _cap_epochs_ast(code, max_epochs)
+    except SyntaxError:
+        return EPOCHS.sub(
+            lambda m: f"{m.group(1)}num_epochs = min({m.group(2)}, {max_epochs})", code
+        )
+
+
+class _CapEpochs(ast.NodeTransformer):
+    """``num_epochs = 10`` and ``lr, num_epochs = 0.1, 10`` -> the epoch count capped."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+
+    def _capped(self, value: ast.expr) -> ast.expr:
+        return ast.Call(ast.Name("min", ast.Load()), [value, ast.Constant(self.cap)], [])
+
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign:
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == "num_epochs":
+                node.value = self._capped(node.value)
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                for i, elt in enumerate(target.elts):
+                    if isinstance(elt, ast.Name) and elt.id == "num_epochs":
+                        node.value.elts[i] = self._capped(node.value.elts[i])
+        return node
+
+
+def _cap_epochs_ast(code: str, cap: int) -> str:
+    tree = _CapEpochs(cap).visit(ast.parse(code))
+    return ast.unparse(ast.fix_missing_locations(tree))
 
 
 def sections(book: Path, chapters: list[str], only: set[str] | None) -> list[Path]:
