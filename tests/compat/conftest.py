@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,9 +40,8 @@ def _book_env(
     yield
     torch.set_num_threads(threads)
     pandas_book.disable()
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+    if "matplotlib.pyplot" in sys.modules:  # close the book's figures; never import pyplot here
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def _get_params(vocab_size, num_hiddens, device):
