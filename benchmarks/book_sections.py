@@ -1,0 +1,337 @@
+"""Run the PyTorch code of the book's sections (chapters 2-12) on d2lkit.torch, and on d2l.
+
+    python benchmarks/book_sections.py PATH/TO/d2l-zh [--lib d2lkit|d2l] [--python PY]
+        [--chapters preliminaries,...] [--sections lenet,vgg] [--timeout 300]
+        [--out results.json]
+
+PATH/TO/d2l-zh is a local checkout (or export) of the d2l-zh book's sources:
+its ``chapter_*/*.md`` files. The book's text is never copied into this
+repository; the script only reads it.
+
+For each section the cells a PyTorch reader runs (``#@tab pytorch``,
+``#@tab all`` and the combined tabs that name pytorch) become one script, run
+in a fresh process with:
+
+- ``from d2l import torch as d2l`` replaced by ``from d2lkit import torch as d2l``
+  (``--lib d2lkit``, the default) or left as it is (``--lib d2l``: the original
+  library, e.g. d2l 0.17.6 in another venv given by ``--python``);
+- training capped: every ``num_epochs`` the library's loops receive is at most
+  ``--max-epochs`` (2), the section's own ``num_epochs = …`` assignments (also
+  inside tuples, e.g. ``num_epochs, lr = 100, 0.003``) are capped too, and
+  every loader the library's ``load_*``/``get_data_ch11`` return yields at
+  most ``--max-batches`` (20) batches per pass;
+- ``python -O``: the closing accuracy asserts of ``train_ch3`` (the library's
+  and the copy a section defines itself) cannot hold after 2 short epochs, for
+  either library, so asserts are off;
+- offline data: ``$D2LKIT_DATA`` for d2lkit; for both a temporary ``../data``
+  holding the same files (Fashion-MNIST unpacked for torchvision), which the
+  original library and the sections' own torchvision cells read; for d2l the
+  store's ``fra-eng.zip`` checksum is accepted;
+- the CPU, one thread (``torch.set_num_threads(1)``), matplotlib's Agg backend.
+
+It prints one line per section and writes a JSON list of
+``{chapter, section, status, seconds, error}``; ``--markdown`` prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHAPTERS = (
+    "preliminaries",
+    "linear-networks",
+    "multilayer-perceptrons",
+    "deep-learning-computation",
+    "convolutional-neural-networks",
+    "convolutional-modern",
+    "recurrent-neural-networks",
+    "recurrent-modern",
+    "attention-mechanisms",
+    "optimization",
+    "computational-performance",
+)
+
+CELL = re.compile(r"```\{\.python \.input\}\n(.*?)```", re.S)
+IMPORT = re.compile(r"^from d2l import torch as d2l\s*$", re.M)
+EPOCHS = re.compile(r"^(\s*)num_epochs\s*=\s*(\d+)\s*$", re.M)
+
+# Patches applied before the section runs; {lib} is the module of the library under test.
+PRELUDE = '''\
+import functools as _ft, importlib as _il, inspect as _insp, os as _os, sys as _sys
+import torch as _torch
+_torch.set_num_threads(1)
+_MAX_EPOCHS, _MAX_BATCHES = {max_epochs}, {max_batches}
+_lib = _il.import_module("{lib}")
+
+
+class _Capped:
+    """At most _MAX_BATCHES batches per pass; everything else from the loader."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __iter__(self):
+        for i, batch in enumerate(self._loader):
+            if i >= _MAX_BATCHES:
+                break
+            yield batch
+
+    def __len__(self):
+        return min(len(self._loader), _MAX_BATCHES)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+def _cap(value):
+    kind = type(value).__name__
+    if kind in ("DataLoader", "TensorLoader", "SeqDataLoader"):
+        return _Capped(value)
+    if isinstance(value, tuple):
+        return tuple(_cap(v) for v in value)
+    return value
+
+
+def _loader_fn(fn):
+    @_ft.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return _cap(fn(*args, **kwargs))
+    return wrapper
+
+
+def _epochs_fn(fn, assert_ok=False):
+    sig = _insp.signature(fn)
+
+    @_ft.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        if "num_epochs" in bound.arguments:
+            bound.arguments["num_epochs"] = min(bound.arguments["num_epochs"], _MAX_EPOCHS)
+        try:
+            return fn(*bound.args, **bound.kwargs)
+        except AssertionError as exc:
+            if not assert_ok:
+                raise
+            print(f"[capped run] {{fn.__name__}}'s bound not reached: {{exc}}", file=_sys.stderr)
+    return wrapper
+
+
+for _name in ("load_data_fashion_mnist", "load_array", "load_data_time_machine",
+              "load_data_nmt", "get_data_ch11"):
+    if hasattr(_lib, _name):
+        setattr(_lib, _name, _loader_fn(getattr(_lib, _name)))
+for _name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch11",
+              "train_concise_ch11", "train_ch13"):
+    if hasattr(_lib, _name):
+        setattr(_lib, _name, _epochs_fn(getattr(_lib, _name), _name == "train_ch3"))
+{extra}
+'''
+
+# The original library reads '../data' and checks the book's own fra-eng.zip checksum.
+BOOK_EXTRA = """\
+_lib.DATA_HUB['fra-eng'] = (_lib.DATA_URL + 'fra-eng.zip', '{fra_sha1}')
+"""
+
+
+def _tab_is_pytorch(cell: str) -> bool:
+    first = cell.split("\n", 1)[0].strip()
+    if not first.startswith("#@tab"):
+        return False  # an untagged cell is MXNet
+    tabs = {t.strip() for t in first[len("#@tab") :].split(",")}
+    return "pytorch" in tabs or "all" in tabs
+
+
+def section_code(md: Path, lib: str, max_epochs: int) -> str | None:
+    """The section's PyTorch cells as one script, or None when it has none."""
+    cells = [c for c in CELL.findall(md.read_text(encoding="utf-8")) if _tab_is_pytorch(c)]
+    if not cells:
+        return None
+    lines = []
+    for cell in cells:
+        for line in cell.splitlines():
+            stripped = line.strip()
+            if stripped.startswith(("%", "!")):  # IPython magics and shell escapes
+                continue
+            lines.append(line)
+    code = "\n".join(lines)
+    if lib == "d2lkit.torch":
+        code = IMPORT.sub("from d2lkit import torch as d2l", code)
+    try:
+        return _cap_epochs_ast(code, max_epochs)
+    except SyntaxError:
+        return EPOCHS.sub(
+            lambda m: f"{m.group(1)}num_epochs = min({m.group(2)}, {max_epochs})", code
+        )
+
+
+class _CapEpochs(ast.NodeTransformer):
+    """``num_epochs = 10`` and ``lr, num_epochs = 0.1, 10`` -> the epoch count capped."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+
+    def _capped(self, value: ast.expr) -> ast.expr:
+        return ast.Call(ast.Name("min", ast.Load()), [value, ast.Constant(self.cap)], [])
+
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign:
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == "num_epochs":
+                node.value = self._capped(node.value)
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                for i, elt in enumerate(target.elts):
+                    if isinstance(elt, ast.Name) and elt.id == "num_epochs":
+                        node.value.elts[i] = self._capped(node.value.elts[i])
+        return node
+
+
+def _cap_epochs_ast(code: str, cap: int) -> str:
+    tree = _CapEpochs(cap).visit(ast.parse(code))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def sections(book: Path, chapters: list[str], only: set[str] | None) -> list[Path]:
+    found = []
+    for chapter in chapters:
+        folder = book / f"chapter_{chapter}"
+        for md in sorted(folder.glob("*.md")):
+            if md.stem == "index" or md.stem.endswith("_origin"):
+                continue
+            if only and md.stem not in only:
+                continue
+            found.append(md)
+    return found
+
+
+def book_workspace(data: Path) -> Path:
+    """A folder whose ``data/`` holds what d2l 0.17.6 reads from ``../data``, offline."""
+    root = Path(tempfile.mkdtemp(prefix="d2l-book-sections-"))
+    raw = root / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in (data / "fashion-mnist").glob("*-ubyte.gz"):
+        with gzip.open(gz) as src, (raw / gz.name[:-3]).open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    for f in (data / "d2l").iterdir():
+        if f.is_file():
+            (root / "data" / f.name).symlink_to(f)
+    (root / "work").mkdir()
+    return root
+
+
+def _sha1(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def run_section(
+    md: Path, args: argparse.Namespace, lib: str, cwd: Path, env: dict[str, str], extra: str
+) -> dict[str, object]:
+    row: dict[str, object] = {
+        "chapter": md.parent.name.removeprefix("chapter_"),
+        "section": md.stem,
+    }
+    code = section_code(md, lib, args.max_epochs)
+    if code is None:
+        return {**row, "status": "no pytorch code", "seconds": 0.0, "error": ""}
+    prelude = PRELUDE.format(
+        max_epochs=args.max_epochs, max_batches=args.max_batches, lib=lib, extra=extra
+    )
+    script = cwd / f"section_{md.stem.replace('-', '_')}.py"  # never shadows a module
+    script.write_text(prelude + "\n" + code + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [args.python, "-O", str(script)],  # -O: no asserts (see the module docstring)
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {**row, "status": "timeout", "seconds": args.timeout, "error": ""}
+    seconds = time.perf_counter() - start
+    if proc.returncode == 0:
+        return {**row, "status": "ok", "seconds": round(seconds, 1), "error": ""}
+    tail = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    return {
+        **row,
+        "status": "error",
+        "seconds": round(seconds, 1),
+        "error": tail[-1][:300] if tail else f"exit {proc.returncode}",
+    }
+
+
+def markdown(rows: list[dict[str, object]], other: list[dict[str, object]] | None) -> str:
+    by_key = {(r["chapter"], r["section"]): r for r in other or []}
+    head = "| chapter | section | d2lkit | s |" + (" d2l 0.17.6 | s |" if other else "")
+    lines = [head, "|" + "---|" * (4 + (2 if other else 0))]
+    for r in rows:
+        line = f"| {r['chapter']} | {r['section']} | {r['status']} | {r['seconds']} |"
+        if other:
+            o = by_key.get((r["chapter"], r["section"]), {"status": "not run", "seconds": ""})
+            line += f" {o['status']} | {o['seconds']} |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("book", type=Path, help="a local d2l-zh checkout (chapter_*/ folders)")
+    parser.add_argument("--lib", choices=("d2lkit", "d2l"), default="d2lkit")
+    parser.add_argument("--python", default=sys.executable, help="interpreter to run sections")
+    parser.add_argument("--chapters", default=",".join(CHAPTERS))
+    parser.add_argument("--sections", default="", help="comma-separated section names")
+    parser.add_argument("--max-epochs", type=int, default=2)
+    parser.add_argument("--max-batches", type=int, default=20)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--out", type=Path, help="write the rows as JSON")
+    parser.add_argument("--compare", type=Path, help="JSON rows of the other library")
+    parser.add_argument("--markdown", action="store_true", help="print a table at the end")
+    args = parser.parse_args(argv)
+
+    data = Path(os.environ.get("D2LKIT_DATA", "")).expanduser()
+    if not (data / "fashion-mnist").is_dir():
+        parser.error("set D2LKIT_DATA to the data folder (with fashion-mnist/ and d2l/)")
+    lib = "d2lkit.torch" if args.lib == "d2lkit" else "d2l.torch"
+    env = {**os.environ, "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
+    if args.lib == "d2lkit":
+        src = Path(__file__).resolve().parents[1] / "src"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+        cwd = book_workspace(data) / "work"
+        env["D2LKIT_PLOTS"] = str(cwd / "plots")
+        extra = ""
+    else:
+        cwd = book_workspace(data) / "work"
+        extra = BOOK_EXTRA.format(fra_sha1=_sha1(data / "d2l" / "fra-eng.zip"))
+    only = {s for s in args.sections.split(",") if s} or None
+    rows = []
+    for md in sections(args.book, args.chapters.split(","), only):
+        row = run_section(md, args, lib, cwd, env, extra)
+        rows.append(row)
+        print(
+            f"{row['chapter']:32} {row['section']:40} {row['status']:16} "
+            f"{row['seconds']:>7} {row['error']}",
+            flush=True,
+        )
+        if args.out:
+            args.out.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.markdown:
+        other = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
+        print(markdown(rows, other))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""Small adapters that let the book's objects run inside d2lkit's Trainer.
+
+The book trains plain Python functions (``net = lambda X: ...``), its own
+scratch models (objects with ``.params`` and ``begin_state``) and functional
+updaters (``updater(batch_size)``). The Trainer wants an ``nn.Module`` and an
+optimiser; these wrappers are those, and nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["BookLanguageModel", "FunctionModule", "FunctionalOptimizer", "as_module", "params_of"]
+
+
+def params_of(net: Any) -> list[torch.Tensor]:
+    """The trainable tensors of a module, or of a book scratch model's ``.params``."""
+    if isinstance(net, nn.Module):
+        return [p for p in net.parameters() if p.requires_grad]
+    return [p for p in getattr(net, "params", ()) if isinstance(p, torch.Tensor)]
+
+
+class FunctionModule(nn.Module):
+    """An ``nn.Module`` around a callable; ``parameters()`` are the tensors it was given.
+
+    The tensors stay the caller's (the book updates them in place); moving
+    the module to a device does not move them.
+    """
+
+    def __init__(self, fn: Callable[..., Any], params: Sequence[torch.Tensor] = ()) -> None:
+        super().__init__()
+        self.fn = fn
+        self._external = list(params)
+
+    def forward(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]:
+        yield from self._external  # type: ignore[misc]
+
+
+def as_module(net: Any) -> nn.Module:
+    """``net`` itself if it is a module, else a :class:`FunctionModule` around it."""
+    return net if isinstance(net, nn.Module) else FunctionModule(net, params_of(net))
+
+
+class FunctionalOptimizer:
+    """The part of ``torch.optim.Optimizer`` the Trainer uses, around a function.
+
+    ``step()`` calls ``update(batch_size)`` with ``batch_size=1``: the Trainer
+    backpropagates the batch *mean*, where the book backpropagates the sum
+    and divides by the batch size inside its ``sgd``, which is the same
+    update. Functions that take no argument (the book's ``trainer_fn`` of
+    chapter 11, bound to its state) are called without one.
+    """
+
+    def __init__(
+        self,
+        update: Callable[..., Any],
+        params: Sequence[torch.Tensor] = (),
+        lr: float = float("nan"),
+        takes_batch_size: bool = True,
+    ) -> None:
+        self.update = update
+        self.params = list(params)
+        self.takes_batch_size = takes_batch_size
+        self.param_groups = [{"params": self.params, "lr": lr}]
+        self.state: dict[Any, Any] = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.zero_()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> None:
+        if self.takes_batch_size:
+            self.update(1)
+        else:
+            self.update()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class BookLanguageModel(nn.Module):
+    """A book RNN (``net(X, state) -> ((T*B, V) logits, state)``) as a d2lkit language model.
+
+    ``forward(X, state=None)`` starts from ``net.begin_state`` when no state
+    is given and returns logits ``(B, T, V)``, the layout of
+    :class:`d2lkit.models.rnn.RNNLM`, so :func:`d2lkit.models.rnn.generate`
+    and the ``language_model`` task run it unchanged.
+    """
+
+    def __init__(self, net: Any) -> None:
+        super().__init__()
+        self.net = net if isinstance(net, nn.Module) else None
+        self._book = net
+        self._external = [] if isinstance(net, nn.Module) else params_of(net)
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]:
+        if self.net is not None:
+            yield from self.net.parameters(recurse)
+        else:
+            yield from self._external  # type: ignore[misc]
+
+    def forward(self, X: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        B, T = X.shape
+        if state is None:
+            state = self._book.begin_state(batch_size=B, device=X.device)
+        logits, state = self._book(X, state)  # (T * B, V), time-major rows
+        return logits.reshape(T, B, -1).transpose(0, 1), state  # (B, T, V)
