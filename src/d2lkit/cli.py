@@ -312,6 +312,11 @@ def _quick_overrides(recipe: Any) -> list[str]:
     return [*QUICK, *recipe.quick]
 
 
+def _figure(value: float, digits: int = 3) -> str:
+    """A figure with fixed decimals, or significant digits when it is tiny (0.000073)."""
+    return f"{value:.{digits}f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
+
+
 def _summary_text(result: Any) -> str:
     s = result.summary
     final = s["final"]
@@ -320,11 +325,11 @@ def _summary_text(result: Any) -> str:
     for key, value in final.items():
         book_cell, verdict = "", ""
         if book and key == book["metric"]:
-            book_cell = f"{book['book']:.4g} (pass at {book['pass_at']:.4g})"
+            book_cell = f"{_figure(book['book'])} (pass at {_figure(book['pass_at'])})"
             miss = {"min": "above the book", "near": "far from the book"}
             fail = miss.get(book.get("goal", "max"), "below the book")
             verdict = {"pass": "pass", "fail": fail}.get(book["verdict"], "not compared")
-        shown = f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.4g}"
+        shown = _figure(value, digits=4)
         rows.append((key.replace("_", " "), shown, book_cell, verdict))
     name = s.get("label", s["recipe"])
     if s.get("kind") == "function":  # no training: no epochs of a Trainer, no throughput
@@ -598,6 +603,8 @@ def _reproduce_one(
     offline: bool,
     quick: bool,
 ) -> dict[str, Any]:
+    from d2lkit.data.missing import DataSetUnavailable
+
     e = recipe.expected
     row: dict[str, Any] = {
         "recipe": recipe.name,
@@ -627,6 +634,9 @@ def _reproduce_one(
             checkpoint=not quick,
             plot=not quick,
         )
+    except DataSetUnavailable as exc:  # no data here and no way to fetch it: say so, go on
+        row.update(verdict="skipped", error=exc.message, wall_time_s=time.perf_counter() - start)
+        return row
     except D2lkitError as exc:
         row.update(verdict="error", error=exc.message, wall_time_s=time.perf_counter() - start)
         return row
@@ -655,7 +665,7 @@ def _reproduce_cells(row: dict[str, Any]) -> list[str]:
     verdict = row["verdict"]
     if verdict == "not compared" and row["differences"]:
         verdict += ": " + "; ".join(row["differences"])
-    if verdict == "error":
+    if verdict in ("error", "skipped"):
         verdict += ": " + row.get("error", "")
     return [
         row["recipe"],

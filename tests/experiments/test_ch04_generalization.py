@@ -212,7 +212,7 @@ def test_the_cli_prints_the_per_fold_table_and_the_weights(tmp_path):
         ],
         "final": {"train_log_rmse": 0.165, "valid_log_rmse": 0.17},
         "book": {"metric": "valid_log_rmse", "book": 0.17, "tolerance": 0.01, "goal": "min"}
-        | {"ok": True},
+        | {"ok": True, "pass_at": 0.18, "verdict": "pass", "differences": [], "source": "4.10"},
         "weights": {"learned": [4.99, 1.2], "true": [5.0, 1.2]},
         "submission": "submission.csv",
     }

@@ -82,6 +82,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "mlp": ({"dropout": 0.5}, images(28)),
     "mlp_tiny": ({}, images(28)),
     "mlp_scratch": ({}, images(28)),
+    "mlp_dropout_scratch": ({}, images(28)),
     "lenet": ({}, images(28)),
     "lenet_bn": ({}, images(28)),
     "lenet_bn_scratch": ({}, images(28)),

@@ -257,6 +257,35 @@ def download(
     tried first. If another process is downloading ``dest``, this one waits for
     it and then uses its file once verified.
     """
+    created = not dest.parent.exists()
+    try:
+        return _download(
+            entry,
+            dest,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            progress=progress,
+            mirror=mirror,
+            deadline=deadline,
+        )
+    finally:
+        if created:  # a failed first download leaves no empty data-set folder behind
+            with contextlib.suppress(OSError):
+                dest.parent.rmdir()  # succeeds only when the folder is empty
+
+
+def _download(
+    entry: DataFile,
+    dest: Path,
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: bool = False,
+    mirror: str | None = None,
+    deadline: float | None = None,
+) -> Path:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -172,7 +172,7 @@ LOSSES.add("bce_sum", lambda: nn.BCELoss(reduction="sum"))
 # Which losses fit a task's batches: a mismatch fails at the first step with a shape
 # error deep in torch, so it is caught when the run is built.
 LOSSES_FOR_TASK: dict[str, tuple[str, ...]] = {
-    "classification": ("cross_entropy", "cross_entropy_scratch"),
+    "classification": ("cross_entropy", "cross_entropy_scratch", "cross_entropy_smooth"),
     "regression": ("mse", "squared_loss_scratch", "bce", "bce_sum", "bce_with_logits"),
     "language_model": ("cross_entropy", "cross_entropy_scratch"),
     "seq2seq": ("masked_cross_entropy",),
