@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,9 @@ WORKER = Path(__file__).with_name("ddp_worker.py")
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _torchrun(out: Path, scenario: str, *, restarts: int = 0, env: dict | None = None) -> None:
+def _torchrun(
+    out: Path, scenario: str, *, restarts: int = 0, env: dict | None = None, timeout: int = 240
+) -> None:
     command = [
         sys.executable,
         "-m",
@@ -46,7 +49,7 @@ def _torchrun(out: Path, scenario: str, *, restarts: int = 0, env: dict | None =
         "OMP_NUM_THREADS": "1",
         **(env or {}),
     }
-    done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
@@ -128,7 +131,14 @@ def test_a_killed_worker_restarts_from_the_checkpoint_and_ends_as_if_uninterrupt
                                shuffle=True, rank=0, world_size=2))  # fmt: skip
     step = batches + batches // 2  # in the middle of epoch 2: epoch 1 is checkpointed
     # Two restarts allowed: on a heavily loaded machine gloo's reconnect can time out once.
-    _torchrun(out, "crash", restarts=2, env={"D2LKIT_TEST_CRASH_STEP": str(step)})
+    # Known flake (about 1 run in 3 here): the restarted job can hang in gloo's
+    # rendezvous and never start; the same job is then launched once more, from scratch.
+    env = {"D2LKIT_TEST_CRASH_STEP": str(step)}
+    try:
+        _torchrun(out, "crash", restarts=2, env=env, timeout=120)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(out, ignore_errors=True)
+        _torchrun(out, "crash", restarts=2, env=env, timeout=120)
     assert (out / "crashed.marker").is_file()  # the crash did happen
     info = json.loads((out / "debug" / "crash-0.json").read_text())
     assert info["restarts"] >= 1 and info["resumed_from"] == 1
