@@ -251,13 +251,18 @@ class Adam(_Scratch):
         t, (beta1, beta2) = state["step"], group["betas"]
         v, s = state["exp_avg"], state["exp_avg_sq"]
         v.mul_(beta1).add_(grad, alpha=1 - beta1)
-        s.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        self._second_moment(s, grad, beta2)
         v_hat = v / (1 - beta1**t)  # bias correction: v and s start at 0
         s_hat = s / (1 - beta2**t)
         p.addcdiv_(v_hat, s_hat.sqrt().add_(group["eps"]), value=-group["lr"])
 
+    @staticmethod
+    def _second_moment(s: torch.Tensor, grad: torch.Tensor, beta2: float) -> None:
+        """s <- b2 * s + (1 - b2) * grad^2, in place."""
+        s.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 
-class Yogi(_Scratch):
+
+class Yogi(Adam):
     """Yogi (11.10.3): Adam whose second moment moves by a signed, additive step.
 
     Adam's s <- s + (1 - b2) (g^2 - s) can grow s far too slowly or forget it
@@ -277,28 +282,10 @@ class Yogi(_Scratch):
         eps: float = 1e-3,
         weight_decay: float = 0.0,
     ) -> None:
-        _check("lr", lr, 0.0)
-        _check("betas[0]", betas[0], 0.0, 1.0)
-        _check("betas[1]", betas[1], 0.0, 1.0)
-        _check("eps", eps, 0.0)
-        _check("weight_decay", weight_decay, 0.0)
-        super().__init__(
-            params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
-        )
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def update(
-        self, p: torch.Tensor, grad: torch.Tensor, state: dict[str, Any], group: dict[str, Any]
-    ) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = torch.zeros_like(p)
-            state["exp_avg_sq"] = torch.zeros_like(p)
-        state["step"] += 1
-        t, (beta1, beta2) = state["step"], group["betas"]
-        v, s = state["exp_avg"], state["exp_avg_sq"]
-        v.mul_(beta1).add_(grad, alpha=1 - beta1)
+    @staticmethod
+    def _second_moment(s: torch.Tensor, grad: torch.Tensor, beta2: float) -> None:
+        """s <- s + (1 - b2) * grad^2 * sign(grad^2 - s): the one line that differs."""
         g2 = grad * grad
-        s.addcmul_(g2, torch.sign(g2 - s), value=1 - beta2)  # the one line that differs
-        v_hat = v / (1 - beta1**t)
-        s_hat = s / (1 - beta2**t)
-        p.addcdiv_(v_hat, s_hat.sqrt().add_(group["eps"]), value=-group["lr"])
+        s.addcmul_(g2, torch.sign(g2 - s), value=1 - beta2)
