@@ -434,3 +434,14 @@ def test_reproduce_quick_runs_every_recipe_and_writes_the_table(data_root, tmp_p
 def test_reproduce_with_no_match_exits_1():
     result = _run("reproduce", "nosuch*")
     assert result.exit_code == 1 and "no recipe matches" in result.output
+
+
+def test_resume_cannot_stretch_a_one_cycle_schedule_past_its_end(data_root, tmp_path):
+    common = ["--data-dir", str(data_root), "--quiet", "--set", "data.limit=256"]
+    first = _run("run", "fashion-fast", "--epochs", "1", "--out", str(tmp_path), *common)
+    assert first.exit_code == 0, first.output
+    [run_dir] = (tmp_path / "fashion-fast").iterdir()
+    more = _run("run", "fashion-fast", "--resume", str(run_dir), "--epochs", "2", *common)
+    assert more.exit_code == 2 and "Traceback" not in more.output
+    assert "'onecycle' spans the 1 epoch(s)" in more.output and "--epochs 2" in more.output
+    assert len((run_dir / "metrics.csv").read_text().splitlines()) == 2  # the run is untouched

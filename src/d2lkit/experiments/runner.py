@@ -49,7 +49,7 @@ from d2lkit.train import (
     resolve_device,
     seed_everything,
 )
-from d2lkit.train.schedules import build_scheduler
+from d2lkit.train.schedules import SPANS_THE_RUN, build_scheduler
 from d2lkit.train.tasks import Task, build_task
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,26 @@ def _apply_resumed_optim(trainer: Trainer, saved: RunConfig, config: RunConfig) 
             "resuming with optim.%s = %s (the checkpoint had %s)", field_name, after, before
         )
     return {f"optim.{k}": [a, b] for k, (a, b) in changed.items()}
+
+
+def _check_resumed_schedule(saved: RunConfig, config: RunConfig) -> None:
+    """Refuse to stretch a schedule whose shape depends on the run's length.
+
+    A one-cycle or cosine schedule built for the epochs the run started with
+    ends there (torch's one-cycle raises; a cosine climbs back up): resuming to
+    more epochs would step it past its end.
+    """
+    sched = config.sched
+    if sched.name not in SPANS_THE_RUN or sched.total is not None:
+        return
+    before, after = saved.train.epochs, config.train.epochs
+    if after > before:
+        raise ConfigError(
+            f"schedule {sched.name!r} spans the {before} epoch(s) this run was started with; "
+            f"resuming to {after} would step it past its end",
+            fix=f"start a new run with --epochs {after}, or set sched.total when starting a run "
+            "you mean to extend",
+        )
 
 
 def new_run_dir(out: Path, name: str) -> Path:
@@ -569,6 +589,8 @@ def run_recipe(
         mirror=mirror,
     )
     config = run.config
+    if resume is not None:
+        _check_resumed_schedule(saved_config, config)
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     label = recipe.label(config)
     run_dir = Path(resume) if resume is not None else _job_run_dir(Path(out), label)

@@ -22,9 +22,11 @@ from d2lkit import scratch
 from d2lkit.errors import ConfigError
 from d2lkit.registry import Registry
 
-__all__ = ["INTERVALS", "SCHEDULES", "build_scheduler"]
+__all__ = ["INTERVALS", "SCHEDULES", "SPANS_THE_RUN", "build_scheduler"]
 
 INTERVALS = ("epoch", "step")
+# Schedules whose shape is drawn over ``total``: stepping them past it is wrong.
+SPANS_THE_RUN = frozenset({"cosine", "cosine_scratch", "onecycle"})
 
 Scheduler = lr_scheduler.LRScheduler
 Builder = Callable[..., Scheduler]
