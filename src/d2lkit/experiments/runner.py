@@ -423,6 +423,8 @@ def build_run(
         )
     config = (config or recipe.config).validate()
     device = resolve_device(config.train.device)  # fail before any work
+    if device.type == "cuda":  # fixed batch shapes: cuDNN times its kernels once, keeps the best
+        torch.backends.cudnn.benchmark = True
     loss = build_loss(config.train.loss, config.train.task)
     distributed.init_distributed(device)  # under torchrun: join the group before sharding data
     if config.data.dataset in _catalog_names():  # offline: check, name all that is missing
