@@ -82,8 +82,8 @@ def _plain_flags() -> None:
     """
     from typer.core import TyperOption
 
-    shown = TyperOption.display_type_rich
-    if getattr(shown, "_d2lkit_plain_flags", False):
+    shown = getattr(TyperOption, "display_type_rich", None)  # typer 0.29's; absent elsewhere
+    if shown is None or getattr(shown, "_d2lkit_plain_flags", False):
         return
 
     def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
