@@ -152,11 +152,13 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_a_cuda_run_resumes_on_the_cpu(fashion_data, tmp_path):
     common = ["--out", str(tmp_path), "--quiet", "--set", "data.limit=2048"]
-    done = _cli("run", "lenet-bn", "--epochs", "1", "--device", "cuda", *common)
+    done = _cli("run", "lenet-bn", "--epochs", "1", "--set", "train.device=cuda", *common)
     assert done.returncode == 0, done.stderr[-2000:]
     [run_dir] = (tmp_path / "lenet-bn").iterdir()
     assert json.loads((run_dir / "config.json").read_text())["device"].startswith("cuda")
-    more = _cli("run", "lenet-bn", "--epochs", "2", "--device", "cpu", "--resume", str(run_dir))
+    more = _cli(
+        "run", "lenet-bn", "--epochs", "2", "--set", "train.device=cpu", "--resume", str(run_dir)
+    )
     assert more.returncode == 0, more.stderr[-2000:]
     rows = (run_dir / "metrics.csv").read_text().splitlines()
     assert len(rows) == 3  # header, the GPU epoch, the CPU epoch
