@@ -222,3 +222,14 @@ def test_amp_takes_a_dtype_name_and_refuses_others():
     assert trainer.amp and trainer.amp_dtype == torch.float16 and trainer.scaler is None
     with pytest.raises(ConfigError, match="amp must be"):
         Trainer(model, nn.CrossEntropyLoss(), opt, device="cpu", amp="int8")
+
+
+def test_a_training_loader_without_batches_is_refused_before_training():
+    model = nn.Linear(4, 2)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+                      device="cpu")  # fmt: skip
+    X, y = torch.randn(10, 4), torch.randint(0, 2, (10,))
+    empty = TensorLoader(X, y, batch_size=16, shuffle=True, drop_last=True)
+    with pytest.raises(ConfigError, match=r"training loader yields no batches.*batch size 16"):
+        trainer.fit(empty, epochs=1)
+    assert trainer.history == [] and trainer.step == 0

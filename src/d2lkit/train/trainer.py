@@ -150,6 +150,7 @@ class Trainer:
         """
         if epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {epochs}")
+        _check_has_batches(train, "training")
         named: dict[str, Loader] = (
             {} if valid is None else dict(valid) if isinstance(valid, Mapping) else {"test": valid}
         )
@@ -417,6 +418,17 @@ class Trainer:
         if loader_state is not None and hasattr(train, "load_state_dict"):
             train.load_state_dict(loader_state)
         self._resume = None
+
+
+def _check_has_batches(loader: Loader, what: str) -> None:
+    """An epoch without a batch would log a row with no training figures: say why instead."""
+    if hasattr(loader, "__len__") and len(loader) == 0:  # type: ignore[arg-type]
+        size = getattr(loader, "batch_size", None)
+        raise ConfigError(
+            f"the {what} loader yields no batches"
+            + (f" (batch size {size}, last partial batch dropped)" if size else ""),
+            fix="use a smaller batch size, keep the last partial batch, or give it more examples",
+        )
 
 
 def _amp_dtype(amp: bool | str, device: torch.device) -> torch.dtype:
