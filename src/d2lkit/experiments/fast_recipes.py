@@ -8,14 +8,12 @@ verified, training, evaluation every epoch, run folder written), seeds 0, 1, 2:
 - ``fashion-fast-92``: test accuracy >= 0.92 after 8 epochs; target: within
   120 s on the same CPU.
 
-Status of the claims (measured 2026-11-27 on the project's 2-core machine while
-~10 other jobs kept it at load 10-12; see benchmarks/bench_time_to_accuracy.py):
-``fashion-fast`` reached 0.9058, 0.907 and 0.909 (seeds 0, 1, 2) after 3 epochs,
-with 73-90 s of single-thread CPU time for the whole command (159-366 s of wall
-time under that load), so on an idle 2-core CPU it takes an estimated 45-60 s: the 30 s target
-is *not* met yet. ``fashion-fast-92`` at 5 epochs reached only 0.911 for seed 0
-(0.773, 0.798, 0.840, 0.900, 0.911 by epoch; 2036 s of wall time under that
-load), still climbing: it now trains 8 epochs, a setting not yet measured.
+Status of the claims (measured 2026-11-27 on the idle project machine, 2 threads;
+docs/benchmarks.md "Time to accuracy"): ``fashion-fast`` reached 0.9061, 0.9085
+and 0.9058 (seeds 0, 1, 2) after 3 epochs in 45, 57 and 51 s of wall time for
+the whole command: the 30 s target is *not* met (two epochs give 0.8996 in
+36.5 s). ``fashion-fast-92`` reached 0.9201 after 8 epochs (seed 0) in 349 s:
+the 120 s target is *not* met. On an H100 ``fashion-fast`` takes 16 s.
 The accuracy, not the time, is what the seeds check.
 
 What makes them fast: a small conv-BN-ReLU network whose first, full-resolution
