@@ -591,7 +591,7 @@ def run_recipe(
         mirror=mirror,
     )
     config = run.config
-    if resume is not None:
+    if saved_config is not None:  # set exactly when resuming
         _check_resumed_schedule(saved_config, config)
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     label = recipe.label(config)
