@@ -19,7 +19,9 @@ in a fresh process with:
   ``--max-epochs`` (2), the section's own ``num_epochs = …`` assignments (also
   inside tuples, e.g. ``num_epochs, lr = 100, 0.003``) are capped too, and
   every loader the library's ``load_*``/``get_data_ch11`` return yields at
-  most ``--max-batches`` (20) batches per pass;
+  most ``--max-batches`` (20) batches per pass, or as many as make
+  ``--min-examples`` (200) examples when batches are smaller (chapter 11's
+  loops draw a point every 200 examples);
 - ``python -O``: the closing accuracy asserts of ``train_ch3`` (the library's
   and the copy a section defines itself) cannot hold after 2 short epochs, for
   either library, so asserts are off;
@@ -71,24 +73,30 @@ PRELUDE = '''\
 import functools as _ft, importlib as _il, inspect as _insp, os as _os, sys as _sys
 import torch as _torch
 _torch.set_num_threads(1)
-_MAX_EPOCHS, _MAX_BATCHES = {max_epochs}, {max_batches}
+_MAX_EPOCHS, _MAX_BATCHES, _MIN_EXAMPLES = {max_epochs}, {max_batches}, {min_examples}
 _lib = _il.import_module("{lib}")
 
 
 class _Capped:
-    """At most _MAX_BATCHES batches per pass; everything else from the loader."""
+    """About _MAX_BATCHES batches per pass; everything else from the loader.
+
+    A pass also lasts until _MIN_EXAMPLES examples went by: chapter 11's loops
+    plot every 200 examples, which 20 batches of 1 or 5 never reach.
+    """
 
     def __init__(self, loader):
         self._loader = loader
+        size = getattr(loader, "batch_size", None) or 1
+        self._limit = max(_MAX_BATCHES, -(-_MIN_EXAMPLES // size))
 
     def __iter__(self):
         for i, batch in enumerate(self._loader):
-            if i >= _MAX_BATCHES:
+            if i >= self._limit:
                 break
             yield batch
 
     def __len__(self):
-        return min(len(self._loader), _MAX_BATCHES)
+        return min(len(self._loader), self._limit)
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -140,6 +148,15 @@ for _name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch1
 
 # The original library reads '../data' and checks the book's own fra-eng.zip checksum.
 BOOK_EXTRA = """\
+class _Hub(dict):
+    # a section's own DATA_HUB['fra-eng'] = (..., book's sha1) keeps the store's checksum
+    def __setitem__(self, key, value):
+        if key == 'fra-eng':
+            value = (value[0], '{fra_sha1}')
+        super().__setitem__(key, value)
+
+
+_lib.DATA_HUB = _Hub(_lib.DATA_HUB)
 _lib.DATA_HUB['fra-eng'] = (_lib.DATA_URL + 'fra-eng.zip', '{fra_sha1}')
 """
 
@@ -245,7 +262,11 @@ def run_section(
     if code is None:
         return {**row, "status": "no pytorch code", "seconds": 0.0, "error": ""}
     prelude = PRELUDE.format(
-        max_epochs=args.max_epochs, max_batches=args.max_batches, lib=lib, extra=extra
+        max_epochs=args.max_epochs,
+        max_batches=args.max_batches,
+        min_examples=args.min_examples,
+        lib=lib,
+        extra=extra,
     )
     script = cwd / f"section_{md.stem.replace('-', '_')}.py"  # never shadows a module
     script.write_text(prelude + "\n" + code + "\n", encoding="utf-8")
@@ -295,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default="", help="comma-separated section names")
     parser.add_argument("--max-epochs", type=int, default=2)
     parser.add_argument("--max-batches", type=int, default=20)
+    parser.add_argument(
+        "--min-examples", type=int, default=200, help="a capped pass lasts at least this many"
+    )
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, help="write the rows as JSON")
     parser.add_argument("--compare", type=Path, help="JSON rows of the other library")
