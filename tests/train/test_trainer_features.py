@@ -241,3 +241,17 @@ def test_the_skip_policy_skips_non_finite_batches_and_trains_on(caplog):
     assert "skipped batch 2 of epoch 1" in caplog.text
     assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
     assert all(torch.isfinite(torch.tensor(row["train_loss"])) for row in history)
+
+
+def test_a_lagged_scratch_schedule_runs_as_the_books_11_11_loop():
+    # The book sets epoch e's rate to scheduler(e - 1) after epoch e - 1: its first
+    # epoch keeps the optimiser's lr 0.3, then 0.1 / sqrt(e) from the schedule's own lr.
+    w = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([w], lr=0.3)
+    schedule = build_scheduler("square_root_scratch", optimizer, total=5, lag=1, start_lr=0.1)
+    rates = []
+    for _ in range(4):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert rates == pytest.approx([0.3, 0.1, 0.1 / 2**0.5, 0.1 / 3**0.5])

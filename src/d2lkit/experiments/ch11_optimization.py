@@ -409,8 +409,10 @@ _SCHEDULES = (
     ),
     _schedule_recipe(
         "lr-schedule-square-root",
-        "Square-root schedule: lr 0.1 / sqrt(epoch + 1)",
-        _schedule(0.1, SchedConfig(name="square_root_scratch")),
+        "Square-root schedule: lr 0.3 for the first epoch, then 0.1 / sqrt(epoch)",
+        _schedule(0.3, SchedConfig(name="square_root_scratch", lag=1, start_lr=0.1)),
+        notes="As the book's loop runs it: the optimiser starts at lr 0.3 and the schedule "
+        "(lr 0.1) sets each epoch's rate after the epoch before it (sched.lag=1).",
     ),
     _schedule_recipe(
         "lr-schedule-factor",

@@ -88,6 +88,9 @@ class SchedConfig:
     stop_lr: float = 1e-7  # factor_scratch: the floor
     total: int | None = None  # intervals the schedule spans (None: the whole run; 11.11's
     # cosine spans 20 of 30 epochs, then holds final_lr)
+    lag: int = 0  # *_scratch: intervals at the optimiser's lr before the schedule starts (the
+    # book's 11.11 loop sets epoch e's rate after epoch e - 1: lag 1)
+    start_lr: float | None = None  # square_root_scratch: the schedule's own lr (None: optim.lr)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class RunConfig:
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),
             (sc.warmup >= 0, "sched.warmup", sc.warmup, "0 or more"),
+            (sc.lag >= 0, "sched.lag", sc.lag, "0 or more"),
             (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
         ]
         for ok, key, value, need in checks:

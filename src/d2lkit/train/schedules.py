@@ -38,9 +38,16 @@ def _base_lr(optimizer: torch.optim.Optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
 
-def _scratch(optimizer: torch.optim.Optimizer, schedule: Callable[[int], float]) -> Scheduler:
+def _scratch(
+    optimizer: torch.optim.Optimizer, schedule: Callable[[int], float], lag: int = 0
+) -> Scheduler:
+    """Drive ``optimizer`` by a from-scratch schedule; the first ``lag`` intervals keep its lr.
+
+    ``lag=1`` is the book's 11.11 loop: it sets epoch e's rate to ``schedule(e - 1)``
+    only after epoch e - 1, so its first epoch runs at the optimiser's own lr.
+    """
     base = _base_lr(optimizer)
-    return lr_scheduler.LambdaLR(optimizer, lambda t: schedule(t) / base)
+    return lr_scheduler.LambdaLR(optimizer, lambda t: 1.0 if t < lag else schedule(t - lag) / base)
 
 
 @SCHEDULES.register("factor")
@@ -89,9 +96,17 @@ def _onecycle(
 
 
 @SCHEDULES.register("square_root_scratch")
-def _square_root_scratch(optimizer: torch.optim.Optimizer, total: int, **_: Any) -> Scheduler:
-    """The book's ``SquareRootScheduler``: lr / sqrt(t + 1)."""
-    return _scratch(optimizer, scratch.SquareRootScheduler(_base_lr(optimizer)))
+def _square_root_scratch(
+    optimizer: torch.optim.Optimizer,
+    total: int,
+    *,
+    lag: int,
+    start_lr: float | None,
+    **_: Any,
+) -> Scheduler:
+    """The book's ``SquareRootScheduler``: start_lr / sqrt(t + 1)."""
+    schedule = scratch.SquareRootScheduler(start_lr or _base_lr(optimizer))
+    return _scratch(optimizer, schedule, lag)
 
 
 @SCHEDULES.register("factor_scratch")
@@ -102,11 +117,12 @@ def _factor_scratch(
     factor: float,
     step_size: int,
     stop_lr: float,
+    lag: int,
     **_: Any,
 ) -> Scheduler:
     """The book's ``FactorScheduler`` (never below ``stop_lr``)."""
     schedule = scratch.FactorScheduler(factor, stop_lr, _base_lr(optimizer), step_size)
-    return _scratch(optimizer, schedule)
+    return _scratch(optimizer, schedule, lag)
 
 
 @SCHEDULES.register("multifactor_scratch")
@@ -116,20 +132,27 @@ def _multifactor_scratch(
     *,
     factor: float,
     milestones: Sequence[int],
+    lag: int,
     **_: Any,
 ) -> Scheduler:
     """The book's ``MultiFactorScheduler``."""
     schedule = scratch.MultiFactorScheduler(list(milestones), factor, _base_lr(optimizer))
-    return _scratch(optimizer, schedule)
+    return _scratch(optimizer, schedule, lag)
 
 
 @SCHEDULES.register("cosine_scratch")
 def _cosine_scratch(
-    optimizer: torch.optim.Optimizer, total: int, *, warmup: int, final_lr: float, **_: Any
+    optimizer: torch.optim.Optimizer,
+    total: int,
+    *,
+    warmup: int,
+    final_lr: float,
+    lag: int,
+    **_: Any,
 ) -> Scheduler:
     """The book's ``CosineScheduler`` with a linear warm-up from 0."""
     schedule = scratch.CosineScheduler(total, _base_lr(optimizer), final_lr, warmup)
-    return _scratch(optimizer, schedule)
+    return _scratch(optimizer, schedule, lag)
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -140,6 +163,8 @@ _DEFAULTS: dict[str, Any] = {
     "final_lr": 0.0,
     "max_lr": None,
     "stop_lr": 1e-7,
+    "lag": 0,
+    "start_lr": None,
 }
 
 
@@ -149,7 +174,9 @@ def build_scheduler(
     """The schedule called ``name`` over ``total`` intervals; unset settings take defaults.
 
     Settings: factor (0.1), step_size (1), milestones (()), warmup (0),
-    final_lr (0.0), max_lr (None: the optimiser's lr), stop_lr (1e-7).
+    final_lr (0.0), max_lr (None: the optimiser's lr), stop_lr (1e-7), and for
+    the ``*_scratch`` schedules lag (0) and, for square_root_scratch, start_lr
+    (None: the optimiser's lr).
     """
     unknown = set(settings) - set(_DEFAULTS)
     if unknown:
