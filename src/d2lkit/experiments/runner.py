@@ -579,6 +579,7 @@ def run_recipe(
                 f"{resume} is a run of {saved_name!r}, not {recipe.name!r}",
                 fix=f"resume it with `d2lkit run {saved_name} --resume {resume}`",
             )
+        _check_resumed_schedule(saved_config, config or recipe.config)  # before loading data
     else:
         _check_out(Path(out))
     run = build_run(
@@ -591,8 +592,6 @@ def run_recipe(
         mirror=mirror,
     )
     config = run.config
-    if saved_config is not None:  # an explicit --resume (a torchrun restart keeps its epochs)
-        _check_resumed_schedule(saved_config, config)
     # The run folder is made only now: a bad setting or missing data leaves no empty folder.
     label = recipe.label(config)
     run_dir = Path(resume) if resume is not None else _job_run_dir(Path(out), label)
