@@ -133,7 +133,7 @@ class Trainer:
         self.splits: list[str] = ["train"]
         self.train_loader: Loader | None = None
         self._resume: dict[str, Any] | None = None
-        self._first_bad: torch.Tensor | None = None
+        self._step_losses: list[torch.Tensor] = []  # this epoch's, checked once at its end
 
     # --- the loop ------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class Trainer:
         self.model.train()
         self.task.start(training=True)
         running = RunningMetrics(self.device)
-        self._first_bad = None
+        self._step_losses = []
         try:
             for self.batch_index, batch in enumerate(loader):
                 batch = self._to_device(batch)
@@ -231,7 +231,7 @@ class Trainer:
                 step.loss.item(),
             )
             return None
-        self._watch_finite(step.loss)
+        self._step_losses.append(step.loss.detach())  # no host wait: checked at the epoch's end
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             step.loss.backward()
@@ -301,26 +301,32 @@ class Trainer:
         means, count = running.compute(self.reduce)
         return (self.task.report(means) if means else {}), count
 
-    def _watch_finite(self, loss: torch.Tensor) -> None:
-        """Remember the first non-finite step and its loss on the device: no host wait."""
-        if self._first_bad is None:  # once per epoch: (step counter, first bad step, its loss)
-            self._first_bad = torch.tensor([float(self.step), -1.0, 0.0], device=loss.device)
-        watch, value = self._first_bad, loss.detach().float()
-        take = (watch[1] < 0) & ~torch.isfinite(value)
-        watch[1] = torch.where(take, watch[0], watch[1])
-        watch[2] = torch.where(take, value, watch[2])
-        watch[0] += 1
+    def _first_nonfinite_step(self) -> tuple[int, float] | None:
+        """(global step counted from 1, loss) of this epoch's first non-finite step, if any.
+
+        One device op and one host wait per epoch, however many steps it had.
+        """
+        if not self._step_losses:
+            return None
+        losses = torch.stack(self._step_losses).float()
+        self._step_losses = []
+        bad = (~torch.isfinite(losses)).nonzero()
+        if len(bad) == 0:
+            return None
+        first = int(bad[0])
+        epoch_start = self.step - len(losses)
+        return epoch_start + first + 1, losses[first].item()
 
     def _check_finite(self, figures: Mapping[str, float]) -> None:
-        if self._first_bad is not None:
-            _, step, value = self._first_bad.tolist()
-            if step >= 0:
-                raise NonFiniteLossError(
-                    f"the training loss became {value} at epoch {self.epoch + 1}, step "
-                    f"{int(step) + 1}; stopped (the last checkpoint holds the last good epoch)",
-                    fix="lower the learning rate (--lr), clip gradients (--set "
-                    "train.grad_clip=1), or skip such batches (--set train.nonfinite=skip)",
-                )
+        bad = self._first_nonfinite_step()
+        if bad is not None:
+            step, value = bad
+            raise NonFiniteLossError(
+                f"the training loss became {value} at epoch {self.epoch + 1}, step "
+                f"{step}; stopped (the last checkpoint holds the last good epoch)",
+                fix="lower the learning rate (--lr), clip gradients (--set "
+                "train.grad_clip=1), or skip such batches (--set train.nonfinite=skip)",
+            )
         loss = figures.get("loss")
         if loss is not None and not math.isfinite(loss):
             raise NonFiniteLossError(
