@@ -21,3 +21,16 @@ def test_fast_cnn_gives_the_same_scores_in_channels_last():
     model = model.to(memory_format=torch.channels_last)
     got = model(x.contiguous(memory_format=torch.channels_last))
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_flip_tta_averages_the_mirror_in_eval_and_changes_nothing_in_training():
+    torch.manual_seed(0)
+    model = create_model("fast_cnn_tiny", flip_tta=True)
+    plain = model.net
+    x = torch.rand(4, 1, 28, 28)
+    model.train()
+    torch.testing.assert_close(model(x), plain(x))
+    model.eval()
+    want = (plain(x) + plain(x.flip(-1))) / 2
+    torch.testing.assert_close(model(x), want)
+    assert not torch.allclose(model(x), plain(x))  # the mirror really is used
