@@ -105,6 +105,22 @@ def test_sequential_sampling_covers_a_corpus_that_fits_exactly():
     assert torch.equal(served.sort().values, torch.arange(30))
 
 
+def test_without_random_offset_every_epoch_serves_the_same_batches_from_the_first_token():
+    corpus = torch.arange(10_000)
+    loader = text.SeqDataLoader(corpus, text.Vocab([]), 32, 35, random_offset=False)
+    epochs = [list(loader) for _ in range(3)]
+    for batches in epochs[1:]:
+        assert all(torch.equal(X, X0) for (X, _), (X0, _) in zip(batches, epochs[0], strict=True))
+    assert len(epochs[0]) == 8  # as the first edition: 8 batches of 32 x 35 from 10,000 characters
+    first, _ = epochs[0][0]
+    assert torch.equal(first[:, 0], torch.arange(32) * 8 * 35)  # rows of 8 batches, from token 0
+    starts = {
+        int(next(iter(text.SeqDataLoader(corpus, text.Vocab([]), 32, 35, seed=s)))[0][0, 0])
+        for s in range(20)
+    }
+    assert len(starts) > 1  # the default still draws a new start
+
+
 def test_random_sampling_is_reproducible_for_a_seed_and_windows_are_disjoint():
     corpus = torch.arange(500)
 

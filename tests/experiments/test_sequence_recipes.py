@@ -299,3 +299,12 @@ def test_translate_and_bleu_callback_on_a_tiny_model():
     assert {"book_bleu", "test_bleu"} <= set(trainer.metric_names)
     assert history[-1]["book_bleu"] == 1.0 and history[-1]["test_bleu"] == 1.0
     assert history[-1]["translations"] == "go . => va !, bleu 1.000"
+
+
+def test_jay_chou_epochs_start_at_the_first_character_and_the_time_machines_do_not(data_root):
+    from d2lkit.experiments.runner import build_run
+
+    for name, fixed in (("rnn-jaychou", True), ("rnn-scratch", False)):
+        recipe = get_recipe(name)
+        run = build_run(recipe, apply_overrides(recipe.config, TINY_LM), data_root=data_root)
+        assert run.data.train.random_offset is not fixed, name

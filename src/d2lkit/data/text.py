@@ -177,6 +177,7 @@ def seq_data_iter_sequential(
     batch_size: int,
     num_steps: int,
     generator: torch.Generator | None = None,
+    random_offset: bool = True,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Sequential partitioning: row r of each batch continues row r of the one before.
 
@@ -184,10 +185,13 @@ def seq_data_iter_sequential(
     ``batch_size`` contiguous rows whose length is a multiple of ``num_steps``,
     so every position from the offset on is served exactly once per epoch (the
     book's rows may end with a few tokens it never serves; only the tail after
-    the last full batch is left here).
+    the last full batch is left here). ``random_offset=False`` starts every
+    epoch at the first token, as the first edition's ``data_iter_consecutive``
+    does: the same batches every epoch (its rows are cut a little longer and
+    their last tokens never served; the batch count is the same).
     """
     corpus = _as_corpus(corpus)
-    offset = int(torch.randint(0, num_steps + 1, (1,), generator=generator))
+    offset = int(torch.randint(0, num_steps + 1, (1,), generator=generator)) if random_offset else 0
     num_batches = (corpus.numel() - offset - 1) // (batch_size * num_steps)
     length = num_batches * num_steps  # tokens per row
     Xs = corpus[offset : offset + batch_size * length].reshape(batch_size, length)
@@ -198,6 +202,9 @@ def seq_data_iter_sequential(
 
 class SeqDataLoader:
     """Minibatches of (X, Y) token sequences over a corpus, a new random start every epoch.
+
+    ``random_offset=False`` (sequential sampling only) starts every epoch at the
+    first token instead, as the first edition did.
 
     The loader owns its generator: the same seed gives the same epochs, and
     ``state_dict`` lets a checkpoint resume them.
@@ -211,14 +218,21 @@ class SeqDataLoader:
         num_steps: int,
         use_random_iter: bool = False,
         seed: int = 0,
+        random_offset: bool = True,
     ) -> None:
         self.corpus, self.vocab = _as_corpus(corpus), vocab
         self.batch_size, self.num_steps = batch_size, num_steps
-        self.sample = seq_data_iter_random if use_random_iter else seq_data_iter_sequential
+        self.use_random_iter, self.random_offset = use_random_iter, random_offset
         self.generator = torch.Generator().manual_seed(seed)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        return self.sample(self.corpus, self.batch_size, self.num_steps, self.generator)
+        if self.use_random_iter:
+            return seq_data_iter_random(
+                self.corpus, self.batch_size, self.num_steps, self.generator
+            )
+        return seq_data_iter_sequential(
+            self.corpus, self.batch_size, self.num_steps, self.generator, self.random_offset
+        )
 
     def __len__(self) -> int:
         """Batches per epoch at most: after its random offset an epoch may serve one fewer."""

@@ -28,10 +28,11 @@ def _language_model(
     seed: int,
     num_steps: int,
     random_sampling: bool,
+    random_offset: bool = True,
 ) -> RunData:
     # The corpus lives on the device: every batch is then a slice there, no copy per step.
     loader = SeqDataLoader(
-        corpus.to(device), vocab, config.batch_size, num_steps, random_sampling, seed
+        corpus.to(device), vocab, config.batch_size, num_steps, random_sampling, seed, random_offset
     )
     return RunData(
         loader,
@@ -76,8 +77,14 @@ def _jaychou_lyrics(
     num_steps: int = 35,
     random_sampling: bool = False,
     max_tokens: int = 10000,
+    random_offset: bool = False,
 ) -> RunData:
-    """Jay Chou's lyrics, the first edition's character corpus (6.3): 1027 characters."""
+    """Jay Chou's lyrics, the first edition's character corpus (6.3): 1027 characters.
+
+    Sequential ("consecutive") sampling starts every epoch at the first
+    character, as the first edition's ``data_iter_consecutive`` does, unless
+    ``random_offset`` (the second edition's way).
+    """
     corpus, vocab = load_corpus_jay_lyrics(max_tokens, root)
     return _language_model(
         corpus,
@@ -87,6 +94,7 @@ def _jaychou_lyrics(
         seed=seed,
         num_steps=num_steps,
         random_sampling=random_sampling,
+        random_offset=random_offset,
     )
 
 
