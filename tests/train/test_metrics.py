@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from d2lkit.train import RunningMetrics
+from d2lkit.train.metrics import FirstNonFinite
 from d2lkit.train.tasks import Step
 
 
@@ -51,3 +52,22 @@ def test_sums_are_float64_even_for_float32_batches():
         running.update(Step(torch.tensor(1.0), 1, {"loss": torch.tensor(1.0)}))
     assert running.sums["loss"].dtype == torch.float64
     assert running.sums["loss"].item() == 16_777_219.0
+
+
+@pytest.mark.parametrize("fold", [1, 3, 512])
+def test_the_first_non_finite_loss_is_found_across_folds(fold):
+    watch = FirstNonFinite(first_step=100)
+    watch.fold = fold
+    losses = [1.0, 2.0, 3.0, 4.0, float("inf"), 5.0, float("nan"), 6.0]
+    for value in losses:
+        watch.add(torch.tensor(value))
+    assert watch.result() == (105, float("inf"))  # global step 100 + 4, counted from 1
+
+
+def test_all_finite_losses_give_no_result():
+    watch = FirstNonFinite()
+    watch.fold = 2
+    for value in range(5):
+        watch.add(torch.tensor(float(value)))
+    assert watch.result() is None
+    assert FirstNonFinite().result() is None  # no step at all

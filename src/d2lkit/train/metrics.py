@@ -4,17 +4,20 @@ Calling ``.item()`` after every batch makes the host wait for the device each
 step; on a GPU that stalls the pipeline. Instead each batch adds its sums (a
 :class:`~d2lkit.train.tasks.Step`) to running totals that stay on the device,
 and ``compute()`` syncs once. Under DDP the totals are summed over ranks first.
+The batch sums are not even added per step: they are kept and added in chunks
+(``fold``), and :class:`FirstNonFinite` watches the loss the same way.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 
 from d2lkit.train.tasks import Step
 
-__all__ = ["RunningMetrics", "correct_count"]
+__all__ = ["FirstNonFinite", "RunningMetrics", "correct_count"]
 
 
 def correct_count(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -101,3 +104,50 @@ class RunningMetrics:
         if count == 0:
             return {}, 0.0
         return {n: v / count for n, v in zip(names, values[1:], strict=True)}, count
+
+
+class FirstNonFinite:
+    """Where a pass's loss first became NaN or infinite, with no host wait per step.
+
+    Losses are kept; every ``fold`` steps they are reduced on the device to the
+    first bad (step, loss) so far, so memory stays bounded however long the
+    pass. :meth:`result` waits for the device once.
+
+    Args:
+        first_step: the global index (from 0) of the pass's first step.
+    """
+
+    fold = 512
+
+    def __init__(self, first_step: int = 0) -> None:
+        self.first_step = first_step
+        self._seen = 0
+        self._pending: list[torch.Tensor] = []
+        self._found: torch.Tensor | None = None  # (step in the pass or inf, loss), float64
+
+    def add(self, loss: torch.Tensor) -> None:
+        self._pending.append(loss.detach())
+        if len(self._pending) >= self.fold:
+            self._reduce()
+
+    def _reduce(self) -> None:
+        if not self._pending:
+            return
+        losses = torch.stack(self._pending).to(torch.float64)
+        steps = torch.arange(len(losses), dtype=torch.float64, device=losses.device) + self._seen
+        steps = torch.where(torch.isfinite(losses), math.inf, steps)
+        first = steps.argmin()
+        candidate = torch.stack([steps[first], losses[first]])
+        if self._found is not None:  # an earlier chunk's bad step wins
+            candidate = torch.where(self._found[0] <= candidate[0], self._found, candidate)
+        self._found = candidate
+        self._seen += len(self._pending)
+        self._pending = []
+
+    def result(self) -> tuple[int, float] | None:
+        """(global step counted from 1, its loss), or None if every loss was finite."""
+        self._reduce()
+        if self._found is None:
+            return None
+        step, loss = self._found.tolist()
+        return None if math.isinf(step) else (self.first_step + int(step) + 1, loss)

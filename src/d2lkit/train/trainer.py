@@ -32,7 +32,7 @@ from d2lkit.train import distributed
 from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
-from d2lkit.train.metrics import RunningMetrics
+from d2lkit.train.metrics import FirstNonFinite, RunningMetrics
 from d2lkit.train.schedules import INTERVALS
 from d2lkit.train.seed import get_rng_state, set_rng_state
 from d2lkit.train.tasks import Classification, Step, Task
@@ -133,7 +133,7 @@ class Trainer:
         self.splits: list[str] = ["train"]
         self.train_loader: Loader | None = None
         self._resume: dict[str, Any] | None = None
-        self._step_losses: list[torch.Tensor] = []  # this epoch's, checked once at its end
+        self._nonfinite = FirstNonFinite()  # this epoch's losses, checked once at its end
 
     # --- the loop ------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class Trainer:
         self.model.train()
         self.task.start(training=True)
         running = RunningMetrics(self.device)
-        self._step_losses = []
+        self._nonfinite = FirstNonFinite(first_step=self.step)
         try:
             for self.batch_index, batch in enumerate(loader):
                 batch = self._to_device(batch)
@@ -231,7 +231,7 @@ class Trainer:
                 step.loss.item(),
             )
             return None
-        self._step_losses.append(step.loss.detach())  # no host wait: checked at the epoch's end
+        self._nonfinite.add(step.loss)  # no host wait: checked at the epoch's end
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             step.loss.backward()
@@ -301,24 +301,8 @@ class Trainer:
         means, count = running.compute(self.reduce)
         return (self.task.report(means) if means else {}), count
 
-    def _first_nonfinite_step(self) -> tuple[int, float] | None:
-        """(global step counted from 1, loss) of this epoch's first non-finite step, if any.
-
-        One device op and one host wait per epoch, however many steps it had.
-        """
-        if not self._step_losses:
-            return None
-        losses = torch.stack(self._step_losses).float()
-        self._step_losses = []
-        bad = (~torch.isfinite(losses)).nonzero()
-        if len(bad) == 0:
-            return None
-        first = int(bad[0])
-        epoch_start = self.step - len(losses)
-        return epoch_start + first + 1, losses[first].item()
-
     def _check_finite(self, figures: Mapping[str, float]) -> None:
-        bad = self._first_nonfinite_step()
+        bad = self._nonfinite.result()
         if bad is not None:
             step, value = bad
             raise NonFiniteLossError(
