@@ -78,7 +78,7 @@ class RunningMetrics:
 
     @property
     def sums(self) -> dict[str, torch.Tensor]:
-        """Each metric's float64 sum so far, on the device."""
+        """Each metric's float64 sum so far, on the device (adds what is pending first)."""
         self._fold()
         return dict(self._totals)
 
