@@ -28,6 +28,9 @@ def correct_count(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 Reducer = Callable[[torch.Tensor], torch.Tensor]
 
 
+FOLD = 512  # steps whose kept scalars are reduced on the device in one go
+
+
 def _sum64(values: list[torch.Tensor]) -> torch.Tensor:
     return torch.stack(values).to(torch.float64).sum()
 
@@ -41,7 +44,7 @@ class RunningMetrics:
     what a tiny model's step is made of (softmax regression: about 10 µs each).
     """
 
-    fold = 512
+    fold = FOLD
 
     def __init__(self, device: torch.device) -> None:
         self.device = device
@@ -117,7 +120,7 @@ class FirstNonFinite:
         first_step: the global index (from 0) of the pass's first step.
     """
 
-    fold = 512
+    fold = FOLD
 
     def __init__(self, first_step: int = 0) -> None:
         self.first_step = first_step
