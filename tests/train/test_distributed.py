@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -136,27 +135,16 @@ def test_resume_under_two_processes_reproduces_the_uninterrupted_run(launched):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not os.environ.get("D2LKIT_TEST_DDP_RESTART"),
-    reason="opt-in (D2LKIT_TEST_DDP_RESTART=1): with the whole module it failed 5 of 7 runs on "
-    "the 2-core machine, with subsets of it (-k killed, 'not metrics', 'metrics or killed') it "
-    "passed 7 of 7: a restarted attempt fails in gloo's connectFullMesh ('Connection refused' "
-    "to the peer's port) before training; cause not yet found (issue 11)",
-)
 def test_a_killed_worker_restarts_from_the_checkpoint_and_ends_as_if_uninterrupted(launched):
     out = launched / "crash"
     batches = len(TensorLoader(*ddp_worker.make_data(ddp_worker.N_TRAIN, 0), batch_size=16,
                                shuffle=True, rank=0, world_size=2))  # fmt: skip
     step = batches + batches // 2  # in the middle of epoch 2: epoch 1 is checkpointed
-    # Two restarts allowed: on a heavily loaded machine gloo's reconnect can time out once.
-    # Known flake (about 1 run in 3 here): the restarted job can hang in gloo's
-    # rendezvous and never start; the same job is then launched once more, from scratch.
+    # One restart, as the issue asks: the restarted attempt must join at once.
+    # (Before each attempt had store keys of its own, it failed 3 runs in 4 here:
+    # the restarted rank dialled the dead peer's port from the first attempt.)
     env = {"D2LKIT_TEST_CRASH_STEP": str(step)}
-    try:
-        _torchrun(out, "crash", restarts=2, env=env, timeout=120)
-    except subprocess.TimeoutExpired:
-        shutil.rmtree(out, ignore_errors=True)
-        _torchrun(out, "crash", restarts=2, env=env, timeout=120)
+    _torchrun(out, "crash", restarts=1, env=env, timeout=180)
     assert (out / "crashed.marker").is_file()  # the crash did happen
     info = json.loads((out / "debug" / "crash-0.json").read_text())
     assert info["restarts"] >= 1 and info["resumed_from"] == 1

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.distributed.rendezvous import rendezvous
 
 if TYPE_CHECKING:
     from d2lkit.train.trainer import Trainer
@@ -108,10 +109,24 @@ def init_distributed(device: torch.device) -> bool:
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
             torch.cuda.set_device(device)
-        dist.init_process_group(backend=backend, init_method="env://")
+        store, rank, world_size = _attempt_store()
+        dist.init_process_group(backend=backend, store=store, rank=rank, world_size=world_size)
         atexit.register(_destroy)
         log.info("joined the %s process group as rank %d of %d", backend, *_rank_world())
     return dist.get_world_size() > 1
+
+
+def _attempt_store() -> tuple[dist.Store, int, int]:
+    """torchrun's store, with keys of their own for this attempt of the job.
+
+    torchrun keeps one store for the whole job, across ``--max-restarts``. The
+    keys a killed attempt wrote there (gloo's peer addresses, the start-up
+    barrier's count) outlive it, and a restarted rank that reads one before its
+    new peer overwrites it dials a dead port ("Connection refused") or waits on
+    a count that is already met. A prefix per restart keeps attempts apart.
+    """
+    store, rank, world_size = next(rendezvous("env://"))
+    return dist.PrefixStore(f"d2lkit/attempt-{restart_count()}", store), rank, world_size
 
 
 def _rank_world() -> tuple[int, int]:
