@@ -147,3 +147,21 @@ def test_train_ch11_and_concise(capsys, data_root):
     line = capsys.readouterr().out.strip()
     assert re.fullmatch(r"loss: 0\.\d{3}, \d+\.\d{3} sec/epoch", line)
     assert 0.2 < float(line.split()[1].rstrip(",")) < 0.3
+
+
+def test_train_ch6_trains_large_images_in_nhwc_and_hands_the_net_back_in_nchw():
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.rand(32, 1, 64, 64, generator=g), torch.randint(0, 2, (32,), generator=g)
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(x.is_contiguous(memory_format=torch.channels_last))
+            return x
+
+    net = nn.Sequential(Probe(), nn.Conv2d(1, 4, 3), nn.Conv2d(4, 4, 3), nn.AdaptiveAvgPool2d(1),
+                        nn.Flatten(), nn.Linear(4, 2))  # fmt: skip
+    it = d2l.load_array((X, y), 16)
+    d2l.train_ch6(net, it, it, 1, 0.1, torch.device("cpu"))
+    assert seen and all(seen[1:])  # the first call is the probe's single example
+    assert net[2].weight.is_contiguous()  # the book's later cells see the usual layout

@@ -58,7 +58,17 @@ def test_close_keys_are_suggested():
     assert "did you mean optim.lr" in info.value.fix
 
 
-@pytest.mark.parametrize("override", ["train.epochs=0", "optim.lr=-1", "data.batch_size=0"])
+def test_channels_last_takes_true_false_or_auto():
+    assert RunConfig().train.channels_last == "auto"
+    for text, value in (("true", True), ("off", False), ("auto", "auto")):
+        config = apply_overrides(RunConfig(), [f"train.channels_last={text}"]).validate()
+        assert config.train.channels_last == value
+        assert config_from_dict(config_to_dict(config)) == config
+
+
+@pytest.mark.parametrize(
+    "override", ["train.epochs=0", "optim.lr=-1", "data.batch_size=0", "train.channels_last=nhwc"]
+)
 def test_validate_rejects_values_no_run_can_use(override):
     config = apply_overrides(RunConfig(), [override])
     with pytest.raises(ConfigError, match=override.split("=")[0]):

@@ -105,7 +105,9 @@ class TrainConfig:
     amp_dtype: str | None = (
         None  # with amp: "bfloat16" or "float16" (None: fp16 on CUDA, else bf16)
     )
-    channels_last: bool = False  # model and image batches in NHWC memory format
+    # model and image batches in NHWC memory format: true, false, or "auto" (NHWC on a
+    # CPU for images of 64 px or more a side; see d2lkit.train.memory_format)
+    channels_last: bool | str = "auto"
     compile: bool = False
     nonfinite: str = "stop"  # a NaN/Inf loss: "stop" with a message, or "skip" the batch
     log_every: int | None = None  # examples between rows of steps.csv (None: no steps.csv)
@@ -155,6 +157,12 @@ class RunConfig:
                 "train.amp_dtype",
                 t.amp_dtype,
                 "bfloat16, float16 or none",
+            ),
+            (
+                t.channels_last in (True, False, "auto"),
+                "train.channels_last",
+                t.channels_last,
+                "true, false or auto",
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),

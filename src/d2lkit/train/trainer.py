@@ -32,6 +32,7 @@ from d2lkit.train import distributed
 from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
+from d2lkit.train.memory_format import check_setting, wants_channels_last
 from d2lkit.train.metrics import FirstNonFinite, RunningMetrics
 from d2lkit.train.schedules import INTERVALS
 from d2lkit.train.seed import get_rng_state, set_rng_state
@@ -64,7 +65,10 @@ class Trainer:
         amp: mixed precision: True (float16 with loss scaling on CUDA, bfloat16
             elsewhere), or the dtype's name, ``"bfloat16"`` or ``"float16"``.
         channels_last: model and 4-D float batches in NHWC memory format (faster
-            convolutions on recent CPUs and on tensor-core GPUs).
+            convolutions on recent CPUs and on tensor-core GPUs); ``"auto"``
+            chooses on the first batch: NHWC on a CPU for images of 64 px or
+            more, if the model accepts it (see :mod:`d2lkit.train.memory_format`;
+            one process only: under torchrun it stays NCHW).
         compile: run the forward pass through ``torch.compile``.
         grad_clip: clip the gradients' global norm to this value.
         scheduler_interval: ``epoch`` or ``step`` (after every optimiser step).
@@ -88,7 +92,7 @@ class Trainer:
         grad_clip: float | None = None,
         scheduler_interval: str = "epoch",
         nonfinite: str = "stop",
-        channels_last: bool = False,
+        channels_last: bool | str = False,
     ) -> None:
         if scheduler_interval not in INTERVALS:
             raise ConfigError(
@@ -98,8 +102,8 @@ class Trainer:
             raise ConfigError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
         self.device = resolve_device(device)
         self.model = model.to(self.device)
-        self.channels_last = channels_last
-        if channels_last:
+        self.channels_last = check_setting(channels_last)
+        if channels_last is True:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.forward: Callable[..., Any] = torch.compile(self.model) if compile else self.model
         self.eval_forward: Callable[..., Any] = self.forward  # DDP trains through a wrapper
@@ -121,6 +125,8 @@ class Trainer:
         self.reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.is_main = True
         self.distributed = distributed.attach(self, compile=compile)  # no-op outside torchrun
+        if self.distributed and self.channels_last == "auto":  # DDP holds the layout it wrapped
+            self.channels_last = False
         # State that callbacks read and checkpoints carry.
         self.epoch = 0  # epochs completed
         self.epochs = 0  # the target of the current fit
@@ -330,6 +336,8 @@ class Trainer:
             t.to(self.device, non_blocking=True) if isinstance(t, torch.Tensor) else t
             for t in batch
         )
+        if self.channels_last == "auto":  # decided once, on the first batch seen
+            self.channels_last = wants_channels_last(self.model, moved, self.device)
         if not self.channels_last:
             return moved
         return tuple(
