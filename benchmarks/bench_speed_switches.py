@@ -2,6 +2,11 @@
 
     python benchmarks/bench_speed_switches.py [--repeats 3] [--batches 6] [--no-compile]
     python benchmarks/bench_speed_switches.py --device cuda --batches 40   # on a GPU
+    python benchmarks/bench_speed_switches.py --suite memory-format --batches 4
+
+``--suite memory-format`` times NCHW against NHWC (``channels_last``) for the
+book's networks of chapters 6 and 7 at the book's image sizes: the
+measurement behind ``channels_last="auto"`` (d2lkit.train.memory_format).
 
 Each model trains a few batches of random images through the d2lkit
 ``Trainer`` (the loop ``d2lkit run`` uses) once per switch; the switches are
@@ -33,12 +38,25 @@ from d2lkit.data import TensorLoader
 from d2lkit.models import create_model
 from d2lkit.train import Trainer
 
-# (model, image side, batch size): the book's LeNet-BN at 28 px; a small ResNet at 96 px
-# on a CPU, the book's ResNet-18 (7.6) at 96 px on a GPU.
-MODELS = {
-    "cpu": [("lenet_bn", 28, 256), ("fast_cnn", 28, 256), ("resnet18_tiny", 96, 64)],
-    "cuda": [("lenet_bn", 28, 256), ("fast_cnn_wide", 28, 256), ("resnet18", 96, 256)],
+# (model, image side, batch size, model arguments): the book's LeNet-BN at 28 px; a small
+# ResNet at 96 px on a CPU, the book's ResNet-18 (7.6) at 96 px on a GPU.
+MODELS: dict[str, list[tuple[str, int, int, dict]]] = {
+    "cpu": [("lenet_bn", 28, 256, {}), ("fast_cnn", 28, 256, {}), ("resnet18_tiny", 96, 64, {})],
+    "cuda": [("lenet_bn", 28, 256, {}), ("fast_cnn_wide", 28, 256, {}), ("resnet18", 96, 256, {})],
 }
+# Chapters 6 and 7 at the book's sizes (smaller batches than the book's 128/256: the
+# per-example cost is what is compared).
+BOOK_CNNS = [
+    ("lenet", 28, 256, {}),
+    ("lenet_bn", 28, 256, {}),
+    ("alexnet", 224, 32, {}),
+    ("vgg11", 224, 32, {"ratio": 4}),
+    ("nin", 224, 32, {}),
+    ("googlenet", 96, 64, {}),
+    ("resnet18", 96, 64, {}),
+    ("densenet", 96, 64, {}),
+]
+MEMORY_FORMATS = {"fp32": {}, "channels_last": {"channels_last": True}}
 SWITCHES = {
     "fp32": {},
     "channels_last": {"channels_last": True},
@@ -52,10 +70,10 @@ GPU_SWITCHES = {  # float16 (with loss scaling) is a CUDA setting
 
 
 def examples_per_sec(
-    name: str, side: int, batch: int, batches: int, switch: dict, device: str
+    name: str, side: int, batch: int, kwargs: dict, batches: int, switch: dict, device: str
 ) -> float:
     torch.manual_seed(0)
-    model = create_model(name)
+    model = create_model(name, **kwargs)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, device=device, **switch)
     X = torch.rand(batch * batches, 1, side, side)
@@ -74,11 +92,14 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--suite", choices=["switches", "memory-format"], default="switches")
     args = parser.parse_args()
     every = {**SWITCHES, **(GPU_SWITCHES if args.device == "cuda" else {})}
     switches = {k: v for k, v in every.items() if not (args.no_compile and "compile" in v)}
-    torch.backends.cudnn.benchmark = True  # as d2lkit run sets it on a GPU
     models = MODELS[args.device]
+    if args.suite == "memory-format":
+        switches, models = MEMORY_FORMATS, BOOK_CNNS
+    torch.backends.cudnn.benchmark = True  # as d2lkit run sets it on a GPU
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -89,15 +110,17 @@ def main() -> None:
         print(f"GPU: {torch.cuda.get_device_name()}, CUDA {torch.version.cuda}")
     results: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeats):
-        for name, side, batch in models:
+        for name, side, batch, kwargs in models:
             for label, switch in switches.items():
-                speed = examples_per_sec(name, side, batch, args.batches, switch, args.device)
+                speed = examples_per_sec(
+                    name, side, batch, kwargs, args.batches, switch, args.device
+                )
                 results.setdefault((name, label), []).append(speed)
                 print(f"  {name} {label}: {speed:,.0f} examples/s", flush=True)
     header = ["model (px, batch)", *switches]
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
-    for name, side, batch in models:
+    for name, side, batch, _ in models:
         base = statistics.median(results[(name, "fp32")])
         cells = [f"{name} ({side}, {batch})"]
         for label in switches:

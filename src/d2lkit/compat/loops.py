@@ -200,7 +200,7 @@ def train_ch6(
     trainer = Trainer(
         net, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=lr),
         task=_Recorded(Classification()), device=device, callbacks=[_Ch6Curves(animator)],
-        channels_last="auto",  # NHWC for chapter 7's 96-224 px images on a CPU: 15-24% faster
+        channels_last="auto",  # NHWC for chapter 7's 96-224 px images on a CPU: faster
     )  # fmt: skip
     try:
         history = trainer.fit(train_iter, {"test": test_iter}, num_epochs)

@@ -1,13 +1,14 @@
 """Choosing the memory format of image batches: NCHW (PyTorch's default) or NHWC.
 
-``channels_last`` (NHWC) makes oneDNN's CPU convolutions faster for the
-networks of chapter 7 at their book resolutions, and slower for the small
-batch-normalised LeNet at 28 px. Measured on the project's 2-core CPU, one
-training step in each format (docs/benchmarks.md, "Memory format"):
+``channels_last`` (NHWC) makes oneDNN's CPU convolutions faster for most
+networks of chapter 7 at the book's image sizes, and slower for the small
+batch-normalised LeNet at 28 px. Measured on the project's 2-core CPU
+(docs/training.md, "Memory format"):
 
-- faster with NHWC: AlexNet, VGG-11/4 and NiN at 224 px (15-24%), GoogLeNet,
-  ResNet-18 and DenseNet at 96 px (15-18%);
-- slower with NHWC: LeNet-BN at 28 px (about 20%).
+- per training step: VGG-11/4 at 224 px 1.14x, GoogLeNet, ResNet-18 and
+  DenseNet at 96 px 1.14-1.26x, AlexNet and NiN at 224 px about even;
+- the book's whole VGG and NiN sections: 1.34x and 1.32x;
+- LeNet-BN at 28 px: 0.82x.
 
 So ``"auto"`` means NHWC on a CPU for images of :data:`AUTO_MIN_SIDE` pixels
 or more a side, and only for a model that accepts it: a network that reshapes
