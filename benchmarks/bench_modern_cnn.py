@@ -7,7 +7,9 @@ For each recipe (alexnet, vgg, nin at 224 px; googlenet, resnet, densenet at
 96 px) it builds the recipe's model with its init and optimiser, then times
 full training steps (forward, loss, backward, SGD step) on random
 Fashion-MNIST-shaped batches of the recipe's batch size (no data loading:
-this measures the network, not the loader). One warm-up step, then the median
+this measures the network, not the loader), in the memory format the recipe's
+``train.channels_last`` gives (NHWC on a CPU for these sizes under ``auto``;
+``--nchw`` forces the default). One warm-up step, then the median
 of ``--repeats`` timings of ``--batches`` steps each; the recipes are
 interleaved repeat by repeat so that a busy spell of a shared machine does
 not fall on one network only. It prints examples/s and the hours 10 epochs
@@ -25,12 +27,13 @@ import torch
 from d2lkit.experiments import get_recipe
 from d2lkit.experiments.components import build_loss, build_optimizer
 from d2lkit.models import create_model, init_weights
+from d2lkit.train.memory_format import wants_channels_last
 
 RECIPES = ("alexnet", "vgg", "nin", "googlenet", "resnet", "densenet")
 EPOCH = 60_000  # Fashion-MNIST training images
 
 
-def _setup(name: str, batch_size: int | None, device: torch.device) -> tuple:
+def _setup(name: str, batch_size: int | None, device: torch.device, nchw: bool) -> tuple:
     config = get_recipe(name).config
     model = create_model(config.model.name, **config.model.kwargs)
     if config.model.init:
@@ -42,7 +45,13 @@ def _setup(name: str, batch_size: int | None, device: torch.device) -> tuple:
     batch = batch_size or config.data.batch_size
     X = torch.rand(batch, 1, size, size, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    return model, optimizer, loss, X, y, size
+    setting = False if nchw else config.train.channels_last
+    if setting == "auto":
+        setting = wants_channels_last(model, [X], device)
+    if setting:
+        model.to(memory_format=torch.channels_last)
+        X = X.contiguous(memory_format=torch.channels_last)
+    return model, optimizer, loss, X, y, size, "NHWC" if setting else "NCHW"
 
 
 def _steps(model, optimizer, loss, X, y, n: int, device: torch.device) -> float:
@@ -66,29 +75,34 @@ def main() -> None:
         "--batch-size", type=int, default=None, help="default: each recipe's own batch size"
     )
     parser.add_argument("--models", default=",".join(RECIPES))
+    parser.add_argument("--nchw", action="store_true", help="ignore the recipes' channels_last")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.manual_seed(0)
     names = [n for n in args.models.split(",") if n]
-    setups = {name: _setup(name, args.batch_size, device) for name in names}
-    for model, opt, loss, X, y, _ in setups.values():  # warm-up: allocation, kernels
+    setups = {name: _setup(name, args.batch_size, device, args.nchw) for name in names}
+    for model, opt, loss, X, y, *_ in setups.values():  # warm-up: allocation, kernels
         _steps(model, opt, loss, X, y, 1, device)
     times: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.repeats):
-        for name, (model, opt, loss, X, y, _) in setups.items():
+        for name, (model, opt, loss, X, y, *_) in setups.items():
             times[name].append(_steps(model, opt, loss, X, y, args.batches, device))
     print(
         f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
-        f"median of {args.repeats} x {args.batches} training steps"
+        f"median of {args.repeats} x {args.batches} training steps, "
+        f"{'NCHW' if args.nchw else 'the recipes memory format'}"
     )
-    print(f"{'recipe':<10} {'px':>4} {'batch':>5} {'examples/s':>11} {'10 epochs (h)':>14}")
-    for name, (_, _, _, X, _, size) in setups.items():
+    print(
+        f"{'recipe':<10} {'px':>4} {'batch':>5} {'layout':>6} {'examples/s':>11} "
+        f"{'10 epochs (h)':>14}"
+    )
+    for name, (*_, X, _, size, layout) in setups.items():
         per_step = statistics.median(times[name]) / args.batches
         speed = X.shape[0] / per_step
         hours = 10 * EPOCH / speed / 3600
-        print(f"{name:<10} {size:>4} {X.shape[0]:>5} {speed:>11.1f} {hours:>14.1f}")
+        print(f"{name:<10} {size:>4} {X.shape[0]:>5} {layout:>6} {speed:>11.1f} {hours:>14.1f}")
 
 
 if __name__ == "__main__":
