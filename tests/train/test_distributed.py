@@ -141,8 +141,8 @@ def test_a_killed_worker_restarts_from_the_checkpoint_and_ends_as_if_uninterrupt
                                shuffle=True, rank=0, world_size=2))  # fmt: skip
     step = batches + batches // 2  # in the middle of epoch 2: epoch 1 is checkpointed
     # One restart, as the issue asks: the restarted attempt must join at once.
-    # (Before each attempt had store keys of its own, it failed 3 runs in 4 here:
-    # the restarted rank dialled the dead peer's port from the first attempt.)
+    # (Before each attempt had store keys of its own, 3 launches in 4 failed here: the
+    # restarted rank dialled the dead peer's old port, or hung on a stale key.)
     env = {"D2LKIT_TEST_CRASH_STEP": str(step)}
     _torchrun(out, "crash", restarts=1, env=env, timeout=180)
     assert (out / "crashed.marker").is_file()  # the crash did happen
