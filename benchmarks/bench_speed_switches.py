@@ -56,7 +56,6 @@ BOOK_CNNS = [
     ("resnet18", 96, 64, {}),
     ("densenet", 96, 64, {}),
 ]
-MEMORY_FORMATS = {"fp32": {}, "channels_last": {"channels_last": True}}
 SWITCHES = {
     "fp32": {},
     "channels_last": {"channels_last": True},
@@ -98,7 +97,8 @@ def main() -> None:
     switches = {k: v for k, v in every.items() if not (args.no_compile and "compile" in v)}
     models = MODELS[args.device]
     if args.suite == "memory-format":
-        switches, models = MEMORY_FORMATS, BOOK_CNNS
+        switches = {k: SWITCHES[k] for k in ("fp32", "channels_last")}  # NCHW against NHWC
+        models = BOOK_CNNS
     torch.backends.cudnn.benchmark = True  # as d2lkit run sets it on a GPU
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
