@@ -5,8 +5,9 @@ networks of chapter 7 at the book's image sizes, and slower for the small
 batch-normalised LeNet at 28 px. Measured on the project's 2-core CPU
 (docs/training.md, "Memory format"):
 
-- per training step: VGG-11/4 at 224 px 1.14x, GoogLeNet, ResNet-18 and
-  DenseNet at 96 px 1.14-1.26x, AlexNet and NiN at 224 px about even;
+- per training step: VGG-11/4 at 224 px 1.14-1.29x, GoogLeNet, ResNet-18 and
+  DenseNet at 96 px 1.03-1.49x, AlexNet and NiN at 224 px 0.97-1.16x (from
+  run to run; the benchmark tables in docs/training.md and docs/benchmarks.md);
 - the book's whole VGG and NiN sections: 1.34x and 1.32x;
 - LeNet-BN at 28 px: 0.82x.
 
