@@ -68,3 +68,14 @@ def test_importing_d2lkit_for_its_version_loads_neither_torch_nor_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_an_image_run_never_imports_pandas():
+    """pandas costs about 0.4 s of start-up; only the tabular data sets need it."""
+    code = (
+        "import sys; import d2lkit.data, d2lkit.experiments.runner, d2lkit.experiments.house; "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

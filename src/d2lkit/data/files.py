@@ -13,10 +13,12 @@ import os
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from d2lkit.errors import DataError
+
+if TYPE_CHECKING:  # pandas is imported when a CSV is read: the image data sets never need it
+    import pandas as pd
 
 __all__ = ["decode_text", "read_bytes", "read_csv", "read_text", "require_columns"]
 
@@ -79,6 +81,8 @@ def require_columns(
 def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.DataFrame:
     """A CSV file as a DataFrame that has at least ``columns``; failures name the file."""
     text = read_text(path)  # decode first: a wrong encoding gets its own message
+    import pandas as pd
+
     try:
         frame = pd.read_csv(io.StringIO(text), **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

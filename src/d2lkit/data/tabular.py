@@ -11,9 +11,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import torch
 
 from d2lkit.atomic import atomic_path
@@ -21,6 +21,9 @@ from d2lkit.data.access import require
 from d2lkit.data.files import read_bytes, read_csv, require_columns
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.errors import DataError
+
+if TYPE_CHECKING:  # pandas is imported when a table is read, not with d2lkit
+    import pandas as pd
 
 __all__ = [
     "HouseData",
@@ -45,6 +48,8 @@ Root = str | os.PathLike[str] | None
 
 def fill_na_with_mean(frame: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns' missing values replaced by the column mean (2.2); others untouched."""
+    import pandas as pd
+
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
     out = frame.copy()
     out[numeric] = out[numeric].fillna(out[numeric].mean())
@@ -53,6 +58,8 @@ def fill_na_with_mean(frame: pd.DataFrame) -> pd.DataFrame:
 
 def one_hot(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns one-hot encoded, with "missing" as a category of its own (2.2)."""
+    import pandas as pd
+
     return pd.get_dummies(frame, dummy_na=True)
 
 
@@ -105,6 +112,8 @@ def preprocess_kaggle_house(
     mean); categorical columns are one-hot encoded with NaN as a category, so
     train and test get the same columns.
     """
+    import pandas as pd
+
     require_columns(train, ("Id", "SalePrice"), names[0])
     features = [c for c in train.columns if c not in ("Id", "SalePrice")]
     require_columns(test, ("Id", *features), names[1])
@@ -136,6 +145,8 @@ def write_submission(
     predictions: torch.Tensor | Sequence[float],
 ) -> Path:
     """Write Kaggle's submission CSV (Id,SalePrice), atomically: never a half-written file."""
+    import pandas as pd
+
     ids = torch.as_tensor(ids).reshape(-1)
     prices = torch.as_tensor(predictions, dtype=torch.float64).detach().cpu().reshape(-1)
     if ids.numel() != prices.numel():

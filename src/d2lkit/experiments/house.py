@@ -24,14 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import torch
 
 from d2lkit.data import data_dir
 from d2lkit.data.tabular import preprocess_kaggle_house, read_kaggle_house
 from d2lkit.experiments.components import Root
+
+if TYPE_CHECKING:  # pandas is imported when a table is read, not with d2lkit
+    import pandas as pd
 
 __all__ = ["FEATURES", "HouseTable", "Prepared", "house_table"]
 
@@ -48,6 +51,7 @@ _GRADED = (
     "GarageCond",
     "PoolQC",
 )
+
 _AS_CATEGORY = ("MSSubClass", "MoSold", "YrSold")
 _SKEW, _CLIP = 0.75, 0.005
 
@@ -121,6 +125,8 @@ def _outliers(train: pd.DataFrame) -> torch.Tensor:
 
 
 def _engineered(table: HouseTable) -> tuple[pd.DataFrame, list[str]]:
+    import pandas as pd
+
     names = [c for c in table.train.columns if c not in ("Id", "SalePrice")]
     frame = pd.concat((table.train[names], table.test[names]), ignore_index=True)
     for column in _AS_CATEGORY:
@@ -141,6 +147,8 @@ def _engineered(table: HouseTable) -> tuple[pd.DataFrame, list[str]]:
 
 def strong_features(table: HouseTable, train_rows: torch.Tensor) -> Prepared:
     """Our preprocessing: every statistic from ``train_rows`` only (see the module's notes)."""
+    import pandas as pd
+
     frame, numeric = _engineered(table)
     rows = train_rows.numpy()
     X = frame[numeric].to_numpy(np.float64)  # (all rows, numeric)

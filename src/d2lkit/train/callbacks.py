@@ -297,11 +297,12 @@ class CurvePlot(Callback):
         return self.curves if self.curves is not None else trainer.curves()
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        from d2lkit.viz import LiveFigure, in_notebook, preload_matplotlib
+        from d2lkit.viz import LiveFigure, in_notebook
 
         self._live = LiveFigure() if in_notebook() else None
         self._drawn_at = time.monotonic()  # the first epoch is not drawn at once
-        preload_matplotlib()  # overlaps the import with the first epoch
+        # matplotlib is imported by the first save, not in a thread during training: such a
+        # thread holds the GIL, and cost a small model's first epoch 1 s (docs/benchmarks.md)
 
     def _save(self, trainer: Trainer) -> None:
         if self.path is None or not trainer.history or self._drawn_epoch == trainer.epoch:

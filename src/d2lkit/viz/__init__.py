@@ -6,7 +6,6 @@ from d2lkit.viz.animator import Animator
 from d2lkit.viz.curves import (
     default_curves,
     plot_history,
-    preload_matplotlib,
     save_figure,
     save_history_plot,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "default_curves",
     "in_notebook",
     "plot_history",
-    "preload_matplotlib",
     "save_figure",
     "save_history_plot",
     "show_figures_as_png",

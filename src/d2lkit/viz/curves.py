@@ -7,7 +7,6 @@ global state, no GUI backend, safe to call from a training loop or a thread.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,26 +19,11 @@ if TYPE_CHECKING:
 __all__ = [
     "default_curves",
     "plot_history",
-    "preload_matplotlib",
     "save_figure",
     "save_history_plot",
 ]
 
 History = Sequence[Mapping[str, Any]]
-
-
-def _import_matplotlib() -> None:
-    import matplotlib.figure  # noqa: F401
-
-
-def preload_matplotlib() -> None:
-    """Import matplotlib (about 0.5 s) in a background thread, while training runs.
-
-    The first plot then finds it imported instead of waiting for it.
-    """
-    threading.Thread(
-        target=_import_matplotlib, name="d2lkit-preload-matplotlib", daemon=True
-    ).start()
 
 
 # Columns the trainer writes about the run itself, not about the model.
