@@ -51,7 +51,6 @@ _GRADED = (
     "GarageCond",
     "PoolQC",
 )
-
 _AS_CATEGORY = ("MSSubClass", "MoSold", "YrSold")
 _SKEW, _CLIP = 0.75, 0.005
 
