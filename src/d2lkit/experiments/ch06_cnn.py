@@ -20,7 +20,10 @@ RECIPES = (
             data=DataConfig(batch_size=256),
             model=ModelConfig(name="lenet", init="xavier_uniform"),
             optim=OptimConfig(name="sgd", lr=0.9),
-            train=TrainConfig(epochs=10),
+            # NHWC trains this LeNet 1.23x faster at 28 px, same accuracy to 4 digits
+            # (docs/training.md, "Memory format"); "auto" keeps NCHW below 64 px
+            # because LeNet-BN is slower in NHWC there.
+            train=TrainConfig(epochs=10, channels_last=True),
         ),
         expected=Expected(
             metric="test_acc",
