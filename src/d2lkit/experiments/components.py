@@ -59,6 +59,24 @@ class RunData:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+def unaugmented_train_images(data: RunData, count: int) -> torch.Tensor:
+    """The first ``count`` training images as the model sees them, without augmentation.
+
+    They go through the evaluation loader's transform, the deterministic part of
+    the training one (scaling, resizing, normalising; no crops or flips).
+    """
+    evaluation = next(iter(data.evals.values()), None)
+    images = getattr(data.train, "tensors", (None,))[0]
+    if images is None or images.dim() != 4 or evaluation is None:
+        raise ConfigError(
+            "model.whiten needs an image data set (training images of shape B, C, H, W)",
+            fix="use it with fashion-mnist, mnist or CIFAR-10, or leave model.whiten off",
+        )
+    transform = getattr(evaluation, "transform", None)
+    sample = images[:count]
+    return transform(sample) if transform is not None else sample.float()
+
+
 # A builder: (config, *, device, seed, root, **the data set's own settings) -> RunData.
 DataBuilder = Callable[..., RunData]
 DATA: Registry[DataBuilder] = Registry("data set for recipes")

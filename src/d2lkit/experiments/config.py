@@ -58,6 +58,7 @@ class DataConfig:
 class ModelConfig:
     name: str = "softmax_regression"
     init: str | None = None  # see d2lkit.models.INITIALIZERS
+    whiten: bool = False  # first conv = whitened training patches, frozen (whiten_first_conv)
     kwargs: dict[str, Any] = field(default_factory=dict)  # the entry function's arguments
 
 

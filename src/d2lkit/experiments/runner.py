@@ -34,10 +34,16 @@ from d2lkit.atomic import write_text_atomic
 from d2lkit.data import DATASETS, clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.background_import import importing_in_background
-from d2lkit.experiments.components import RunData, build_data, build_loss, build_optimizer
+from d2lkit.experiments.components import (
+    RunData,
+    build_data,
+    build_loss,
+    build_optimizer,
+    unaugmented_train_images,
+)
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
 from d2lkit.experiments.recipe import Recipe
-from d2lkit.models import create_model, init_weights
+from d2lkit.models import create_model, init_weights, whiten_first_conv
 from d2lkit.train import (
     Callback,
     Checkpoint,
@@ -446,6 +452,9 @@ def build_run(
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
     if config.model.init:
         init_weights(model, config.model.init)
+    if config.model.whiten:  # 5,000 images estimate a 3x3 patch covariance to a few percent
+        images = unaugmented_train_images(data, 5000)
+        whiten_first_conv(model, images, seed=config.train.seed)
     task = build_task(config.train.task, **data.task_kwargs)
     optimizer = build_optimizer(config.optim, model.parameters())
     scheduler = None

@@ -24,12 +24,15 @@ from d2lkit.models import (  # noqa: F401
 )
 from d2lkit.models.init import INITIALIZERS, init_weights
 from d2lkit.models.registry import create_model, list_models, model_entry, register_model
+from d2lkit.models.whitening import first_conv, whiten_first_conv
 
 __all__ = [
     "INITIALIZERS",
     "create_model",
+    "first_conv",
     "init_weights",
     "list_models",
     "model_entry",
     "register_model",
+    "whiten_first_conv",
 ]
