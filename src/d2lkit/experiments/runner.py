@@ -452,7 +452,7 @@ def build_run(
     model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
     if config.model.init:
         init_weights(model, config.model.init)
-    if config.model.whiten:  # 5,000 images estimate a 3x3 patch covariance to a few percent
+    if config.model.whiten:  # 200,000 of the 3.9 million 3x3 patches of 5,000 images
         images = unaugmented_train_images(data, 5000)
         whiten_first_conv(model, images, seed=config.train.seed)
     task = build_task(config.train.task, **data.task_kwargs)
