@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -128,6 +129,52 @@ def test_train_seq2seq_and_predict(capsys):
     assert re.fullmatch(r"loss \d+\.\d{3}, \d+\.\d tokens/sec on cpu", line)
     translation, weights = d2l.predict_seq2seq(net, "a b", vocab, vocab, 6, "cpu")
     assert isinstance(translation, str) and weights == []
+
+
+def test_train_seq2seq_takes_the_books_steps(capsys):
+    """Same start, same batches: the parameters after training match the book's loop.
+
+    The book backpropagates ``l.sum()`` (each sequence's masked loss averaged over
+    num_steps) and clips that gradient to norm 1; with a short target the clip
+    is active, so backpropagating the token mean instead would take other steps.
+    """
+    from d2lkit.models.init import init_weights
+
+    vocab = d2l.Vocab([["a", "b", "c", "d"]], reserved_tokens=["<pad>", "<bos>", "<eos>"])
+    g = torch.Generator().manual_seed(1)
+    X, Y = torch.randint(4, 8, (16, 6), generator=g), torch.randint(4, 8, (16, 6), generator=g)
+    x_len, y_len = torch.randint(2, 7, (16,), generator=g), torch.randint(2, 7, (16,), generator=g)
+    data_iter = d2l.load_array((X, x_len, Y, y_len), 8, is_train=False)
+    torch.manual_seed(0)
+    ours = d2l.EncoderDecoder(
+        d2l.Seq2SeqEncoder(len(vocab), 8, 16, 1), _Decoder(len(vocab), 8, 16, 1)
+    )
+    book = copy.deepcopy(ours)
+    torch.manual_seed(0)
+    d2l.train_seq2seq(ours, data_iter, 0.01, 3, vocab, "cpu")
+    capsys.readouterr()
+
+    torch.manual_seed(0)
+    init_weights(book, "xavier_uniform")  # the same draws as train_seq2seq's init
+    optimizer = torch.optim.Adam(book.parameters(), lr=0.01)
+    clipped = 0
+    for _ in range(3):  # d2l 0.17.6 train_seq2seq, written out
+        for Xb, Xl, Yb, Yl in data_iter:
+            optimizer.zero_grad()
+            dec_input = torch.cat([torch.full((Yb.shape[0], 1), vocab["<bos>"]), Yb[:, :-1]], 1)
+            logits, _ = book(Xb, dec_input, Xl)
+            ce = nn.CrossEntropyLoss(reduction="none")(logits.permute(0, 2, 1), Yb)
+            mask = torch.arange(Yb.shape[1])[None, :] < Yl[:, None]
+            (ce * mask).mean(dim=1).sum().backward()
+            norm = torch.sqrt(sum((p.grad**2).sum() for p in book.parameters()))
+            if norm > 1:
+                clipped += 1
+                for p in book.parameters():
+                    p.grad[:] *= 1 / norm
+            optimizer.step()
+    assert clipped > 0  # the clip mattered: the test can tell the two objectives apart
+    for a, b in zip(ours.parameters(), book.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_train_ch11_and_concise(capsys, data_root):

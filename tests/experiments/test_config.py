@@ -67,7 +67,14 @@ def test_channels_last_takes_true_false_or_auto():
 
 
 @pytest.mark.parametrize(
-    "override", ["train.epochs=0", "optim.lr=-1", "data.batch_size=0", "train.channels_last=nhwc"]
+    "override",
+    [
+        "train.epochs=0",
+        "optim.lr=-1",
+        "data.batch_size=0",
+        "train.channels_last=nhwc",
+        "train.loss_reduction=sequence_sum",  # a classification run has no such choice
+    ],
 )
 def test_validate_rejects_values_no_run_can_use(override):
     config = apply_overrides(RunConfig(), [override])

@@ -48,6 +48,8 @@ def test_every_sequence_recipe_is_registered_with_the_books_settings():
     assert (s2s.optim.name, s2s.optim.lr, s2s.train.epochs) == ("adam", 0.005, 300)
     assert s2s.data.batch_size == 64 and s2s.data.kwargs == {"num_steps": 10, "num_examples": 600}
     assert get_recipe("transformer").config.train.epochs == 200
+    for name in SEQ2SEQ_RECIPES:  # the book's train_seq2seq backpropagates l.sum()
+        assert get_recipe(name).config.train.loss_reduction == "sequence_sum"
     for name in [*LM_RECIPES, *SEQ2SEQ_RECIPES]:
         expected = get_recipe(name).expected
         assert expected is not None and expected.goal == "min"
@@ -104,6 +106,16 @@ def test_each_translation_recipe_runs_an_epoch_and_reports_bleu(name, data_root,
             "attention_decoder_self.png",
             "attention_encoder_self.png",
         ]
+
+
+def test_translation_runs_backpropagate_the_books_objective_unless_told_otherwise(data_root):
+    from d2lkit.experiments.runner import build_run
+
+    recipe = get_recipe("seq2seq")
+    run = build_run(recipe, apply_overrides(recipe.config, TINY_SEQ2SEQ), data_root=data_root)
+    assert run.task.reduction == "sequence_sum"
+    token = apply_overrides(recipe.config, [*TINY_SEQ2SEQ, "train.loss_reduction=token_mean"])
+    assert build_run(recipe, token, data_root=data_root).task.reduction == "token_mean"
 
 
 def test_fra_eng_held_out_pairs_are_not_among_the_training_pairs(data_root):

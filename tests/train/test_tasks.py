@@ -164,6 +164,34 @@ def test_seq2seq_feeds_bos_then_the_target_shifted_right():
     assert seen["dec_X"].tolist() == [[9, 5, 3, 2], [9, 3, 2, 1]]
 
 
+def _book_masked_loss(logits, Y, Y_len):
+    """d2l 9.7's MaskedSoftmaxCELoss, then ``l.sum()`` as its train_seq2seq backpropagates."""
+    ce = nn.CrossEntropyLoss(reduction="none")(logits.permute(0, 2, 1), Y)
+    mask = torch.arange(Y.shape[1])[None, :] < Y_len[:, None]
+    return (ce * mask).mean(dim=1).sum()
+
+
+def test_sequence_sum_backpropagates_the_books_loss_and_reports_the_token_mean():
+    torch.manual_seed(0)
+    model = _TinySeq2Seq()
+    X, X_len, Y, Y_len = _seq2seq_batch()
+    bos = torch.zeros(2, 1, dtype=Y.dtype)
+    book = _book_masked_loss(model(X, torch.cat([bos, Y[:, :-1]], 1), X_len)[0], Y, Y_len)
+    loss_fn = nn.CrossEntropyLoss(reduction="none")
+    summed = Seq2Seq(bos=0, reduction="sequence_sum").step(model, loss_fn, (X, X_len, Y, Y_len))
+    mean = Seq2Seq(bos=0).step(model, loss_fn, (X, X_len, Y, Y_len))
+    torch.testing.assert_close(summed.loss, book)
+    # 5 valid tokens, T = 4: the book's objective is 5/4 of the token mean
+    torch.testing.assert_close(summed.loss, mean.loss * 5 / 4)
+    torch.testing.assert_close(summed.sums["loss"], mean.sums["loss"])  # same figures reported
+    assert int(summed.count) == int(mean.count) == 5
+
+
+def test_an_unknown_seq2seq_reduction_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match="token_mean, sequence_sum"):
+        Seq2Seq(bos=0, reduction="sum")
+
+
 def test_seq2seq_refuses_a_loss_that_already_averaged_the_padding():
     with pytest.raises(ConfigError, match="one loss per token"):
         Seq2Seq(bos=0).step(_TinySeq2Seq(), nn.CrossEntropyLoss(), _seq2seq_batch())

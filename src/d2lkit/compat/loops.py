@@ -302,13 +302,15 @@ def train_seq2seq(
 
     Prints ``loss …, … tokens/sec on <device>``; the loss is the book's (per-token
     loss divided by the number of steps, as its masked loss averages over them).
+    It backpropagates the book's ``l.sum()`` too, so the clip at 1 acts as in the book.
     """
     init_weights(net, "xavier_uniform")
     num_steps = next(iter(data_iter))[2].shape[1]
     animator = Animator(xlabel="epoch", ylabel="loss", xlim=[10, num_epochs])
     trainer = Trainer(
         net, nn.CrossEntropyLoss(reduction="none"), torch.optim.Adam(net.parameters(), lr=lr),
-        task=Seq2Seq(bos=tgt_vocab["<bos>"]), device=device, grad_clip=1.0,
+        task=Seq2Seq(bos=tgt_vocab["<bos>"], reduction="sequence_sum"), device=device,
+        grad_clip=1.0,
         callbacks=[_EveryTenEpochs(animator, 1 / num_steps)],
     )  # fmt: skip
     row = trainer.fit(data_iter, None, num_epochs)[-1]

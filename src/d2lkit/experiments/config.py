@@ -112,6 +112,9 @@ class TrainConfig:
     compile: bool = False
     nonfinite: str = "stop"  # a NaN/Inf loss: "stop" with a message, or "skip" the batch
     log_every: int | None = None  # examples between rows of steps.csv (None: no steps.csv)
+    # seq2seq only: what is backpropagated, "token_mean" (the default) or "sequence_sum"
+    # (d2l 9.7: each sequence's loss averaged over num_steps, summed; see train.Seq2Seq)
+    loss_reduction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,12 @@ class RunConfig:
                 "true, false or auto",
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
+            (
+                t.loss_reduction is None or t.task == "seq2seq",
+                "train.loss_reduction",
+                t.loss_reduction,
+                "unset (none) unless train.task is seq2seq",
+            ),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),
             (sc.warmup >= 0, "sched.warmup", sc.warmup, "0 or more"),

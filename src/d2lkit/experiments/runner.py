@@ -455,7 +455,10 @@ def build_run(
     if config.model.whiten:  # 200,000 of the 3.9 million 3x3 patches of 5,000 images
         images = unaugmented_train_images(data, 5000)
         whiten_first_conv(model, images, seed=config.train.seed)
-    task = build_task(config.train.task, **data.task_kwargs)
+    reduction = config.train.loss_reduction
+    task = build_task(
+        config.train.task, **data.task_kwargs, **({"reduction": reduction} if reduction else {})
+    )
     optimizer = build_optimizer(config.optim, model.parameters())
     scheduler = None
     if config.sched.name is not None:

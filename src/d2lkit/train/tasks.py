@@ -216,21 +216,33 @@ class Seq2Seq(Task):
 
     The decoder's input is ``<bos>`` followed by the target shifted right; the
     model maps ``(X, dec_input, X_valid_len)`` to ``(logits (B, T, V), state)``.
-    Padding past each target's valid length is masked out; the loss is the mean
-    over valid tokens, the count the number of valid tokens (d2l 9.7 sums the
-    per-token losses the same way; its printed loss is this one divided by the
-    number of steps T, since it first averages each sequence over T).
+    Padding past each target's valid length is masked out. The reported loss is
+    always the mean over valid tokens (d2l 9.7 prints it divided by T).
 
     Args:
         bos: the target vocabulary's ``<bos>`` index.
+        reduction: what is backpropagated. ``"token_mean"``: the mean over valid
+            tokens, whose scale does not depend on batch size or T.
+            ``"sequence_sum"``: d2l 9.7's ``l.sum()``, each sequence's masked
+            loss averaged over its T steps, summed over the batch. The two differ
+            by a factor (valid tokens / T), which matters under gradient
+            clipping: the book clips this larger gradient to norm 1.
     """
 
     metrics = ("loss", "ppl")
     plot = ("train_loss",)
     unit = "tokens"
 
-    def __init__(self, bos: int) -> None:
+    reductions = ("token_mean", "sequence_sum")
+
+    def __init__(self, bos: int, reduction: str = "token_mean") -> None:
+        if reduction not in self.reductions:
+            raise ConfigError(
+                f"unknown seq2seq loss reduction {reduction!r}",
+                fix=f"use one of: {', '.join(self.reductions)}",
+            )
         self.bos = bos
+        self.reduction = reduction
 
     def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
         X, X_len, Y, Y_len = _unpack(batch, 4, "seq2seq", "(X, X_valid_len, Y, Y_valid_len)")
@@ -248,14 +260,17 @@ class Seq2Seq(Task):
         mask = (steps[None, :] < Y_len[:, None]).reshape(-1)  # (B * T,)
         valid = mask.sum()
         total = (token_loss * mask).sum()
-        loss = total / valid.clamp(min=1)
+        if self.reduction == "sequence_sum":
+            loss = total / Y.shape[1]
+        else:
+            loss = total / valid.clamp(min=1)
         return Step(loss, valid, {"loss": total.detach().float()}, logits)
 
     def report(self, means: dict[str, float]) -> dict[str, float]:
         return {**means, "ppl": _perplexity(means["loss"])}
 
     def __repr__(self) -> str:
-        return f"Seq2Seq(bos={self.bos})"
+        return f"Seq2Seq(bos={self.bos}, reduction={self.reduction!r})"
 
 
 def _unpack(batch: Batch, size: int, task: str, layout: str) -> Sequence[torch.Tensor]:
