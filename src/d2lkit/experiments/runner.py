@@ -34,6 +34,7 @@ from d2lkit.atomic import write_text_atomic
 from d2lkit.data import DATASETS, clean_stale, data_dir, fetch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.background_import import importing_in_background
+from d2lkit.experiments.collector import older_objects_frozen
 from d2lkit.experiments.components import (
     RunData,
     build_data,
@@ -542,6 +543,7 @@ def _restarted(run_dir: Path) -> bool:
     return bool(distributed.broadcast_object((run_dir / CHECKPOINT_FILE).is_file()))
 
 
+@older_objects_frozen()  # the collector skips torch's million objects during the run
 def run_recipe(
     recipe: Recipe,
     config: RunConfig | None = None,
