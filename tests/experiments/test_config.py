@@ -73,7 +73,6 @@ def test_channels_last_takes_true_false_or_auto():
         "optim.lr=-1",
         "data.batch_size=0",
         "train.channels_last=nhwc",
-        "train.loss_reduction=sequence_sum",  # a classification run has no such choice
     ],
 )
 def test_validate_rejects_values_no_run_can_use(override):
@@ -85,3 +84,10 @@ def test_validate_rejects_values_no_run_can_use(override):
 def test_config_round_trips_through_a_dict():
     config = apply_overrides(get_recipe("mlp").config, ["model.hidden=64,32"])
     assert config_from_dict(config_to_dict(config)) == config
+
+
+def test_a_loss_reduction_outside_seq2seq_is_refused_with_the_way_out():
+    config = apply_overrides(RunConfig(), ["train.loss_reduction=sequence_sum"])
+    with pytest.raises(ConfigError, match="seq2seq task only") as info:
+        config.validate()
+    assert "leave train.loss_reduction unset" in info.value.fix

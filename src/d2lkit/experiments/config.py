@@ -169,12 +169,6 @@ class RunConfig:
                 "true, false or auto",
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
-            (
-                t.loss_reduction is None or t.task == "seq2seq",
-                "train.loss_reduction",
-                t.loss_reduction,
-                "unset (none) unless train.task is seq2seq",
-            ),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),
             (sc.warmup >= 0, "sched.warmup", sc.warmup, "0 or more"),
@@ -187,6 +181,12 @@ class RunConfig:
                     f"{key} = {value!r} is not allowed: it must be {need}",
                     fix=f"pass a valid value, e.g. --set {key}=...",
                 )
+        if t.loss_reduction is not None and t.task != "seq2seq":
+            raise ConfigError(
+                f"train.loss_reduction = {t.loss_reduction!r} applies to the seq2seq task only, "
+                f"and this run's task is {t.task}",
+                fix="leave train.loss_reduction unset (drop its --set)",
+            )
         return self
 
 

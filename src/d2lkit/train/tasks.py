@@ -238,7 +238,7 @@ class Seq2Seq(Task):
     def __init__(self, bos: int, reduction: str = "token_mean") -> None:
         if reduction not in self.reductions:
             raise ConfigError(
-                f"unknown seq2seq loss reduction {reduction!r}",
+                f"unknown seq2seq loss reduction {reduction!r} (the setting train.loss_reduction)",
                 fix=f"use one of: {', '.join(self.reductions)}",
             )
         self.bos = bos
