@@ -49,7 +49,8 @@ class Step:
     """One batch's result.
 
     Attributes:
-        loss: the scalar to backpropagate: a mean over ``count`` units.
+        loss: the scalar to backpropagate: a mean over ``count`` units, or the
+            book's scale of it (``Seq2Seq(reduction="sequence_sum")``).
         count: how many units (examples, or tokens) the mean is over; an int,
             or a 0-d tensor when counting would make the host wait (valid tokens).
         sums: batch *sums* of the task's metrics, ``loss`` included.
