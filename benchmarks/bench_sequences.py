@@ -56,7 +56,7 @@ def d2lkit_worker(recipe_name: str, epochs: int, seed: int, data_dir: str, out: 
     tokens = sum(r["tokens_per_sec"] * r["train_time"] for r in rows)
     last = rows[-1]
     figures = {"tokens_per_sec": tokens / seconds, "loop_s": seconds}
-    figures.update({k: last[k] for k in ("train_ppl", "train_book_loss") if k in last})
+    figures.update({k: last[k] for k in ("train_ppl", "train_book_loss", "book_bleu") if k in last})
     figures["threads"] = torch.get_num_threads()
     Path(out).write_text(json.dumps(figures))
 
@@ -128,6 +128,10 @@ def _print_row(case: str, epochs: int, results: dict[str, list[dict[str, float]]
         f"{_median(results['d2lkit'], quality):.3f}   (median of {len(results['d2lkit'])})",
         flush=True,
     )
+    if case == "seq2seq":  # mean BLEU of 9.7's four sentences, seed by seed (the repeat number)
+        for who, runs in results.items():
+            bleus = " ".join(f"{r['book_bleu']:.3f}" for r in runs if "book_bleu" in r)
+            print(f"  {who:7s} BLEU of the four sentences, seeds 0-{len(runs) - 1}: {bleus}")
 
 
 if __name__ == "__main__":
