@@ -16,7 +16,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 WORKER = """
@@ -51,7 +50,7 @@ def main() -> int:
 
     data = Path(os.environ["D2LKIT_DATA"])
     cwd = book_workspace(data) / "work"
-    script = Path(tempfile.mkdtemp()) / "loader_worker.py"
+    script = cwd.parent / "loader_worker.py"
     script.write_text(WORKER)
     src = str(here.parent / "src")
     runs: dict[str, list[dict[str, float]]] = {"d2lkit": [], "d2l": []}

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import gzip
 import json
 import os
@@ -231,8 +232,12 @@ def sections(book: Path, chapters: list[str], only: set[str] | None) -> list[Pat
 
 
 def book_workspace(data: Path) -> Path:
-    """A folder whose ``data/`` holds what d2l 0.17.6 reads from ``../data``, offline."""
+    """A folder whose ``data/`` holds what d2l 0.17.6 reads from ``../data``, offline.
+
+    It holds 50 MB of unpacked images, so it is removed when the process exits.
+    """
     root = Path(tempfile.mkdtemp(prefix="d2l-book-sections-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     raw = root / "data" / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
     for gz in (data / "fashion-mnist").glob("*-ubyte.gz"):

@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import signal
 import tarfile
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -84,10 +83,12 @@ def _fetch_and_die_at(k: int, root: Path) -> None:
     "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork (POSIX)"
 )
 @pytest.mark.parametrize("k", range(1, 9))
-def test_a_kill_at_any_step_of_a_reextraction_leaves_one_whole_tree(tmp_path, monkeypatch, k):
+def test_a_kill_at_any_step_of_a_reextraction_leaves_one_whole_tree(
+    tmp_path, tmp_path_factory, monkeypatch, k
+):
     # A verdict cache of its own: the child is killed at its k-th os.replace, and the
     # suite's shared cache file must not be what the count lands on.
-    monkeypatch.setenv("D2LKIT_CACHE", tempfile.mkdtemp(prefix="d2lkit-kill-test-"))
+    monkeypatch.setenv("D2LKIT_CACHE", str(tmp_path_factory.mktemp("verdicts")))
     toy, entry = _install_old_then_offer_new(tmp_path, monkeypatch)
     child = multiprocessing.get_context("fork").Process(
         target=_fetch_and_die_at, args=(k, tmp_path)

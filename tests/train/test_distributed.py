@@ -43,8 +43,11 @@ def _torchrun(
         str(out),
         scenario,
     ]
+    scratch = out.parent / f"{out.name}-tmp"  # torchrun's log folders land here, not in /tmp
+    scratch.mkdir(exist_ok=True)
     environ = {
         **os.environ,
+        "TMPDIR": str(scratch),
         "PYTHONPATH": str(SRC),
         "OMP_NUM_THREADS": "1",
         **(env or {}),
