@@ -268,3 +268,34 @@ def test_resuming_a_language_model_run_reproduces_the_uninterrupted_one(tmp_path
     for a, b in zip(full.model.parameters(), resumed.model.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     assert resumed.history[-1]["train_ppl"] == full.history[-1]["train_ppl"]
+
+
+def test_an_evaluation_in_the_middle_of_an_epoch_leaves_the_training_state_alone(tmp_path):
+    # A mid-epoch evaluation (StepLogger over a loader) must not replace the hidden
+    # state the training pass carries from batch to batch: with or without it, the
+    # training is the same to the last bit.
+    from d2lkit.train import StepLogger
+
+    batches = _lm_batches(n=6)
+    held_out = _lm_batches(n=2)
+
+    def train(callbacks=()):
+        seed_everything(0)
+        model = _TinyLM()
+        trainer = Trainer(
+            model,
+            nn.CrossEntropyLoss(),
+            torch.optim.SGD(model.parameters(), lr=0.5),
+            task=LanguageModel(),
+            device="cpu",
+            callbacks=callbacks,
+        )
+        trainer.fit(batches, epochs=2)
+        return trainer
+
+    plain = train()
+    logged = train([StepLogger(tmp_path / "steps.csv", every=4, loader=held_out)])
+    assert len(logged.callbacks[0].rows) == 6  # it did evaluate mid-epoch, every 2 batches
+    for a, b in zip(plain.model.parameters(), logged.model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert logged.history[-1]["train_ppl"] == plain.history[-1]["train_ppl"]

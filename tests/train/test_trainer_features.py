@@ -206,11 +206,19 @@ class _PoisonAt(Callback):
 def test_a_nan_loss_stops_training_naming_epoch_and_step(tmp_path):
     ckpt = tmp_path / "c.pt"
     trainer, loader = _trainer([_PoisonAt(step=6), Checkpoint(ckpt)])
-    with pytest.raises(NonFiniteLossError, match=r"became nan at epoch 2, step 7"):
+    with pytest.raises(NonFiniteLossError, match=r"became nan at epoch 2, step 7") as stop:
         trainer.fit(loader, epochs=3)
+    assert f"{ckpt} holds epoch 1" in stop.value.message
     state = load_checkpoint(ckpt)
     assert state["epoch"] == 1  # the last good epoch is kept
     assert all(torch.isfinite(t).all() for t in state["model"].values())
+
+
+def test_a_nan_stop_without_a_checkpoint_says_there_is_nothing_to_resume():
+    trainer, loader = _trainer([_PoisonAt(step=2)])
+    with pytest.raises(NonFiniteLossError, match="no checkpoint was saved") as stop:
+        trainer.fit(loader, epochs=2)
+    assert "last good epoch" not in stop.value.message
 
 
 def test_checkpoint_never_replaces_a_good_file_with_non_finite_weights(tmp_path):

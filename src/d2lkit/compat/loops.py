@@ -32,7 +32,7 @@ from d2lkit.scratch import optim as _optim
 from d2lkit.scratch.trace import trace_2d
 from d2lkit.train import Callback, Classification, LanguageModel, Regression, Seq2Seq, Trainer
 from d2lkit.train.callbacks import StepLogger
-from d2lkit.train.tasks import Step, Task
+from d2lkit.train.tasks import Step
 from d2lkit.train.timing import Timer
 from d2lkit.viz.animator import Animator
 from d2lkit.viz.book_plots import show_images
@@ -132,26 +132,6 @@ def predict_ch3(net: Any, test_iter: Iterable[Any], n: int = 6) -> None:
 # --- 6 ----------------------------------------------------------------------------------
 
 
-class _Recorded(Task):
-    """A task that keeps its last step, so a callback can read a batch's figures."""
-
-    def __init__(self, task: Task) -> None:
-        self.inner = task
-        self.metrics, self.plot = task.metrics, task.plot
-        self.unit, self.maximize = task.unit, task.maximize
-        self.last: Step | None = None
-
-    def start(self, training: bool) -> None:
-        self.inner.start(training)
-
-    def step(self, model: Callable[..., Any], loss_fn: Any, batch: Any) -> Step:
-        self.last = self.inner.step(model, loss_fn, batch)
-        return self.last
-
-    def report(self, means: dict[str, float]) -> dict[str, float]:
-        return self.inner.report(means)
-
-
 class _Ch6Curves(Callback):
     """Train loss/accuracy five times per epoch (running means), test accuracy per epoch."""
 
@@ -161,8 +141,7 @@ class _Ch6Curves(Callback):
     def on_epoch_start(self, trainer: Trainer) -> None:
         self.sums = torch.zeros(3, dtype=torch.float64, device=trainer.device)
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
-        step = trainer.task.last  # type: ignore[attr-defined]
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         self.sums += torch.stack(
             [step.sums["loss"].double(), step.sums["acc"].double(),
              torch.as_tensor(float(step.count), dtype=torch.float64, device=self.sums.device)]
@@ -199,7 +178,7 @@ def train_ch6(
     )
     trainer = Trainer(
         net, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=lr),
-        task=_Recorded(Classification()), device=device, callbacks=[_Ch6Curves(animator)],
+        device=device, callbacks=[_Ch6Curves(animator)],
         channels_last="auto",  # NHWC for chapter 7's 96-224 px images on a CPU: faster
     )  # fmt: skip
     try:
@@ -345,12 +324,12 @@ class _LossEvery200(StepLogger):
         super().on_fit_start(trainer)
         self.timer = Timer()
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         if trainer.examples_seen % self.every:  # the book's test: a multiple of 200 examples
             return
         self._next = trainer.examples_seen
         self.timer.stop()
-        super().on_batch_end(trainer, loss)
+        super().on_batch_end(trainer, step)
         row = self.rows[-1]
         self.animator.add(row["epoch"], (row["loss"] * self.scale,))
         self.timer.start()

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 
 from d2lkit.experiments.config import RunConfig
-from d2lkit.train import Callback, StepLogger, Trainer
+from d2lkit.metric import METRICS
+from d2lkit.train import Callback, Step, StepLogger, Trainer
 from d2lkit.viz import save_figure, show_lines, show_trace, show_trace_2d
 
 __all__ = [
@@ -188,18 +189,14 @@ class AirfoilLog(StepLogger):
         self._logging = 0.0  # seconds spent logging in this epoch
         self._training = 0.0  # seconds spent training (logging left out), all epochs
 
-    def on_fit_start(self, trainer: Trainer) -> None:
-        super().on_fit_start(trainer)
-        trainer.declare_metric("full_loss")
-        trainer.declare_metric("sec_per_epoch")
-        trainer.declare_metric("sec_per_log")
+    metrics = tuple(METRICS.get(name) for name in ("full_loss", "sec_per_epoch", "sec_per_log"))
 
     def on_epoch_start(self, trainer: Trainer) -> None:
         self._logging = 0.0
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         start = time.perf_counter()
-        super().on_batch_end(trainer, loss)
+        super().on_batch_end(trainer, step)
         self._logging += time.perf_counter() - start
 
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from d2lkit.experiments.config import RunConfig
+from d2lkit.metric import METRICS
 from d2lkit.train import Callback, Trainer
 from d2lkit.viz import save_figure, show_lines
 
@@ -117,8 +118,7 @@ class PassCurve(Callback):
     def _linear(self, trainer: Trainer) -> torch.nn.Linear:
         return next(m for m in trainer.model.modules() if isinstance(m, torch.nn.Linear))
 
-    def on_fit_start(self, trainer: Trainer) -> None:
-        trainer.declare_metric("hours_at_half")
+    metrics = (METRICS.get("hours_at_half"),)
 
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None:
         layer = self._linear(trainer)
@@ -146,8 +146,7 @@ class FullLoss(Callback):
     def __init__(self, loader: Any) -> None:
         self.loader = loader
 
-    def on_fit_start(self, trainer: Trainer) -> None:
-        trainer.declare_metric("full_loss")
+    metrics = (METRICS.get("full_loss"),)
 
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None:
         row["full_loss"] = trainer.evaluate(self.loader)["loss"]

@@ -406,6 +406,7 @@ class Run:
             grad_clip=train.grad_clip,
             scheduler_interval=self.config.sched.interval,
             nonfinite=train.nonfinite,
+            run_dir=self.run_dir,
         )
 
 

@@ -9,20 +9,20 @@ the run shows progress (a :class:`~d2lkit.train.ProgressBar` is present).
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import torch
 from torch import nn
 
 from d2lkit.data.nmt import truncate_pad
 from d2lkit.data.text import Vocab
+from d2lkit.metric import METRICS, Metric
 from d2lkit.models.decoding import greedy_decode
 from d2lkit.models.rnn import generate
 from d2lkit.train.bleu import bleu
-from d2lkit.train.callbacks import Callback, MetricsLogger, ProgressBar
+from d2lkit.train.callbacks import Callback
 from d2lkit.train.trainer import Trainer
 
 __all__ = [
@@ -43,22 +43,6 @@ BOOK_PAIRS = (
     ("he's calm .", "il est calme ."),
     ("i'm home .", "je suis chez moi ."),
 )
-
-
-def _progress_stream(trainer: Trainer) -> TextIO | None:
-    """Where the run's progress goes, or None when the run is quiet."""
-    for callback in trainer.callbacks:
-        if isinstance(callback, ProgressBar):
-            return callback.stream or sys.stderr
-    return None
-
-
-def _run_folder(trainer: Trainer) -> Path | None:
-    """The run folder (where the metrics are logged), or None outside a recipe run."""
-    for callback in trainer.callbacks:
-        if isinstance(callback, MetricsLogger):
-            return callback.folder
-    return None
 
 
 def _due(epoch: int, every: int, epochs: int) -> bool:
@@ -84,11 +68,9 @@ class SampleText(Callback):
         self.vocab, self.prefixes, self.num_preds = vocab, tuple(prefixes), num_preds
         self.every, self.joiner = every, joiner
         self._every, self._text = 1, ""
-        self._stream: TextIO | None = None
 
     def on_fit_start(self, trainer: Trainer) -> None:
         self._every = self.every or max(1, trainer.epochs // 10)
-        self._stream = _progress_stream(trainer)
 
     def sample(self, model: nn.Module) -> str:
         """Each prefix and its continuation, joined by `` | ``."""
@@ -105,9 +87,7 @@ class SampleText(Callback):
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         if self._text:
-            log.info("epoch %d: %s", trainer.epoch, self._text)
-            if self._stream is not None:
-                print(f"  sample: {self._text}", file=self._stream, flush=True)
+            trainer.echo(f"sample: {self._text}")
 
 
 class BookSeq2SeqLoss(Callback):
@@ -117,11 +97,10 @@ class BookSeq2SeqLoss(Callback):
     positions, padding included, then divides the sum by the valid tokens.
     """
 
+    metrics = (METRICS.get("book_loss").column("train"),)
+
     def __init__(self, num_steps: int) -> None:
         self.num_steps = num_steps
-
-    def on_fit_start(self, trainer: Trainer) -> None:
-        trainer.declare_metric("train_book_loss")
 
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None:
         row["train_book_loss"] = row["train_loss"] / self.num_steps
@@ -169,15 +148,15 @@ class TranslationBLEU(Callback):
         self.every = every
         self.heatmaps = heatmaps if isinstance(heatmaps, bool) else Path(heatmaps)
         self._every = 1
-        self._stream: TextIO | None = None
         self._lines: list[str] = []
+        bleu_metric = METRICS.get("bleu")
+        self.metrics: tuple[Metric, ...] = (
+            METRICS.get("book_bleu"),
+            *((bleu_metric.column("test"),) if self.heldout else ()),
+        )
 
     def on_fit_start(self, trainer: Trainer) -> None:
         self._every = self.every or max(1, trainer.epochs // 10)
-        self._stream = _progress_stream(trainer)
-        trainer.declare_metric("book_bleu")
-        if self.heldout:
-            trainer.declare_metric("test_bleu")
 
     def _mean_bleu(self, net: nn.Module, pairs: Sequence[tuple[str, str]]) -> tuple[float, list]:
         results = []
@@ -197,14 +176,11 @@ class TranslationBLEU(Callback):
             row["test_bleu"], _ = self._mean_bleu(trainer.model, self.heldout)
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        if self._lines:
-            log.info("epoch %d: %s", trainer.epoch, "; ".join(self._lines))
-            if self._stream is not None:
-                for line in self._lines:
-                    print(f"  {line}", file=self._stream, flush=True)
+        for line in self._lines:
+            trainer.echo(line)
 
     def on_fit_end(self, trainer: Trainer) -> None:
-        folder = _run_folder(trainer) if self.heatmaps is True else self.heatmaps or None
+        folder = trainer.run_dir if self.heatmaps is True else self.heatmaps or None
         if folder is None or not trainer.is_main or not self.pairs:
             return
         from d2lkit.viz import save_figure, show_heatmaps

@@ -19,6 +19,7 @@ from d2lkit.data.synthetic import high_dim_linear_data, polynomial_data
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.components import DATA, Root, RunData
 from d2lkit.experiments.config import DataConfig
+from d2lkit.metric import METRICS
 from d2lkit.scratch.penalties import l1_penalty, l2_penalty
 from d2lkit.train.callbacks import Callback
 from d2lkit.train.kfold import kfold_indices
@@ -142,8 +143,7 @@ def _high_dim_linear(
 class WeightNorm(Callback):
     """Add ``w_norm`` (the L2 norm of the weights, biases excluded) to every row (4.5)."""
 
-    def on_fit_start(self, trainer: Any) -> None:
-        trainer.declare_metric("w_norm")
+    metrics = (METRICS.get("w_norm"),)
 
     def on_row(self, trainer: Any, row: dict[str, Any]) -> None:
         row["w_norm"] = float(torch.linalg.vector_norm(_weights(trainer.model)))

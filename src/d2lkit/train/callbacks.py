@@ -1,11 +1,13 @@
 """Callbacks: everything around the loop (progress, logs, plots, checkpoints).
 
 The trainer fires a fixed list of events, each with the trainer itself:
-``on_fit_start``, ``on_epoch_start``, ``on_batch_start``, ``on_batch_end``,
-``on_row`` (the epoch's row is complete but not yet logged: a callback may add
-figures to it, declared with ``trainer.declare_metric``), ``on_epoch_end``,
-``on_fit_end``. Callbacks read the trainer's state
-(``epoch``, ``history``, ``batch_index`` ...) and never change it directly; to
+``on_fit_start``, ``on_epoch_start``, ``on_batch_start``, ``on_batch_end``
+(with the :class:`~d2lkit.train.tasks.Step`: the batch, the model's outputs, the
+loss), ``on_row`` (the epoch's row is complete but not yet logged: a callback
+may add figures to it, each declared in its ``metrics``), ``on_epoch_end``,
+``on_fit_end``, and ``on_text`` (a line of text to show: ``trainer.echo``).
+Callbacks read the trainer's state (``epoch``, ``history``, ``batch_index``,
+``run_dir`` ...) and never change it directly; to
 steer the loop they raise :class:`CancelBatch` (from ``on_batch_start``: skip
 this batch), :class:`CancelEpoch` (end this epoch's training early) or
 :class:`StopTraining` (end ``fit`` after this point). A callback with state
@@ -33,11 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from d2lkit.atomic import write_text_atomic
+from d2lkit.errors import ConfigError
+from d2lkit.metric import Metric
 from d2lkit.train.checkpoint import save_checkpoint
 
 if TYPE_CHECKING:
-    import torch
-
+    from d2lkit.train.tasks import Step
     from d2lkit.train.trainer import Trainer
 
 __all__ = [
@@ -74,11 +77,14 @@ class Callback:
     """Base class: every event does nothing until overridden.
 
     ``order`` sorts callbacks (stable, low first): a checkpoint runs last so it
-    saves what the other callbacks made of the epoch.
+    saves what the other callbacks made of the epoch. ``metrics`` declares the
+    figures the callback adds to rows (read before ``on_fit_start``, so every
+    callback sees every declaration whatever the order).
     """
 
     order = 0
     main_only = False  # True: under DDP only rank 0 gets the events (printing, writing)
+    metrics: tuple[Metric, ...] = ()
 
     @property
     def state_key(self) -> str:
@@ -92,10 +98,11 @@ class Callback:
     def on_fit_start(self, trainer: Trainer) -> None: ...
     def on_epoch_start(self, trainer: Trainer) -> None: ...
     def on_batch_start(self, trainer: Trainer) -> None: ...
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None: ...
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None: ...
     def on_row(self, trainer: Trainer, row: dict[str, Any]) -> None: ...
     def on_epoch_end(self, trainer: Trainer) -> None: ...
     def on_fit_end(self, trainer: Trainer) -> None: ...
+    def on_text(self, trainer: Trainer, text: str) -> None: ...
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -103,10 +110,12 @@ class Callback:
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-def format_figures(row: dict[str, Any], keys: list[str]) -> str:
-    """``train loss 0.49, train acc 0.82, test acc 0.80``: the given columns of a row."""
+def format_figures(row: dict[str, Any], metrics: list[Metric]) -> str:
+    """``train loss 0.49, train acc 0.82, test acc 0.80``: the declared figures of a row."""
     return ", ".join(
-        f"{k.replace('_', ' ')} {row[k]:.3f}" for k in keys if isinstance(row.get(k), float | int)
+        f"{m.words} {m.format(row[m.name])}"
+        for m in metrics
+        if isinstance(row.get(m.name), float | int)
     )
 
 
@@ -159,9 +168,15 @@ class ProgressBar(Callback):
             mininterval=0.2,
         )
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         if self._bar is not None:
             self._bar.update()
+
+    def on_text(self, trainer: Trainer, text: str) -> None:
+        if self._bar is not None:
+            self._bar.write(f"  {text}", file=self._out)
+        else:
+            print(f"  {text}", file=self._out, flush=True)
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         self._close()
@@ -187,13 +202,14 @@ def epoch_line(trainer: Trainer, width: int | None = None) -> str:
     row = trainer.history[-1]
     head = f"epoch {row['epoch']}/{trainer.epochs}: "
     speed = f", {row[trainer.throughput_key]:,.0f} {trainer.task.unit}/s"
-    full = head + format_figures(row, trainer.metric_names)
+    metrics = list(trainer.metrics.values())
+    full = head + format_figures(row, metrics)
     if width is None or len(full + speed) <= width:
         return full + speed
     groups = []
     for split in trainer.splits:
-        keys = [k for k in trainer.metric_names if k.startswith(f"{split}_")]
-        figures = format_figures(row, keys).replace(f"{split} ", "")
+        own = [m for m in metrics if m.name.startswith(f"{split}_")]
+        figures = format_figures(row, own).replace(f"{split} ", "")
         if figures:
             groups.append(f"{split} {figures.replace(',', '')}")
     short = head + " | ".join(groups)
@@ -334,29 +350,72 @@ class Checkpoint(Callback):
     """Save the whole training state (atomically) after every ``every`` epochs and at the end.
 
     A model whose weights are no longer finite is never saved: the last good
-    checkpoint stays in place.
+    checkpoint stays in place. With ``best`` (a figure column, e.g.
+    ``test_acc``) the state is also saved to ``best_path`` (default: ``best.pt``
+    beside ``path``) whenever that figure improves, in the direction its
+    declaration gives.
     """
 
     main_only = True
 
     order = 100
 
-    def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        every: int = 1,
+        *,
+        best: str | None = None,
+        best_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
         self.path = Path(path)
         self.every = every
+        self.best = best
+        self.best_path = (
+            Path(best_path) if best_path is not None else self.path.with_name("best.pt")
+        )
+        self.best_value = math.nan
+        self.saved_epoch: int | None = None  # the epoch ``path`` holds, once saved in this run
+        self._metric: Metric | None = None
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        if self.best is not None:
+            self._metric = _declared(trainer, self.best, "Checkpoint(best=...)")
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        if trainer.epoch % self.every == 0 or trainer.epoch == trainer.epochs:
-            if not _all_finite(trainer):
-                log.error(
-                    "epoch %d left non-finite weights: %s keeps the last good state",
-                    trainer.epoch,
-                    self.path,
-                )
-                return
-            save_checkpoint(trainer.state_dict(), self.path)
+        due = trainer.epoch % self.every == 0 or trainer.epoch == trainer.epochs
+        improved = self._improved(trainer.history[-1])
+        if not (due or improved):
+            return
+        if not _all_finite(trainer):
+            log.error(
+                "epoch %d left non-finite weights: %s keeps the last good state",
+                trainer.epoch,
+                self.path,
+            )
+            return
+        state = trainer.state_dict()
+        if improved:
+            assert self._metric is not None  # improved: there is a metric to watch
+            self.best_value = trainer.history[-1][self._metric.name]
+            state["callbacks"][self.state_key] = self.state_dict()
+            save_checkpoint(state, self.best_path)
+        if due:
+            save_checkpoint(state, self.path)
+            self.saved_epoch = trainer.epoch
+
+    def _improved(self, row: dict[str, Any]) -> bool:
+        if self._metric is None or not isinstance(row.get(self._metric.name), int | float):
+            return False
+        return self._metric.better(row[self._metric.name], self.best_value)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_value": self.best_value} if self.best is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_value = float(state.get("best_value", math.nan))
 
 
 def _all_finite(trainer: Trainer) -> bool:
@@ -367,56 +426,57 @@ def _all_finite(trainer: Trainer) -> bool:
         return bool(torch.stack(flags).all()) if flags else True
 
 
+def _declared(trainer: Trainer, column: str, who: str) -> Metric:
+    """The declaration of a figure column a callback watches, or an error naming the choices."""
+    metric = trainer.metrics.get(column)
+    if metric is None:
+        raise ConfigError(
+            f"{who} watches {column!r}, which this run does not report",
+            fix=f"watch one of: {', '.join(trainer.metrics)}",
+        )
+    if metric.goal == "none":
+        raise ConfigError(
+            f"{who} watches {column!r}, which has no better side",
+            fix=f"watch a loss or a score, e.g. one of: {', '.join(trainer.metrics)}",
+        )
+    return metric
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Which way is better comes from the figure's declaration (accuracy and BLEU
+    up, losses and perplexity down). An epoch whose row lacks the figure (BLEU
+    computed every tenth epoch) neither improves nor counts against patience.
 
     Args:
         monitor: a history column; default the loss of the first evaluation
             loader (``test_loss`` for ``fit(train, test)``), else ``train_loss``.
-        mode: "min" or "max"; default from the task (accuracy is maximised).
     """
 
     def __init__(
-        self,
-        monitor: str | None = None,
-        mode: str | None = None,
-        patience: int = 3,
-        min_delta: float = 0.0,
+        self, monitor: str | None = None, patience: int = 3, min_delta: float = 0.0
     ) -> None:
-        if mode not in ("min", "max", None):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1 epoch, got {patience}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
         self.best = math.nan
         self.bad_epochs = 0
+        self._metric: Metric | None = None
 
     def on_fit_start(self, trainer: Trainer) -> None:
         if self.monitor is None:
-            self.monitor = (
-                f"{trainer.splits[-1] if len(trainer.splits) < 2 else trainer.splits[1]}_loss"
-            )
-        if self.monitor not in trainer.metric_names:
-            from d2lkit.errors import ConfigError
-
-            raise ConfigError(
-                f"EarlyStopping monitors {self.monitor!r}, which this run does not report",
-                fix=f"monitor one of: {', '.join(trainer.metric_names)}",
-            )
-        if self.mode is None:
-            split = next(s for s in trainer.splits if self.monitor.startswith(f"{s}_"))
-            self.mode = "max" if self.monitor[len(split) + 1 :] in trainer.task.maximize else "min"
-
-    def _improved(self, value: float) -> bool:
-        if math.isnan(self.best):
-            return True
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+            split = trainer.splits[1] if len(trainer.splits) > 1 else trainer.splits[0]
+            self.monitor = f"{split}_loss"
+        self._metric = _declared(trainer, self.monitor, "EarlyStopping")
 
     def on_epoch_end(self, trainer: Trainer) -> None:
-        row = trainer.history[-1]
-        assert self.monitor is not None  # set in on_fit_start
-        if self._improved(row[self.monitor]):
-            self.best, self.bad_epochs = row[self.monitor], 0
+        assert self._metric is not None  # set in on_fit_start
+        value = trainer.history[-1].get(self._metric.name)
+        if not isinstance(value, int | float):
+            return
+        if self._metric.better(value, self.best, self.min_delta):
+            self.best, self.bad_epochs = value, 0
             return
         self.bad_epochs += 1
         if self.bad_epochs >= self.patience:
@@ -454,14 +514,14 @@ class StepLogger(Callback):
         self._next = (trainer.examples_seen // self.every + 1) * self.every
         self._start = time.perf_counter() - (self.rows[-1]["time"] if self.rows else 0.0)
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         if trainer.examples_seen < self._next:
             return
         self._next = (trainer.examples_seen // self.every + 1) * self.every
         value = (
             trainer.evaluate(self.loader)["loss"]
             if self.loader is not None
-            else float(loss.detach())
+            else float(step.loss.detach())
         )
         self.rows.append(
             {

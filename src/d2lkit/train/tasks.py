@@ -18,7 +18,6 @@ seq2seq            (X, X_len, Y, Y_len)        loss (per valid token), ppl
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import torch
 
 from d2lkit.errors import ConfigError
+from d2lkit.metric import ACC, LOG_RMSE, LOSS, PPL, Metric, reduce_means, top_k_accuracy
 from d2lkit.registry import Registry
 
 __all__ = [
@@ -55,12 +55,14 @@ class Step:
             or a 0-d tensor when counting would make the host wait (valid tokens).
         sums: batch *sums* of the task's metrics, ``loss`` included.
         outputs: the model's outputs, for callbacks that want them.
+        inputs: the batch the step was made from (on the device), likewise.
     """
 
     loss: torch.Tensor
     count: int | torch.Tensor
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     outputs: Any = None
+    inputs: Any = None
 
 
 def _mean(loss: torch.Tensor) -> torch.Tensor:
@@ -81,17 +83,16 @@ class Task:
     """Base class. Subclasses set ``metrics`` and implement :meth:`step`.
 
     Attributes:
-        metrics: the figures reported per split, in display order (``loss`` first).
+        metrics: the figures reported per split, declared (name, direction,
+            format, reduction: see :mod:`d2lkit.metric`), in display order, loss first.
         plot: which history columns the curves show, as shell patterns over
             the declared keys (``train_loss``, ``test_acc`` ...).
         unit: what ``count`` counts: "examples" or "tokens" (names the speed column).
-        maximize: the figures for which larger is better (the rest are minimised).
     """
 
-    metrics: tuple[str, ...] = ("loss",)
+    metrics: tuple[Metric, ...] = (LOSS,)
     plot: tuple[str, ...] = ("train_loss",)
     unit = "examples"
-    maximize: tuple[str, ...] = ()
 
     def start(self, training: bool) -> None:
         """Called before each pass over a loader (a training epoch, an evaluation)."""
@@ -100,8 +101,8 @@ class Task:
         raise NotImplementedError
 
     def report(self, means: dict[str, float]) -> dict[str, float]:
-        """Turn the epoch's means (sums / count) into the figures reported."""
-        return means
+        """Turn a pass's means (sums / count) into its figures, as each metric reduces."""
+        return reduce_means(self.metrics, means)
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -113,19 +114,33 @@ class Task:
 
 
 class Classification(Task):
-    """``(X, y)`` batches; mean loss over examples and argmax accuracy (the default)."""
+    """``(X, y)`` batches; mean loss over examples and argmax accuracy (the default).
 
-    metrics = ("loss", "acc")
+    Args:
+        topk: also report top-k accuracies (``top5_acc`` for 5): the label among
+            the k highest scores.
+    """
+
     plot = ("train_loss", "*_acc")
-    maximize = ("acc",)
+
+    def __init__(self, topk: Sequence[int] = ()) -> None:
+        self.topk = tuple(int(k) for k in topk)
+        self.metrics = (LOSS, ACC, *(top_k_accuracy(k) for k in self.topk))
 
     def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
         X, y = _unpack(batch, 2, "classification", "(X, y)")
         outputs = model(X)
         loss = _mean(loss_fn(outputs, y))
         n = y.shape[0]
-        correct = (outputs.detach().argmax(dim=1) == y).sum()
-        return Step(loss, n, {"loss": loss.detach().float() * n, "acc": correct}, outputs)
+        scores = outputs.detach()
+        sums = {"loss": loss.detach().float() * n, "acc": (scores.argmax(dim=1) == y).sum()}
+        for k in self.topk:
+            top = scores.topk(min(k, scores.shape[1]), dim=1).indices  # (B, k)
+            sums[f"top{k}_acc"] = (top == y[:, None]).any(dim=1).sum()
+        return Step(loss, n, sums, outputs, batch)
+
+    def __repr__(self) -> str:
+        return f"Classification(topk={self.topk})" if self.topk else "Classification()"
 
 
 class Regression(Task):
@@ -138,7 +153,7 @@ class Regression(Task):
 
     def __init__(self, log_rmse: bool = False) -> None:
         self.log_rmse = log_rmse
-        self.metrics = ("loss", "log_rmse") if log_rmse else ("loss",)
+        self.metrics = (LOSS, LOG_RMSE) if log_rmse else (LOSS,)
         self.plot = ("*_log_rmse",) if log_rmse else ("*_loss",)
 
     def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
@@ -151,20 +166,10 @@ class Regression(Task):
         if self.log_rmse:
             clipped = outputs.detach().float().clamp(min=1.0)
             sums["log_sq"] = ((clipped.log() - target.float().log()) ** 2).sum()
-        return Step(loss, n, sums, outputs)
-
-    def report(self, means: dict[str, float]) -> dict[str, float]:
-        figures = dict(means)
-        if "log_sq" in figures:
-            figures["log_rmse"] = math.sqrt(max(figures.pop("log_sq"), 0.0))
-        return figures
+        return Step(loss, n, sums, outputs, batch)
 
     def __repr__(self) -> str:
         return f"Regression(log_rmse={self.log_rmse})"
-
-
-def _perplexity(mean_loss: float) -> float:
-    return math.exp(mean_loss) if mean_loss < 700 else math.inf
 
 
 class LanguageModel(Task):
@@ -181,7 +186,7 @@ class LanguageModel(Task):
         random_sampling: start each batch from a fresh state.
     """
 
-    metrics = ("loss", "ppl")
+    metrics = (LOSS, PPL)
     plot = ("*_ppl",)
     unit = "tokens"
 
@@ -203,10 +208,7 @@ class LanguageModel(Task):
             labels = Y.T.reshape(-1)
         loss = _mean(loss_fn(logits, labels.long()))
         n = labels.numel()
-        return Step(loss, n, {"loss": loss.detach().float() * n}, logits)
-
-    def report(self, means: dict[str, float]) -> dict[str, float]:
-        return {**means, "ppl": _perplexity(means["loss"])}
+        return Step(loss, n, {"loss": loss.detach().float() * n}, logits, batch)
 
     def __repr__(self) -> str:
         return f"LanguageModel(random_sampling={self.random_sampling})"
@@ -230,7 +232,7 @@ class Seq2Seq(Task):
             clipping: the book clips this larger gradient to norm 1.
     """
 
-    metrics = ("loss", "ppl")
+    metrics = (LOSS, PPL)
     plot = ("train_loss",)
     unit = "tokens"
 
@@ -254,8 +256,8 @@ class Seq2Seq(Task):
         if token_loss.dim() == 0:
             raise ConfigError(
                 "the seq2seq task needs one loss per token to mask the padding",
-                fix="use nn.CrossEntropyLoss(reduction='none') (the loss name 'cross_entropy' "
-                "in a recipe does this for seq2seq)",
+                fix="use nn.CrossEntropyLoss(reduction='none') (in a recipe: "
+                "train.loss=masked_cross_entropy)",
             )
         steps = torch.arange(Y.shape[1], device=Y.device)
         mask = (steps[None, :] < Y_len[:, None]).reshape(-1)  # (B * T,)
@@ -265,10 +267,7 @@ class Seq2Seq(Task):
             loss = total / Y.shape[1]
         else:
             loss = total / valid.clamp(min=1)
-        return Step(loss, valid, {"loss": total.detach().float()}, logits)
-
-    def report(self, means: dict[str, float]) -> dict[str, float]:
-        return {**means, "ppl": _perplexity(means["loss"])}
+        return Step(loss, valid, {"loss": total.detach().float()}, logits, batch)
 
     def __repr__(self) -> str:
         return f"Seq2Seq(bos={self.bos}, reduction={self.reduction!r})"

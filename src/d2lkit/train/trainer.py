@@ -7,8 +7,9 @@ What one batch means (unpacking, forward, loss, counting, hidden state) is the
 *task*'s job (:mod:`d2lkit.train.tasks`); classification is the default.
 ``history`` is a list with one dict per epoch: the task's figures per split
 (``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``; ``train_ppl`` for
-a language model ...), ``lr`` and timings. ``trainer.metric_names`` lists the
-figure columns, declared by the task and by callbacks, in display order.
+a language model ...), ``lr`` and timings. ``trainer.metrics`` maps every
+figure column to its declaration (:class:`~d2lkit.metric.Metric`: direction,
+format, reduction), declared by the task and by callbacks, in display order.
 Metrics stay on the device until the epoch ends. Everything else (progress,
 logs, plots, checkpoints, early stopping) is a callback.
 """
@@ -16,20 +17,23 @@ logs, plots, checkpoints, early stopping) is a callback.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fnmatch
 import logging
 import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
 from d2lkit.errors import ConfigError, D2lkitError
+from d2lkit.metric import Metric, resolve
 from d2lkit.train import distributed
-from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, StopTraining
+from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, Checkpoint, StopTraining
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
 from d2lkit.train.memory_format import check_setting, wants_channels_last
@@ -75,6 +79,8 @@ class Trainer:
         nonfinite: a NaN/Inf loss ``stop``s training with a message naming the epoch
             and step (checked once per epoch: no per-step wait), or is ``skip``ped
             (checked every step, which makes the host wait for the device).
+        run_dir: the folder a run writes into, for callbacks that write files
+            (None: a run without a folder, e.g. in a notebook).
     """
 
     def __init__(
@@ -93,6 +99,7 @@ class Trainer:
         scheduler_interval: str = "epoch",
         nonfinite: str = "stop",
         channels_last: bool | str = False,
+        run_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if scheduler_interval not in INTERVALS:
             raise ConfigError(
@@ -112,6 +119,7 @@ class Trainer:
         self.scheduler = scheduler
         self.scheduler_interval = scheduler_interval
         self.task = task if task is not None else Classification()
+        self.run_dir = None if run_dir is None else Path(run_dir)
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         _check_unique_keys(self.callbacks)
         self.grad_clip = grad_clip
@@ -135,7 +143,7 @@ class Trainer:
         self.batch_index = 0
         self.skipped_batches = 0  # non-finite batches skipped (nonfinite="skip")
         self.history: list[dict[str, Any]] = []
-        self.metric_names: list[str] = []
+        self.metrics: dict[str, Metric] = {}  # every figure column, declared, in display order
         self.splits: list[str] = ["train"]
         self.train_loader: Loader | None = None
         self._resume: dict[str, Any] | None = None
@@ -162,7 +170,14 @@ class Trainer:
         )
         self.train_loader, self.epochs = train, epochs
         self.splits = ["train", *named]
-        self.metric_names = [f"{split}_{m}" for split in self.splits for m in self.task.metrics]
+        self.metrics = {}
+        for split in self.splits:
+            for metric in self.task.metrics:
+                self.declare_metric(metric.column(split))
+        for callback in self.callbacks:  # before any event: every callback sees them all
+            if self.is_main or not callback.main_only:
+                for metric in callback.metrics:
+                    self.declare_metric(metric)
         self._apply_resume(train)
         try:
             self._fire("on_fit_start")
@@ -220,7 +235,7 @@ class Trainer:
                 self.examples_seen += _rows(batch)
                 if self.scheduler is not None and self.scheduler_interval == "step":
                     self.scheduler.step()
-                self._fire("on_batch_end", step.loss)
+                self._fire("on_batch_end", step)
         except CancelEpoch:
             log.info("epoch %d cut short by a callback", self.epoch + 1)
         return running
@@ -261,19 +276,24 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, loader: Loader) -> dict[str, float]:
-        """The task's figures over a loader, in evaluation mode (dropout off, BN frozen)."""
+        """The task's figures over a loader, in evaluation mode (dropout off, BN frozen).
+
+        The pass runs on a copy of the task, so an evaluation in the middle of an
+        epoch leaves the training pass's state (an RNN's hidden state) as it was.
+        """
         was_training = self.model.training
         self.model.eval()
-        self.task.start(training=False)
+        task = copy.copy(self.task)
+        task.start(training=False)
         running = RunningMetrics(self.device)
         try:
             for batch in loader:
                 with self._autocast():
                     batch = self._to_device(batch)
-                    running.update(self.task.step(self.eval_forward, self.loss, batch))
+                    running.update(task.step(self.eval_forward, self.loss, batch))
         finally:
             self.model.train(was_training)
-        return self._figures(running)[0]
+        return self._figures(running, task)[0]
 
     def predict(self, *inputs: torch.Tensor) -> Any:
         """Model outputs for one batch, in evaluation mode, without gradients."""
@@ -292,20 +312,46 @@ class Trainer:
         """The speed column: ``examples_per_sec``, or ``tokens_per_sec`` for sequence tasks."""
         return f"{self.task.unit}_per_sec"
 
-    def declare_metric(self, key: str) -> None:
-        """Add a figure column (e.g. ``test_bleu``) that a callback puts in each row."""
-        if key not in self.metric_names:
-            self.metric_names.append(key)
+    @property
+    def metric_names(self) -> list[str]:
+        """The figure columns, in display order."""
+        return list(self.metrics)
+
+    def declare_metric(self, metric: Metric | str) -> Metric:
+        """Declare a figure column a callback puts in rows (a :class:`Metric`, e.g. ``test_bleu``).
+
+        A name is looked up among the standard figures (:func:`d2lkit.metric.resolve`);
+        one nobody declares is an error: its direction would be a guess.
+        """
+        if isinstance(metric, str):
+            found = resolve(metric)
+            if found is None:
+                raise ConfigError(
+                    f"the figure {metric!r} has no declaration (is higher or lower better?)",
+                    fix="declare it as a d2lkit.metric.Metric(name, goal='max' or 'min')",
+                )
+            metric = found
+        self.metrics.setdefault(metric.name, metric)
+        return self.metrics[metric.name]
 
     def curves(self) -> list[str]:
         """The declared figure columns the task wants plotted (its ``plot`` patterns)."""
-        return [
-            k for k in self.metric_names if any(fnmatch.fnmatchcase(k, p) for p in self.task.plot)
-        ]
+        return [k for k in self.metrics if any(fnmatch.fnmatchcase(k, p) for p in self.task.plot)]
 
-    def _figures(self, running: RunningMetrics) -> tuple[dict[str, float], float]:
+    def echo(self, text: str) -> None:
+        """Say a line of text during training (a sample, a translation).
+
+        Callbacks that show progress print it (``on_text``) where their output
+        goes, between epochs' lines; without one it is only logged.
+        """
+        log.info("%s", text)
+        self._fire("on_text", text)
+
+    def _figures(
+        self, running: RunningMetrics, task: Task | None = None
+    ) -> tuple[dict[str, float], float]:
         means, count = running.compute(self.reduce)
-        return (self.task.report(means) if means else {}), count
+        return ((task or self.task).report(means) if means else {}), count
 
     def _check_finite(self, figures: Mapping[str, float]) -> None:
         bad = self._nonfinite.result()
@@ -313,7 +359,7 @@ class Trainer:
             step, value = bad
             raise NonFiniteLossError(
                 f"the training loss became {value} at epoch {self.epoch + 1}, step "
-                f"{step}; stopped (the last checkpoint holds the last good epoch)",
+                f"{step}; stopped ({self._saved_state()})",
                 fix="lower the learning rate (--lr), clip gradients (--set "
                 "train.grad_clip=1), or skip such batches (--set train.nonfinite=skip)",
             )
@@ -323,6 +369,13 @@ class Trainer:
                 f"the training loss of epoch {self.epoch + 1} is {loss}",
                 fix="lower the learning rate (--lr) or clip gradients (--set train.grad_clip=1)",
             )
+
+    def _saved_state(self) -> str:
+        """What is left to resume from, in words, for a stop message."""
+        for cb in self.callbacks:
+            if isinstance(cb, Checkpoint) and cb.saved_epoch is not None:
+                return f"{cb.path} holds epoch {cb.saved_epoch}, a good one: resume from there"
+        return "no checkpoint was saved in this run: nothing to resume from"
 
     # --- helpers -------------------------------------------------------------
 
