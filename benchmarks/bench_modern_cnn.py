@@ -25,7 +25,8 @@ import time
 import torch
 
 from d2lkit.experiments import get_recipe
-from d2lkit.experiments.components import build_loss, build_optimizer
+from d2lkit.experiments.builders.losses import build_loss
+from d2lkit.experiments.builders.optimizers import build_optimizer
 from d2lkit.models import create_model, init_weights
 from d2lkit.train.memory_format import wants_channels_last
 

@@ -276,7 +276,7 @@ def test_a_run_of_another_model_is_titled_and_filed_under_that_model(data_root, 
 
 def test_book_verdict_with_the_book_settings_uses_the_one_bound_it_quotes():
     from d2lkit.experiments import get_recipe
-    from d2lkit.experiments.runner import book_verdict
+    from d2lkit.experiments.run.summary import book_verdict
 
     recipe = get_recipe("lenet-bn")
     low = book_verdict(recipe, recipe.config, 0.80)

@@ -60,7 +60,7 @@ def _assert_names_every_file(text: str, dataset: Dataset, folder: Path) -> None:
 
 
 def test_offline_first_run_ends_fast_with_one_message_naming_every_file(no_dns, tmp_path):
-    import d2lkit.experiments.runner  # noqa: F401  (torch is imported before the clock starts)
+    import d2lkit.experiments.run.driver  # noqa: F401  (torch is imported before the clock starts)
     from d2lkit.cli import app
 
     # and so is what typer imports on its first parse (pydantic): the clock times d2lkit's work

@@ -86,8 +86,13 @@ def test_config_round_trips_through_a_dict():
     assert config_from_dict(config_to_dict(config)) == config
 
 
-def test_a_loss_reduction_outside_seq2seq_is_refused_with_the_way_out():
-    config = apply_overrides(RunConfig(), ["train.loss_reduction=sequence_sum"])
-    with pytest.raises(ConfigError, match="seq2seq task only") as info:
-        config.validate()
-    assert "leave train.loss_reduction unset" in info.value.fix
+def test_a_loss_reduction_outside_seq2seq_is_refused_with_the_tasks_own_settings():
+    with pytest.raises(ConfigError, match="takes no argument 'reduction'") as info:
+        apply_overrides(RunConfig(), ["task.reduction=sequence_sum"])
+    assert "topk" in info.value.fix  # the classification task's own settings
+
+
+def test_a_setting_of_an_earlier_version_says_where_it_lives_now():
+    with pytest.raises(ConfigError) as info:
+        apply_overrides(RunConfig(), ["train.loss_reduction=sequence_sum"])
+    assert info.value.fix == "it is now task.reduction"

@@ -5,7 +5,7 @@ import torch
 
 from d2lkit.errors import ConfigError
 from d2lkit.experiments import apply_overrides, get_recipe
-from d2lkit.experiments.runner import build_run
+from d2lkit.experiments.run.build import build_run
 from d2lkit.models import first_conv
 
 

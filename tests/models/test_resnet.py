@@ -91,3 +91,14 @@ def test_in_channels_and_num_classes() -> None:
         assert net(torch.rand(1, 3, 64, 64)).shape == (1, 100)
     tiny = create_model("resnet18_tiny", in_channels=3, num_classes=4).eval()
     assert tiny(torch.rand(2, 3, 32, 32)).shape == (2, 4)
+
+
+def test_the_small_image_resnet18_keeps_the_resolution_through_its_stem():
+    from d2lkit.models.resnet import resnet18_small_images
+
+    model = resnet18_small_images(num_classes=10, in_channels=3)
+    stem = model[0]
+    assert (stem.kernel_size, stem.stride) == ((3, 3), (1, 1))  # no 7x7 stride 2, no max-pool
+    assert not any(isinstance(m, torch.nn.MaxPool2d) for m in model.modules())
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert model[4](torch.zeros(1, 64, 32, 32)).shape == (1, 128, 16, 16)

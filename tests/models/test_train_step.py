@@ -115,6 +115,7 @@ SHAPE_ONLY = {
     "nin",
     "googlenet",
     "resnet18",
+    "resnet18_small_images",
     "densenet",
     "fast_cnn",
     "fast_cnn_wide",

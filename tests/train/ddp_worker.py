@@ -91,7 +91,7 @@ def scenario_trainer(out: Path, rank: int) -> None:
 
 def _register_recipe() -> str:
     from d2lkit.data import TensorLoader
-    from d2lkit.experiments.components import DATA, RunData
+    from d2lkit.experiments.builders.data import DATA, DataSpec, RunData
     from d2lkit.experiments.config import (
         DataConfig,
         ModelConfig,
@@ -111,7 +111,7 @@ def _register_recipe() -> str:
         return RunData(train, {"test": test})
 
     if "ddp-synthetic" not in DATA:
-        DATA.add("ddp-synthetic", data)
+        DATA.add("ddp-synthetic", DataSpec("ddp-synthetic", data))
         MODELS.add("ddp_tiny", make_model)
         config = RunConfig(
             data=DataConfig(dataset="ddp-synthetic", batch_size=16),

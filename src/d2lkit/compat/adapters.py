@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["BookLanguageModel", "FunctionModule", "FunctionalOptimizer", "as_module", "params_of"]
+__all__ = ["BookLanguageModel", "FunctionModule", "as_module", "params_of"]
 
 
 def params_of(net: Any) -> list[torch.Tensor]:
@@ -46,49 +46,6 @@ class FunctionModule(nn.Module):
 def as_module(net: Any) -> nn.Module:
     """``net`` itself if it is a module, else a :class:`FunctionModule` around it."""
     return net if isinstance(net, nn.Module) else FunctionModule(net, params_of(net))
-
-
-class FunctionalOptimizer:
-    """The part of ``torch.optim.Optimizer`` the Trainer uses, around a function.
-
-    ``step()`` calls ``update(batch_size)`` with ``batch_size=1``: the Trainer
-    backpropagates the batch *mean*, where the book backpropagates the sum
-    and divides by the batch size inside its ``sgd``, which is the same
-    update. Functions that take no argument (the book's ``trainer_fn`` of
-    chapter 11, bound to its state) are called without one.
-    """
-
-    def __init__(
-        self,
-        update: Callable[..., Any],
-        params: Sequence[torch.Tensor] = (),
-        lr: float = float("nan"),
-        takes_batch_size: bool = True,
-    ) -> None:
-        self.update = update
-        self.params = list(params)
-        self.takes_batch_size = takes_batch_size
-        self.param_groups = [{"params": self.params, "lr": lr}]
-        self.state: dict[Any, Any] = {}
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.zero_()
-
-    def step(self, closure: Callable[[], Any] | None = None) -> None:
-        if self.takes_batch_size:
-            self.update(1)
-        else:
-            self.update()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 class BookLanguageModel(nn.Module):

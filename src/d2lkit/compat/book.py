@@ -9,7 +9,7 @@ book; see docs/compat.md for the differences.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import nn
@@ -23,7 +23,6 @@ from d2lkit.data import text as _text
 from d2lkit.data import vision as _vision
 from d2lkit.errors import ConfigError, DeviceError
 from d2lkit.models import attention as _attention
-from d2lkit.models import decoding as _decoding
 from d2lkit.models import resnet as _resnet
 from d2lkit.models import rnn as _rnn
 from d2lkit.models import seq2seq as _seq2seq
@@ -240,18 +239,7 @@ class Residual(_resnet.Residual):
 
 def resnet18(num_classes: int, in_channels: int = 1) -> nn.Module:
     """The book's small ResNet-18 of 12.6: 3x3 stem without max-pooling, four stages."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1),
-        nn.BatchNorm2d(64),
-        nn.ReLU(),
-        _resnet.resnet_block(64, 64, 2, first_block=True),
-        _resnet.resnet_block(64, 128, 2),
-        _resnet.resnet_block(128, 256, 2),
-        _resnet.resnet_block(256, 512, 2),
-        nn.AdaptiveAvgPool2d((1, 1)),
-        nn.Flatten(),
-        nn.Linear(512, num_classes),
-    )
+    return _resnet.resnet18_small_images(num_classes, in_channels)
 
 
 # --- 8 Recurrent neural networks -----------------------------------------------------
@@ -433,28 +421,11 @@ def predict_seq2seq(
     save_attention_weights: bool = False,
 ) -> tuple[str, list[Any]]:
     """(greedy translation, per-step decoder attention weights if asked)."""
-    src = src_vocab[src_sentence.lower().split(" ")] + [src_vocab["<eos>"]]
-    valid = len(src)
-    src = _nmt.truncate_pad(src, num_steps, src_vocab["<pad>"])
-    weights: list[Any] = []
-    hook = None
-    if save_attention_weights:
-        hook = cast(Any, net).decoder.register_forward_hook(
-            lambda module, args, out: weights.append(module.attention_weights)
-        )
-    try:
-        out = _decoding.greedy_decode(
-            cast(Any, net),
-            src,
-            tgt_vocab["<bos>"],
-            tgt_vocab["<eos>"],
-            num_steps,
-            src_valid_len=valid,
-        )
-    finally:
-        if hook is not None:
-            hook.remove()
-    return " ".join(tgt_vocab.to_tokens(out)), weights
+    from d2lkit.experiments.callbacks.text import translate
+
+    return translate(
+        net, src_sentence, src_vocab, tgt_vocab, num_steps, attention=save_attention_weights
+    )
 
 
 # --- 10 Attention ------------------------------------------------------------------

@@ -21,7 +21,6 @@ from torch import nn
 from d2lkit.compat import book
 from d2lkit.compat.adapters import (
     BookLanguageModel,
-    FunctionalOptimizer,
     FunctionModule,
     as_module,
     params_of,
@@ -34,6 +33,7 @@ from d2lkit.train import Callback, Classification, LanguageModel, Regression, Se
 from d2lkit.train.callbacks import StepLogger
 from d2lkit.train.tasks import Step
 from d2lkit.train.timing import Timer
+from d2lkit.train.update_function import UpdateFunction
 from d2lkit.viz.animator import Animator
 from d2lkit.viz.book_plots import show_images
 
@@ -53,9 +53,9 @@ __all__ = [
 
 def _optimizer(updater: Any, net: Any) -> Any:
     """A torch optimiser as is; a book updater ``updater(batch_size)`` behind an adapter."""
-    if isinstance(updater, (torch.optim.Optimizer, FunctionalOptimizer)):
+    if isinstance(updater, torch.optim.Optimizer):
         return updater
-    return FunctionalOptimizer(updater, params_of(net))
+    return UpdateFunction(params_of(net), updater)
 
 
 def _is_regression_loss(loss: Any) -> bool:
@@ -201,7 +201,7 @@ def _ch8_updater(net: Any, lr: float) -> Any:
     if isinstance(net, nn.Module):
         return torch.optim.SGD(net.parameters(), lr)
     params = params_of(net)
-    return FunctionalOptimizer(lambda batch_size: _optim.sgd(params, lr, batch_size), params, lr)
+    return UpdateFunction(params, lambda batch_size: _optim.sgd(params, lr, batch_size), lr)
 
 
 def _ch8_trainer(
@@ -364,8 +364,8 @@ def train_ch11(
     w = torch.normal(mean=0.0, std=0.01, size=(feature_dim, 1), requires_grad=True)
     b = torch.zeros((1,), requires_grad=True)
     net = FunctionModule(lambda X: _linear.linreg(X, w, b), [w, b])
-    optimizer = FunctionalOptimizer(
-        lambda: trainer_fn([w, b], states, hyperparams), [w, b],
+    optimizer = UpdateFunction(
+        [w, b], lambda: trainer_fn([w, b], states, hyperparams),
         hyperparams.get("lr", math.nan), takes_batch_size=False,
     )  # fmt: skip
     curve = _ch11_fit(net, _linear.squared_loss, optimizer, data_iter, num_epochs, 1.0)

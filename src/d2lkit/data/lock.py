@@ -22,7 +22,14 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["file_lock", "held_elsewhere", "lock_path", "remove_if_free"]
+__all__ = [
+    "LockHeld",
+    "exclusive_lock",
+    "file_lock",
+    "held_elsewhere",
+    "lock_path",
+    "remove_if_free",
+]
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +125,55 @@ def remove_if_free(lock_file: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+class LockHeld(Exception):
+    """Another live process holds the lock; ``pid`` is the one it wrote (None if unreadable)."""
+
+    def __init__(self, dest: Path, pid: int | None) -> None:
+        super().__init__(f"{dest} is locked by process {pid}")
+        self.dest, self.pid = dest, pid
+
+
+@contextlib.contextmanager
+def exclusive_lock(dest: Path) -> Iterator[None]:
+    """Hold ``dest``'s lock for the block, or raise :class:`LockHeld` at once; never wait.
+
+    The holder writes its pid into the lock file, so the refusal can name it.
+    A lock file left by a killed process is held by nobody (``flock`` ends with
+    its process) and is simply taken over.
+    """
+    if fcntl is None:
+        yield
+        return
+    path = lock_path(Path(dest))
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            log.debug("no lock for %s (%s): going on without one", dest, exc)
+            yield
+            return
+        if not _try_lock(fd):
+            pid = _pid_in(fd)
+            os.close(fd)
+            raise LockHeld(Path(dest), pid)
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # its holder removed that file on release: lock a fresh one
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+def _pid_in(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None

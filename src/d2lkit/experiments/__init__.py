@@ -1,7 +1,12 @@
-"""Experiments: recipes (the book's settings and reported figures) and the runner.
+"""Experiments: recipes (the book's settings and reported figures) and the run driver.
 
 Recipes and configs import no torch, so ``d2lkit list`` answers at once; the
-runner (torch, data, models, training) is imported on first use.
+driver (torch, data, models, training) is imported on first use.
+
+- ``recipes/``: the recipes, one module per chapter (no torch);
+- ``builders/``: what a config's names become (data sets, losses, optimisers, models);
+- ``callbacks/`` and ``functions/``: what recipes add to a run, or run instead of one;
+- ``run/``: the run folder, building a run, the driver and its kinds, the reproduce report.
 """
 
 from typing import Any
@@ -12,6 +17,7 @@ from d2lkit.experiments.config import (
     OptimConfig,
     RunConfig,
     SchedConfig,
+    TaskConfig,
     TrainConfig,
     apply_overrides,
 )
@@ -26,9 +32,11 @@ __all__ = [
     "Recipe",
     "Run",
     "RunConfig",
+    "RunFolder",
     "RunInterrupted",
     "RunResult",
     "SchedConfig",
+    "TaskConfig",
     "TrainConfig",
     "apply_overrides",
     "build_run",
@@ -38,12 +46,21 @@ __all__ = [
     "run_recipe",
 ]
 
-_RUNNER_NAMES = ("Run", "RunInterrupted", "RunResult", "build_run", "load_run_config", "run_recipe")
+# name -> the module of d2lkit.experiments.run that defines it (imported on first use: torch)
+_LAZY = {
+    "Run": "build",
+    "build_run": "build",
+    "RunFolder": "folder",
+    "RunInterrupted": "options",
+    "RunResult": "options",
+    "load_run_config": "driver",
+    "run_recipe": "driver",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RUNNER_NAMES:
-        from d2lkit.experiments import runner
+    if name in _LAZY:
+        import importlib
 
-        return getattr(runner, name)
+        return getattr(importlib.import_module(f"d2lkit.experiments.run.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'd2lkit.experiments' has no attribute {name!r}")

@@ -1,19 +1,22 @@
 """Run configuration: frozen dataclasses, type-checked ``section.key=value`` overrides.
 
-A run is described by five sections::
+A run is described by six sections::
 
     data.dataset=fashion-mnist data.batch_size=256 data.resize=None data.<arg>=...
     data.limit_batches=2                                            (smoke runs: a few batches)
     model.name=lenet_bn model.init=xavier_uniform model.<arg>=...   (the model's own arguments)
+    task.name=classification task.<arg>=...                         (topk, l2, reduction ...)
     optim.name=sgd optim.lr=0.9 optim.momentum=0 optim.weight_decay=0 ...
-    sched.name=cosine sched.interval=epoch sched.warmup=2 ...       (none by default)
-    train.epochs=10 train.loss=cross_entropy train.task=classification train.seed=0 ...
+    sched.name=cosine sched.interval=epoch sched.<arg>=...          (none by default)
+    train.epochs=10 train.loss=cross_entropy train.seed=0 ...
 
-``data.<arg>`` and ``model.<arg>`` are the keyword arguments of the data set's
-builder and of the model's entry function, typed from their signatures.
+``data.<arg>``, ``model.<arg>``, ``task.<arg>`` and ``sched.<arg>`` are the keyword
+arguments of the data set's builder, the model's entry function, the task and the
+schedule, typed from their signatures (each default is written once, there).
 
 ``apply_overrides(config, ["optim.lr=0.5"])`` returns a new config; an unknown
 key or a value of the wrong type is a :class:`ConfigError` naming the valid keys.
+:func:`config_from_dict` reads a saved config back with the same types checked.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import inspect
 import math
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,10 +39,12 @@ __all__ = [
     "OptimConfig",
     "RunConfig",
     "SchedConfig",
+    "TaskConfig",
     "TrainConfig",
     "apply_overrides",
     "config_from_dict",
     "config_to_dict",
+    "entry_of",
     "parse_value",
     "settings",
 ]
@@ -63,8 +69,14 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class TaskConfig:
+    name: str = "classification"  # what a batch means; see d2lkit.train.TASKS
+    kwargs: dict[str, Any] = field(default_factory=dict)  # the task's own settings (topk, l2 ...)
+
+
+@dataclass(frozen=True)
 class OptimConfig:
-    name: str = "sgd"  # see d2lkit.experiments.components.OPTIMIZERS
+    name: str = "sgd"  # see d2lkit.experiments.builders.optimizers.OPTIMIZERS
     lr: float = 0.1
     momentum: float = 0.0
     weight_decay: float = 0.0
@@ -79,26 +91,16 @@ class OptimConfig:
 @dataclass(frozen=True)
 class SchedConfig:
     name: str | None = None  # see d2lkit.train.SCHEDULES; None keeps the lr constant
-    interval: str = "epoch"  # "epoch" or "step": the unit of every count below
-    factor: float = 0.1  # factor / multifactor: lr multiplier
-    step_size: int = 1  # factor: intervals between multiplications
-    milestones: tuple[int, ...] = ()  # multifactor: where the lr is multiplied
-    warmup: int = 0  # cosine: intervals of linear warm-up
-    final_lr: float = 0.0  # cosine: the lr reached at the end
-    max_lr: float | None = None  # onecycle: the peak (None: optim.lr)
-    stop_lr: float = 1e-7  # factor_scratch: the floor
+    interval: str = "epoch"  # "epoch" or "step": the unit of every count of the schedule
     total: int | None = None  # intervals the schedule spans (None: the whole run; 11.11's
-    # cosine spans 20 of 30 epochs, then holds final_lr)
-    lag: int = 0  # *_scratch: intervals at the optimiser's lr before the schedule starts (the
-    # book's 11.11 loop sets epoch e's rate after epoch e - 1: lag 1)
-    start_lr: float | None = None  # square_root_scratch: the schedule's own lr (None: optim.lr)
+    # cosine spans 20 of 30 epochs, then holds its final lr)
+    kwargs: dict[str, Any] = field(default_factory=dict)  # the schedule's own settings
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 10
-    loss: str = "cross_entropy"  # see d2lkit.experiments.components.LOSSES
-    task: str = "classification"  # see d2lkit.train.TASKS
+    loss: str = "cross_entropy"  # see d2lkit.experiments.builders.losses.LOSSES
     seed: int = 0
     device: str = "auto"
     grad_clip: float | None = None  # max global gradient norm
@@ -112,15 +114,17 @@ class TrainConfig:
     compile: bool = False
     nonfinite: str = "stop"  # a NaN/Inf loss: "stop" with a message, or "skip" the batch
     log_every: int | None = None  # examples between rows of steps.csv (None: no steps.csv)
-    # seq2seq only: what is backpropagated, "token_mean" (the default) or "sequence_sum"
-    # (d2l 9.7: each sequence's loss averaged over num_steps, summed; see train.Seq2Seq)
-    loss_reduction: str | None = None
+
+
+# (ok, key, value, what it must be): the ranges every run is checked against
+_Check = tuple[bool, str, Any, str]
 
 
 @dataclass(frozen=True)
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     sched: SchedConfig = field(default_factory=SchedConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -133,16 +137,21 @@ class RunConfig:
                     f"{section}.{key} = {value!r} is not allowed: it must be a finite number",
                     fix=f"pass a finite value, e.g. --set {section}.{key}=0.1",
                 )
+        for ok, key, value, need in self._checks():
+            if not ok:
+                raise ConfigError(
+                    f"{key} = {value!r} is not allowed: it must be {need}",
+                    fix=f"pass a valid value, e.g. --set {key}=...",
+                )
+        return self
+
+    def _checks(self) -> list[_Check]:
         d, o, t, sc = self.data, self.optim, self.train, self.sched
-        checks = [
-            (t.epochs >= 1, "train.epochs", t.epochs, "at least 1"),
-            (d.batch_size >= 1, "data.batch_size", d.batch_size, "at least 1"),
-            (
-                _none_or(d.eval_batch_size, 1),
-                "data.eval_batch_size",
-                d.eval_batch_size,
-                "at least 1",
-            ),
+        sched = sc.kwargs
+        return [
+            (1 <= t.epochs <= 10**7, "train.epochs", t.epochs, "between 1 and 10,000,000"),
+            (1 <= d.batch_size <= 2**31, "data.batch_size", d.batch_size, "at least 1"),
+            (_none_or(d.eval_batch_size, 1), "data.eval_batch_size", d.eval_batch_size, ">= 1"),
             (o.lr > 0, "optim.lr", o.lr, "positive"),
             (o.momentum >= 0, "optim.momentum", o.momentum, "0 or more"),
             (o.weight_decay >= 0, "optim.weight_decay", o.weight_decay, "0 or more"),
@@ -170,24 +179,16 @@ class RunConfig:
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
-            (sc.step_size >= 1, "sched.step_size", sc.step_size, "at least 1"),
-            (sc.warmup >= 0, "sched.warmup", sc.warmup, "0 or more"),
-            (sc.lag >= 0, "sched.lag", sc.lag, "0 or more"),
             (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
+            (
+                _none_or(sched.get("step_size"), 1),
+                "sched.step_size",
+                sched.get("step_size"),
+                ">= 1",
+            ),
+            (_none_or(sched.get("warmup"), 0), "sched.warmup", sched.get("warmup"), "0 or more"),
+            (_none_or(sched.get("lag"), 0), "sched.lag", sched.get("lag"), "0 or more"),
         ]
-        for ok, key, value, need in checks:
-            if not ok:
-                raise ConfigError(
-                    f"{key} = {value!r} is not allowed: it must be {need}",
-                    fix=f"pass a valid value, e.g. --set {key}=...",
-                )
-        if t.loss_reduction is not None and t.task != "seq2seq":
-            raise ConfigError(
-                f"train.loss_reduction = {t.loss_reduction!r} applies to the seq2seq task only, "
-                f"and this run's task is {t.task}",
-                fix="leave train.loss_reduction unset (drop its --set)",
-            )
-        return self
 
 
 def _none_or(value: int | None, low: int) -> bool:
@@ -195,7 +196,7 @@ def _none_or(value: int | None, low: int) -> bool:
 
 
 def settings(config: RunConfig) -> list[tuple[str, str, Any]]:
-    """Every (section, key, value) of a config, the model's and data's arguments included.
+    """Every (section, key, value) of a config, the entries' own arguments included.
 
     Each ``section.key`` is a valid ``--set`` key (``d2lkit show`` prints them).
     """
@@ -248,30 +249,81 @@ def parse_value(text: str, annotation: Any, key: str) -> Any:
     raise ConfigError(f"{key}: values of type {annotation} cannot be set from the command line")
 
 
-def _arg_type(fn: Any, what: str, arg: str, key: str) -> Any:
-    """The type of argument ``arg`` of an entry function, from its hints or default."""
-    params = inspect.signature(fn).parameters
+# --- the sections whose keys are an entry's own arguments ------------------------------
+
+_Entry = Callable[..., Any]
+
+
+def _model_entry(config: RunConfig) -> tuple[str, _Entry]:
+    from d2lkit.models import model_entry
+
+    return f"model {config.model.name!r}", model_entry(config.model.name)
+
+
+def _data_entry(config: RunConfig) -> tuple[str, _Entry]:
+    from d2lkit.experiments.builders.data import DATA
+
+    return f"data set {config.data.dataset!r}", DATA.get(config.data.dataset).build
+
+
+def _task_entry(config: RunConfig) -> tuple[str, _Entry]:
+    from d2lkit.train.tasks import TASKS
+
+    return f"task {config.task.name!r}", TASKS.get(config.task.name)
+
+
+def _sched_entry(config: RunConfig) -> tuple[str, _Entry]:
+    if config.sched.name is None:
+        raise ConfigError(
+            "the sched.* settings belong to a schedule, and this run has none",
+            fix="choose one first, e.g. --set sched.name=cosine",
+        )
+    from d2lkit.train.schedules import SCHEDULES
+
+    return f"schedule {config.sched.name!r}", SCHEDULES.get(config.sched.name)
+
+
+_ENTRIES: dict[str, Callable[[RunConfig], tuple[str, _Entry]]] = {
+    "model": _model_entry,
+    "data": _data_entry,
+    "task": _task_entry,
+    "sched": _sched_entry,
+}
+# Arguments the runner passes itself (not settings): the data builder's and the schedule's.
+_PASSED = {"data": ("config", "device", "seed", "root"), "sched": ("optimizer", "total")}
+
+
+def entry_of(config: RunConfig, section: str) -> tuple[str, _Entry]:
+    """What a section's own arguments belong to: ``("model 'lenet'", the entry function)``."""
+    return _ENTRIES[section](config)
+
+
+def entry_arguments(config: RunConfig, section: str) -> list[inspect.Parameter]:
+    """The settable arguments of a section's entry (``d2lkit show`` lists their defaults)."""
+    _, fn = entry_of(config, section)
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind not in skip and p.name not in _PASSED.get(section, ()) and p.name != "self"
+    ]
+
+
+def _arg_type(config: RunConfig, section: str, arg: str, key: str) -> Any:
+    """The type of argument ``arg`` of a section's entry, from its hints or its default."""
+    what, fn = entry_of(config, section)
+    params = {p.name: p for p in entry_arguments(config, section)}
     if arg not in params:
         raise ConfigError(
             f"unknown setting {key!r}: {what} takes no argument {arg!r}",
-            fix=f"its arguments are: {', '.join(params) or 'none'}",
+            fix=f"{did_you_mean(arg, params)}its arguments are: {', '.join(params) or 'none'}",
         )
-    param = params[arg]
-    hints = typing.get_type_hints(fn)
+    target = fn.__init__ if inspect.isclass(fn) else fn
+    hints = typing.get_type_hints(target)
     if arg in hints:
         return hints[arg]
-    return type(param.default) if param.default is not inspect.Parameter.empty else str
-
-
-def _kwarg_type(config: RunConfig, section: str, arg: str, key: str) -> Any:
-    if section == "model":
-        from d2lkit.models import model_entry
-
-        return _arg_type(model_entry(config.model.name), f"model {config.model.name!r}", arg, key)
-    from d2lkit.experiments.components import DATA
-
-    builder = DATA.get(config.data.dataset)
-    return _arg_type(builder, f"data set {config.data.dataset!r}", arg, key)
+    default = params[arg].default
+    return type(default) if default is not inspect.Parameter.empty else str
 
 
 def _valid_keys(config: RunConfig) -> list[str]:
@@ -280,7 +332,7 @@ def _valid_keys(config: RunConfig) -> list[str]:
         for f in dataclasses.fields(getattr(config, section)):
             if f.name != "kwargs":
                 keys.append(f"{section}.{f.name}")
-    keys += ["data.<argument of the data set>", "model.<argument of the model>"]
+    keys += [f"{section}.<argument of its {section}>" for section in _ENTRIES]
     return keys
 
 
@@ -296,31 +348,144 @@ def apply_overrides(config: RunConfig, overrides: list[str] | tuple[str, ...]) -
                 fix="write it as section.key=value, e.g. --set optim.lr=0.5",
             )
         if section not in _SECTIONS:
-            raise ConfigError(
-                f"unknown setting {key!r}",
-                fix=f"{did_you_mean(key, _valid_keys(config))}sections are: {', '.join(_SECTIONS)}",
-            )
+            raise _unknown_key(key, config)
         part = getattr(config, section)
         hints = typing.get_type_hints(type(part))
         if name in hints and name != "kwargs":
             value = parse_value(text.strip(), hints[name], key)
             part = dataclasses.replace(part, **{name: value})
-        elif section in ("model", "data"):
-            value = parse_value(text.strip(), _kwarg_type(config, section, name, key), key)
+        elif section in _ENTRIES:
+            value = parse_value(text.strip(), _arg_type(config, section, name, key), key)
             part = dataclasses.replace(part, kwargs={**part.kwargs, name: value})
         else:
-            valid = _valid_keys(config)
-            raise ConfigError(
-                f"unknown setting {key!r}",
-                fix=f"{did_you_mean(key, valid)}valid keys: {', '.join(valid)}",
-            )
+            raise _unknown_key(key, config)
         config = dataclasses.replace(config, **{section: part})
     return config
+
+
+def _unknown_key(key: str, config: RunConfig) -> ConfigError:
+    if key in _MOVED:
+        return ConfigError(f"unknown setting {key!r}", fix=f"it is now {_MOVED[key]}")
+    valid = _valid_keys(config)
+    return ConfigError(
+        f"unknown setting {key!r}", fix=f"{did_you_mean(key, valid)}valid keys: {', '.join(valid)}"
+    )
+
+
+# Keys of earlier versions and where they live now (saved configs are read through this too).
+_MOVED = {
+    "train.task": "task.name",
+    "train.loss_reduction": "task.reduction",
+    "data.lambd": "task.l2 (with task.name=penalised_regression)",
+    "data.l1": "task.l1 (with task.name=penalised_regression)",
+}
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
     """A JSON-ready dict (tuples become lists)."""
     return dataclasses.asdict(config)
+
+
+def _migrated(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A saved config of an earlier version in today's sections (train.task -> task.name ...)."""
+    sections = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    train = sections.get("train")
+    if isinstance(train, dict) and "task" in train and "task" not in sections:
+        task: dict[str, Any] = {"name": train.pop("task"), "kwargs": {}}
+        if train.get("loss_reduction") is not None:
+            task["kwargs"]["reduction"] = train["loss_reduction"]
+        train.pop("loss_reduction", None)
+        data_kwargs = dict(sections.get("data", {}).get("kwargs", {}))
+        for old, new in (("lambd", "l2"), ("l1", "l1")):
+            if old in data_kwargs and task["name"] == "penalised_regression":
+                task["kwargs"][new] = data_kwargs.pop(old)
+        if "data" in sections:
+            sections["data"]["kwargs"] = data_kwargs
+        sections["task"] = task
+    sched = sections.get("sched")
+    if isinstance(sched, dict) and "kwargs" not in sched:
+        own = ("name", "interval", "total")
+        sections["sched"] = {
+            **{k: v for k, v in sched.items() if k in own},
+            "kwargs": {k: v for k, v in sched.items() if k not in own},
+        }
+    return sections
+
+
+def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
+    """The inverse of :func:`config_to_dict`: every section and value checked against its type.
+
+    A wrong type (``"lr": "0.1"``), an unknown key or a section that is not a
+    mapping is a :class:`ConfigError` naming the field, what was found and what
+    was expected. Earlier versions' keys are moved to where they live now.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"the config is a {type(data).__name__}, not a mapping of sections")
+    data = _migrated(data)
+    unknown = [k for k in data if k not in _SECTIONS]
+    if unknown:
+        raise ConfigError(
+            f"unknown config section {unknown[0]!r}", fix=f"sections are: {', '.join(_SECTIONS)}"
+        )
+    sections = {}
+    for f in dataclasses.fields(RunConfig):
+        cls = f.default_factory
+        values = data.get(f.name, {})
+        if not isinstance(values, Mapping):
+            raise ConfigError(
+                f"config section {f.name!r} is a {type(values).__name__}, not a mapping"
+            )
+        sections[f.name] = _section_from_dict(cls, f.name, values)  # type: ignore[arg-type]
+    return RunConfig(**sections)
+
+
+def _section_from_dict(cls: type, section: str, values: Mapping[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    checked = {}
+    for key, value in values.items():
+        if key not in hints:
+            raise ConfigError(
+                f"unknown config key {section}.{key}",
+                fix=f"{did_you_mean(key, hints)}{section} keys are: {', '.join(hints)}",
+            )
+        checked[key] = _checked(value, hints[key], f"{section}.{key}")
+    return cls(**checked)
+
+
+def _checked(value: Any, annotation: Any, key: str) -> Any:
+    """``value`` as ``annotation`` (lists become tuples), or a ConfigError naming ``key``."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            try:
+                return _checked(value, arg, key)
+            except ConfigError:
+                continue
+    elif annotation is type(None):
+        if value is None:
+            return None
+    elif origin is dict or annotation is dict:
+        if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+            return {k: _tuples(v) for k, v in value.items()}
+    elif origin in (tuple, collections.abc.Sequence) or annotation is tuple:
+        if isinstance(value, list | tuple):
+            item = args[0] if args else Any
+            return tuple(_checked(v, item, key) for v in value)
+    elif annotation is Any:
+        return _tuples(value)
+    elif annotation is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif annotation in (bool, str) and isinstance(value, annotation):
+        return value
+    shown = getattr(annotation, "__name__", None) or str(annotation)
+    raise ConfigError(
+        f"{key} is {value!r} ({type(value).__name__}), expected {shown}",
+        fix="correct or remove that key, or start a new run",
+    )
 
 
 def _tuples(value: Any) -> Any:
@@ -330,12 +495,3 @@ def _tuples(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _tuples(v) for k, v in value.items()}
     return value
-
-
-def config_from_dict(data: dict[str, Any]) -> RunConfig:
-    """The inverse of :func:`config_to_dict` (for resuming a saved run)."""
-    sections = {}
-    for section, cls in ((f.name, f.default_factory) for f in dataclasses.fields(RunConfig)):
-        values = {k: _tuples(v) for k, v in data.get(section, {}).items()}
-        sections[section] = cls(**values)  # type: ignore[operator]
-    return RunConfig(**sections)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
@@ -20,6 +19,7 @@ from torch import nn
 import d2lkit
 from d2lkit.atomic import atomic_path, write_text_atomic
 from d2lkit.errors import ConfigError
+from d2lkit.experiments.run.folder import RunFolder
 from d2lkit.models import create_model
 from d2lkit.train.checkpoint import load_checkpoint
 
@@ -27,18 +27,6 @@ __all__ = ["EXPORT_FORMATS", "export_run", "load_exported"]
 
 EXPORT_FORMATS = ("safetensors",)
 WEIGHTS_FILE, META_FILE = "model.safetensors", "model.json"
-
-
-def _run_config(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "config.json"
-    try:
-        return dict(json.loads(path.read_text()))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot read {path} ({exc.__class__.__name__})",
-            fix="give the folder of an earlier `d2lkit run` (it holds config.json and "
-            "checkpoint.pt)",
-        ) from None
 
 
 def export_run(
@@ -51,19 +39,18 @@ def export_run(
         raise ConfigError(f"unknown export format {fmt!r}", fix=f"use {', '.join(EXPORT_FORMATS)}")
     from safetensors.torch import save_file
 
-    run_dir = Path(run_dir)
-    saved = _run_config(run_dir)
-    state = load_checkpoint(run_dir / "checkpoint.pt")["model"]
-    model_config = saved["config"]["model"]
-    kwargs = saved.get("model_kwargs", model_config.get("kwargs", {}))
-    target = Path(out) if out is not None else run_dir
+    folder = RunFolder.open(run_dir)
+    _, config, saved = folder.read_config()
+    state = load_checkpoint(folder.checkpoint)["model"]
+    kwargs = saved.get("model_kwargs", config.model.kwargs)
+    target = Path(out) if out is not None else folder.path
     target.mkdir(parents=True, exist_ok=True)
     # safetensors refuses tensors sharing memory; contiguous copies keep values exact.
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
     with atomic_path(target / WEIGHTS_FILE) as tmp:
-        save_file(tensors, str(tmp), metadata={"model": model_config["name"]})
+        save_file(tensors, str(tmp), metadata={"model": config.model.name})
     meta = {
-        "model": model_config["name"],
+        "model": config.model.name,
         "kwargs": kwargs,
         "recipe": saved.get("recipe"),
         "d2lkit": d2lkit.__version__,

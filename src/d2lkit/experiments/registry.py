@@ -1,43 +1,31 @@
-"""All recipes by name, with close-name suggestions for typos."""
+"""All recipes by name, with close-name suggestions for typos.
+
+Every module of :mod:`d2lkit.experiments.recipes` holds a ``RECIPES`` tuple
+(a chapter's, or a course's); they are found by listing that package, so a new
+chapter module needs no line here. Recipe modules import no torch.
+"""
 
 from __future__ import annotations
 
-from d2lkit.experiments import (
-    ch03_linear,
-    ch04_generalization,
-    ch04_mlp,
-    ch06_cnn,
-    ch07_modern_cnn,
-    ch08_rnn,
-    ch09_modern_rnn,
-    ch10_attention,
-    ch11_optimization,
-    courses,
-    fast_recipes,
-)
+import importlib
+import pkgutil
+
+from d2lkit.experiments import recipes as _package
 from d2lkit.experiments.recipe import Recipe
 from d2lkit.registry import Registry
 
 __all__ = ["RECIPES", "get_recipe", "list_recipes"]
 
-_CHAPTERS = (
-    ch03_linear,
-    ch04_mlp,
-    ch04_generalization,
-    ch06_cnn,
-    ch07_modern_cnn,
-    ch08_rnn,
-    ch09_modern_rnn,
-    ch10_attention,
-    ch11_optimization,
-    courses,
-    fast_recipes,
-)
 
-RECIPES: Registry[Recipe] = Registry("recipe", hint="`d2lkit list` shows them all", cutoff=0.5)
-for _chapter in _CHAPTERS:
-    for _recipe in _chapter.RECIPES:
-        RECIPES.add(_recipe.name, _recipe)
+def _load_recipes() -> None:
+    for module in sorted(pkgutil.iter_modules(_package.__path__), key=lambda m: m.name):
+        for recipe in importlib.import_module(f"{_package.__name__}.{module.name}").RECIPES:
+            RECIPES.add(recipe.name, recipe)
+
+
+RECIPES: Registry[Recipe] = Registry(
+    "recipe", hint="`d2lkit list` shows them all", cutoff=0.5, loader=_load_recipes
+)
 
 
 def list_recipes(pattern: str = "*") -> list[Recipe]:

@@ -10,7 +10,14 @@ from torch.nn import functional as F
 
 from d2lkit.models.registry import register_model
 
-__all__ = ["Residual", "resnet", "resnet18", "resnet18_tiny", "resnet_block"]
+__all__ = [
+    "Residual",
+    "resnet",
+    "resnet18",
+    "resnet18_small_images",
+    "resnet18_tiny",
+    "resnet_block",
+]
 
 
 class Residual(nn.Module):
@@ -90,3 +97,20 @@ def resnet18(num_classes: int = 10, in_channels: int = 1) -> nn.Module:
 def resnet18_tiny(num_classes: int = 10, in_channels: int = 1) -> nn.Module:
     """ResNet-18's layout with 4 to 32 channels, for fast tests."""
     return resnet(((2, 4), (2, 8), (2, 16), (2, 32)), num_classes, in_channels)
+
+
+@register_model
+def resnet18_small_images(num_classes: int = 10, in_channels: int = 1) -> nn.Module:
+    """ResNet-18 for small images (d2l 12.6): a 3x3 stride-1 stem without max-pooling."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1),  # (B, 64, H, W)
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        resnet_block(64, 64, 2, first_block=True),
+        resnet_block(64, 128, 2),  # (B, 128, H / 2, W / 2)
+        resnet_block(128, 256, 2),
+        resnet_block(256, 512, 2),  # (B, 512, H / 8, W / 8)
+        nn.AdaptiveAvgPool2d((1, 1)),
+        nn.Flatten(),
+        nn.Linear(512, num_classes),
+    )

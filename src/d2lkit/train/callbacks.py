@@ -109,6 +109,10 @@ class Callback:
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
+    def summary(self) -> dict[str, Any]:
+        """What the callback adds to a run's summary (4.4's learned weights); none by default."""
+        return {}
+
 
 def format_figures(row: dict[str, Any], metrics: list[Metric]) -> str:
     """``train loss 0.49, train acc 0.82, test acc 0.80``: the declared figures of a row."""

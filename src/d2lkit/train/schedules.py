@@ -12,6 +12,7 @@ both can be compared in one run.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,7 +53,7 @@ def _scratch(
 
 @SCHEDULES.register("factor")
 def _factor(
-    optimizer: torch.optim.Optimizer, total: int, *, factor: float, step_size: int, **_: Any
+    optimizer: torch.optim.Optimizer, total: int, *, factor: float = 0.1, step_size: int = 1
 ) -> Scheduler:
     """lr × factor every ``step_size`` intervals (torch ``StepLR``)."""
     return lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=factor)
@@ -63,9 +64,8 @@ def _multifactor(
     optimizer: torch.optim.Optimizer,
     total: int,
     *,
-    factor: float,
-    milestones: Sequence[int],
-    **_: Any,
+    factor: float = 0.1,
+    milestones: Sequence[int] = (),
 ) -> Scheduler:
     """lr × factor at each milestone (torch ``MultiStepLR``)."""
     return lr_scheduler.MultiStepLR(optimizer, milestones=list(milestones), gamma=factor)
@@ -73,7 +73,7 @@ def _multifactor(
 
 @SCHEDULES.register("cosine")
 def _cosine(
-    optimizer: torch.optim.Optimizer, total: int, *, warmup: int, final_lr: float, **_: Any
+    optimizer: torch.optim.Optimizer, total: int, *, warmup: int = 0, final_lr: float = 0.0
 ) -> Scheduler:
     """Linear warm-up over ``warmup`` intervals, then a half cosine down to ``final_lr``."""
     cosine = lr_scheduler.CosineAnnealingLR(
@@ -87,7 +87,7 @@ def _cosine(
 
 @SCHEDULES.register("onecycle")
 def _onecycle(
-    optimizer: torch.optim.Optimizer, total: int, *, max_lr: float | None, **_: Any
+    optimizer: torch.optim.Optimizer, total: int, *, max_lr: float | None = None
 ) -> Scheduler:
     """Up to ``max_lr`` (default: the optimiser's lr), then down (torch ``OneCycleLR``)."""
     return lr_scheduler.OneCycleLR(
@@ -100,9 +100,8 @@ def _square_root_scratch(
     optimizer: torch.optim.Optimizer,
     total: int,
     *,
-    lag: int,
-    start_lr: float | None,
-    **_: Any,
+    lag: int = 0,
+    start_lr: float | None = None,
 ) -> Scheduler:
     """The book's ``SquareRootScheduler``: start_lr / sqrt(t + 1)."""
     schedule = scratch.SquareRootScheduler(start_lr or _base_lr(optimizer))
@@ -114,11 +113,10 @@ def _factor_scratch(
     optimizer: torch.optim.Optimizer,
     total: int,
     *,
-    factor: float,
-    step_size: int,
-    stop_lr: float,
-    lag: int,
-    **_: Any,
+    factor: float = 0.1,
+    step_size: int = 1,
+    stop_lr: float = 1e-7,
+    lag: int = 0,
 ) -> Scheduler:
     """The book's ``FactorScheduler`` (never below ``stop_lr``)."""
     schedule = scratch.FactorScheduler(factor, stop_lr, _base_lr(optimizer), step_size)
@@ -130,10 +128,9 @@ def _multifactor_scratch(
     optimizer: torch.optim.Optimizer,
     total: int,
     *,
-    factor: float,
-    milestones: Sequence[int],
-    lag: int,
-    **_: Any,
+    factor: float = 0.1,
+    milestones: Sequence[int] = (),
+    lag: int = 0,
 ) -> Scheduler:
     """The book's ``MultiFactorScheduler``."""
     schedule = scratch.MultiFactorScheduler(list(milestones), factor, _base_lr(optimizer))
@@ -145,48 +142,34 @@ def _cosine_scratch(
     optimizer: torch.optim.Optimizer,
     total: int,
     *,
-    warmup: int,
-    final_lr: float,
-    lag: int,
-    **_: Any,
+    warmup: int = 0,
+    final_lr: float = 0.0,
+    lag: int = 0,
 ) -> Scheduler:
     """The book's ``CosineScheduler`` with a linear warm-up from 0."""
     schedule = scratch.CosineScheduler(total, _base_lr(optimizer), final_lr, warmup)
     return _scratch(optimizer, schedule, lag)
 
 
-_DEFAULTS: dict[str, Any] = {
-    "factor": 0.1,
-    "step_size": 1,
-    "milestones": (),
-    "warmup": 0,
-    "final_lr": 0.0,
-    "max_lr": None,
-    "stop_lr": 1e-7,
-    "lag": 0,
-    "start_lr": None,
-}
-
-
 def build_scheduler(
     name: str, optimizer: torch.optim.Optimizer, total: int, **settings: Any
 ) -> Scheduler:
-    """The schedule called ``name`` over ``total`` intervals; unset settings take defaults.
+    """The schedule called ``name`` over ``total`` intervals, with its own ``settings``.
 
-    Settings: factor (0.1), step_size (1), milestones (()), warmup (0),
-    final_lr (0.0), max_lr (None: the optimiser's lr), stop_lr (1e-7), and for
-    the ``*_scratch`` schedules lag (0) and, for square_root_scratch, start_lr
-    (None: the optimiser's lr).
+    Each schedule's settings and their defaults are its builder's keyword
+    arguments (``d2lkit show`` lists them); one it does not take is refused.
     """
-    unknown = set(settings) - set(_DEFAULTS)
+    builder = SCHEDULES.get(name)
+    takes = [p for p in inspect.signature(builder).parameters if p not in ("optimizer", "total")]
+    unknown = sorted(set(settings) - set(takes))
     if unknown:
         raise ConfigError(
-            f"unknown schedule setting(s) {', '.join(sorted(unknown))}",
-            fix=f"schedules take: {', '.join(_DEFAULTS)}",
+            f"schedule {name!r} takes no setting {', '.join(unknown)}",
+            fix=f"its settings are: {', '.join(takes) or 'none'}",
         )
     if total < 1:
         raise ConfigError(f"a schedule needs at least one interval, got total={total}")
     try:
-        return SCHEDULES.get(name)(optimizer, total, **{**_DEFAULTS, **settings})
+        return builder(optimizer, total, **settings)
     except (ValueError, TypeError) as exc:  # torch's own checks, e.g. warmup >= total
         raise ConfigError(f"schedule {name!r}: {exc}", fix="check the sched.* settings") from None

@@ -11,6 +11,7 @@ task               batch                       figures (per split)
 =================  ==========================  =====================================
 classification     (X, y)                      loss, acc
 regression         (X, y)                      loss [, log_rmse]
+penalised_regr.    (X, y)                      loss [, log_rmse]; L1/L2 on the weights
 language_model     (X, Y) token ids (B, T)     loss (per token), ppl
 seq2seq            (X, X_len, Y, Y_len)        loss (per valid token), ppl
 =================  ==========================  =====================================
@@ -27,11 +28,13 @@ import torch
 from d2lkit.errors import ConfigError
 from d2lkit.metric import ACC, LOG_RMSE, LOSS, PPL, Metric, reduce_means, top_k_accuracy
 from d2lkit.registry import Registry
+from d2lkit.scratch.penalties import l1_penalty, l2_penalty
 
 __all__ = [
     "TASKS",
     "Classification",
     "LanguageModel",
+    "PenalisedRegression",
     "Regression",
     "Seq2Seq",
     "Step",
@@ -273,6 +276,37 @@ class Seq2Seq(Task):
         return f"Seq2Seq(bos={self.bos}, reduction={self.reduction!r})"
 
 
+class PenalisedRegression(Regression):
+    """Regression whose loss adds ``l1 * sum|w|`` and ``l2 * sum(w²) / 2`` over the weights.
+
+    The weights are the parameters of 2 or more dimensions (biases are spared,
+    as in the book's 4.5). The reported loss is the data loss alone, as the book
+    plots it. With both weights 0 this is plain :class:`Regression`.
+
+    Args:
+        log_rmse: as :class:`Regression`.
+        l1: weight of the L1 penalty (our Kaggle model).
+        l2: weight of the L2 penalty, the book's ``lambd`` (4.5 from scratch).
+    """
+
+    def __init__(self, log_rmse: bool = False, l1: float = 0.0, l2: float = 0.0) -> None:
+        super().__init__(log_rmse)
+        self.l1, self.l2 = l1, l2
+
+    def step(self, model: Callable[..., Any], loss_fn: LossFn, batch: Batch) -> Step:
+        step = super().step(model, loss_fn, batch)
+        if (self.l1 or self.l2) and torch.is_grad_enabled():
+            weights = [p for p in model.parameters() if p.dim() >= 2]  # type: ignore[attr-defined]
+            if self.l2:
+                step.loss = step.loss + self.l2 * sum(l2_penalty(w) for w in weights)
+            if self.l1:
+                step.loss = step.loss + self.l1 * sum(l1_penalty(w) for w in weights)
+        return step
+
+    def __repr__(self) -> str:
+        return f"PenalisedRegression(log_rmse={self.log_rmse}, l1={self.l1}, l2={self.l2})"
+
+
 def _unpack(batch: Batch, size: int, task: str, layout: str) -> Sequence[torch.Tensor]:
     if not isinstance(batch, (tuple, list)) or len(batch) != size:
         got = f"a {type(batch).__name__}" + (
@@ -290,6 +324,7 @@ TASKS.add("classification", Classification)
 TASKS.add("regression", Regression)
 TASKS.add("language_model", LanguageModel)
 TASKS.add("seq2seq", Seq2Seq)
+TASKS.add("penalised_regression", PenalisedRegression)
 
 
 def build_task(name: str, **kwargs: Any) -> Task:

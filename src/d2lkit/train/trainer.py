@@ -101,12 +101,8 @@ class Trainer:
         channels_last: bool | str = False,
         run_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        if scheduler_interval not in INTERVALS:
-            raise ConfigError(
-                f"scheduler_interval must be one of {INTERVALS}, got {scheduler_interval!r}"
-            )
-        if nonfinite not in NONFINITE_POLICIES:
-            raise ConfigError(f"nonfinite must be one of {NONFINITE_POLICIES}, got {nonfinite!r}")
+        _check_choice("scheduler_interval", scheduler_interval, INTERVALS)
+        _check_choice("nonfinite", nonfinite, NONFINITE_POLICIES)
         self.device = resolve_device(device)
         self.model = model.to(self.device)
         self.channels_last = check_setting(channels_last)
@@ -128,6 +124,11 @@ class Trainer:
         self.amp_dtype = _amp_dtype(amp, self.device)
         use_scaler = self.amp and self.amp_dtype == torch.float16 and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda") if use_scaler else None
+        self._attach_distributed(compile)
+        self._reset_state()
+
+    def _attach_distributed(self, compile: bool) -> None:
+        """Under torchrun: wrap the model in DDP and reduce figures over ranks (else nothing)."""
         # Distribution (see d2lkit.train.distributed) plugs in here: a function summing a
         # tensor over processes, and whether this process is the one that writes.
         self.reduce: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -135,7 +136,9 @@ class Trainer:
         self.distributed = distributed.attach(self, compile=compile)  # no-op outside torchrun
         if self.distributed and self.channels_last == "auto":  # DDP holds the layout it wrapped
             self.channels_last = False
-        # State that callbacks read and checkpoints carry.
+
+    def _reset_state(self) -> None:
+        """The state that callbacks read and checkpoints carry, before any training."""
         self.epoch = 0  # epochs completed
         self.epochs = 0  # the target of the current fit
         self.step = 0  # optimiser steps taken
@@ -469,6 +472,11 @@ class Trainer:
         if loader_state is not None and hasattr(train, "load_state_dict"):
             train.load_state_dict(loader_state)
         self._resume = None
+
+
+def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {tuple(choices)}, got {value!r}")
 
 
 def _check_has_batches(loader: Loader, what: str) -> None:

@@ -1,0 +1,1 @@
+"""Builders: what a config's names become (data sets, losses, optimisers, models)."""

@@ -1,0 +1,1 @@
+"""The bodies of function recipes: traces and hand-written loops, no model or Trainer."""
