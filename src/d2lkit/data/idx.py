@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import struct
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from d2lkit.errors import DataError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["check_idx_header", "parse_idx"]
 
@@ -63,7 +64,15 @@ def check_idx_header(
 
 
 def parse_idx(data: bytes, name: str) -> torch.Tensor:
-    """Turn the bytes of an IDX file into a uint8 tensor of its shape (one copy)."""
+    """Turn the bytes of an IDX file into a uint8 tensor of its shape (one copy).
+
+    numpy and torch are imported here, not at the top: verifying a file checks
+    only its header (:func:`check_idx_header`), and ``d2lkit data verify`` must
+    not pay for torch.
+    """
+    import numpy as np
+    import torch
+
     shape = check_idx_header(data, name)
     offset = 4 + 4 * len(shape)
     array = np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)

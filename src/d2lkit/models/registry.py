@@ -3,27 +3,54 @@
 Each model family registers small entry functions (one per variant, with a
 ``tiny`` variant for fast tests), so recipes, the CLI and tests can name a
 model by a string and check its keyword arguments before building it.
+
+This module imports no torch: the families (which do) are imported on the
+first lookup, and :mod:`d2lkit.models.signatures` reads their entry functions
+from source for ``d2lkit show`` and ``d2lkit list --models``.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-from torch import nn
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from d2lkit.errors import ConfigError
 from d2lkit.registry import Registry
 
-__all__ = ["MODELS", "create_model", "list_models", "model_entry", "register_model"]
+if TYPE_CHECKING:
+    from torch import nn
 
-ModelFn = TypeVar("ModelFn", bound=Callable[..., nn.Module])
+__all__ = ["FAMILIES", "MODELS", "create_model", "list_models", "model_entry", "register_model"]
+
+ModelFn = TypeVar("ModelFn", bound="Callable[..., nn.Module]")
+
+# The modules of d2lkit.models that register entry functions (one family each). The registry
+# imports them on first use; d2lkit.models.signatures reads the same files without importing.
+FAMILIES = (
+    "alexnet",
+    "bahdanau",
+    "cnn",
+    "course",
+    "densenet",
+    "fast",
+    "googlenet",
+    "linear",
+    "mlp",
+    "nin",
+    "resnet",
+    "rnn",
+    "seq2seq",
+    "transformer",
+    "vgg",
+)
 
 
 def _load_families() -> None:
-    # Importing the package registers every family; done on first use, not at import.
-    import d2lkit.models  # noqa: F401
+    # Importing each family registers its entry functions; done on first use, not at import.
+    for family in FAMILIES:
+        importlib.import_module(f"d2lkit.models.{family}")
 
 
 MODELS: Registry[Callable[..., nn.Module]] = Registry(
