@@ -11,9 +11,11 @@ from source for ``d2lkit show`` and ``d2lkit list --models``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from d2lkit.errors import ConfigError
@@ -22,34 +24,33 @@ from d2lkit.registry import Registry
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["FAMILIES", "MODELS", "create_model", "list_models", "model_entry", "register_model"]
+__all__ = ["MODELS", "create_model", "families", "list_models", "model_entry", "register_model"]
 
 ModelFn = TypeVar("ModelFn", bound="Callable[..., nn.Module]")
 
-# The modules of d2lkit.models that register entry functions (one family each). The registry
-# imports them on first use; d2lkit.models.signatures reads the same files without importing.
-FAMILIES = (
-    "alexnet",
-    "bahdanau",
-    "cnn",
-    "course",
-    "densenet",
-    "fast",
-    "googlenet",
-    "linear",
-    "mlp",
-    "nin",
-    "resnet",
-    "rnn",
-    "seq2seq",
-    "transformer",
-    "vgg",
-)
+
+@functools.cache
+def families() -> tuple[str, ...]:
+    """The modules of d2lkit.models that register entry functions, found in their source.
+
+    Read, not imported (no torch): a new family is a new file with ``@register_model``
+    entries, and no list names it. The registry imports them on first use;
+    d2lkit.models.signatures reads the same files.
+    """
+    own = Path(__file__).resolve().parent
+    return tuple(
+        sorted(
+            path.stem
+            for path in own.glob("*.py")
+            if path.stem not in ("__init__", "registry")
+            and "@register_model" in path.read_text(encoding="utf-8")
+        )
+    )
 
 
 def _load_families() -> None:
     # Importing each family registers its entry functions; done on first use, not at import.
-    for family in FAMILIES:
+    for family in families():
         importlib.import_module(f"d2lkit.models.{family}")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from d2lkit.errors import ConfigError, did_you_mean
-from d2lkit.models.registry import FAMILIES
+from d2lkit.models.registry import families
 
 __all__ = ["Argument", "ModelSignature", "model_signature", "model_signatures"]
 
@@ -143,7 +143,7 @@ def _read_family(family: str) -> list[ModelSignature]:
 @functools.cache
 def _all() -> dict[str, ModelSignature]:
     found: dict[str, ModelSignature] = {}
-    for family in FAMILIES:
+    for family in families():
         for sig in _read_family(family):
             if sig.name in found:  # the registry would refuse this too
                 raise ValueError(
