@@ -29,8 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
     os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
     # Library readers download missing data on first use; tests never reach the internet,
-    # so they are off here (a test that wants them points a mirror at a local server and
-    # removes this with monkeypatch.delenv). No mirror of the user's leaks in either.
+    # so downloads are off here, absolutely (no socket is opened). A test that wants them
+    # uses the local server (`serve_http` unsets this) or removes it with monkeypatch.delenv.
+    # No mirror of the user's leaks in either.
     os.environ["D2LKIT_OFFLINE"] = "1"
     os.environ.pop("D2LKIT_MIRROR", None)
 
@@ -66,11 +67,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture()
-def serve_http() -> Iterator[Callable[..., str]]:
+def serve_http(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
     """``serve_http(handler)`` starts an HTTP server on 127.0.0.1 and returns its base URL.
 
     Every server it started is stopped when the test ends: the tests' only "network".
+    A test that uses it downloads, so ``$D2LKIT_OFFLINE`` (set for the suite) is unset.
     """
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
     servers: list[ThreadingHTTPServer] = []
 
     def start(handler: Callable[..., BaseHTTPRequestHandler]) -> str:

@@ -97,7 +97,8 @@ def test_fra_eng_keeps_the_official_checksum_first_and_accepts_the_known_copy():
     assert entry.also_accepted == ("sha1:73848f36c17cc9c0187a058d6f7f315e68cdd61f",)
 
 
-def test_diabetes_has_no_invented_url_and_fetching_it_says_so(tmp_path):
+def test_diabetes_has_no_invented_url_and_fetching_it_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)  # downloads on: none is possible
     entry = catalog.get_dataset("diabetes").file("diabetes.csv.gz")
     assert entry.urls == () and entry.url == ""
     with pytest.raises(DownloadError) as err:
@@ -165,6 +166,7 @@ def _served_zip(top: str = "kaggle_tiny/") -> bytes:
 @pytest.fixture
 def toy_folder(monkeypatch):
     """A catalog of one archive that is used as a folder, 'downloaded' from memory."""
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)  # the suite's offline: off here
     served = _served_zip()
     entry = DataFile(
         name="toy.zip",

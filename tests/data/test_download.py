@@ -92,6 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+@pytest.fixture(autouse=True)
+def _downloads_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests download (from a local server, or from nowhere): the suite's offline is off."""
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
+
+
 @pytest.fixture()
 def server(serve_http) -> str:
     """The routes above on a local server, started and stopped by the test."""

@@ -20,6 +20,11 @@ there (4xx) moves on to the next URL at once; if no URL could be reached,
 every other file of the data set the same way. Processes
 that download the same file take turns (:func:`~d2lkit.data.lock.file_lock`):
 the second finds the first's verified file and uses it.
+
+Offline is absolute: with ``$D2LKIT_OFFLINE=1`` :func:`download` refuses
+before it opens a socket or makes a folder, whoever calls it (a reader, the
+command line, the book's ``DATA_HUB``), so no code path can reach a network
+that the user turned off.
 """
 
 from __future__ import annotations
@@ -50,23 +55,31 @@ from d2lkit.errors import DataError, DownloadError
 
 __all__ = [
     "ENV_MIRROR",
+    "ENV_OFFLINE",
     "MAX_UNKNOWN_SIZE",
     "MIN_RATE",
     "SIZE_MARGIN",
     "Unreachable",
     "download",
     "download_urls",
+    "offline_by_env",
     "remembering_unreachable_servers",
 ]
 
 log = logging.getLogger(__name__)
 
 ENV_MIRROR = "D2LKIT_MIRROR"
+ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": nothing is downloaded, by any code path
 SIZE_MARGIN = 64 * 1024  # bytes a download may exceed the catalog's size by (a re-compressed copy)
 MAX_UNKNOWN_SIZE = 4 << 30  # bytes: the most a file of unknown size may be (4 GiB)
 MIN_RATE = 32 * 1024  # bytes/s: the slowest average transfer the default deadline allows
 _CHUNK = 1 << 20  # 1 MiB per read at most
 _USER_AGENT = "d2lkit (https://github.com/d2lkit/d2lkit)"
+
+
+def offline_by_env() -> bool:
+    """True when ``$D2LKIT_OFFLINE`` turns every download off (1, true, yes or on)."""
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class _TooBig(DataError):
@@ -255,8 +268,18 @@ def download(
     data; ``deadline`` in seconds per try (default: ``timeout`` + size /
     :data:`MIN_RATE`). ``mirror`` (default ``$D2LKIT_MIRROR``) is a base URL
     tried first. If another process is downloading ``dest``, this one waits for
-    it and then uses its file once verified.
+    it and then uses its file once verified. With ``$D2LKIT_OFFLINE=1`` nothing
+    is tried: a :class:`DownloadError` says so before any socket is opened.
     """
+    if offline_by_env():
+        raise DownloadError(
+            f"{entry.name} was not downloaded: downloads are off "
+            f"(${ENV_OFFLINE}={os.environ[ENV_OFFLINE]})",
+            fix=(
+                f"with a network, unset ${ENV_OFFLINE} and try again; or download "
+                f"{entry.url or entry.name} elsewhere and put it at {dest}"
+            ),
+        )
     created = not dest.parent.exists()
     try:
         return _download(
