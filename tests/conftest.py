@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -108,3 +109,68 @@ def fashion_mnist(data_root: Path):
     from d2lkit.data import read_fashion_mnist
 
     return read_fashion_mnist("train", data_root), read_fashion_mnist("test", data_root)
+
+
+class _FailingFile:
+    """A file open for writing that fails with ``number`` once ``after`` bytes are written.
+
+    The bytes before the failure do reach the file, as on a disk that fills up
+    mid-write: a test then checks that no partial file is left.
+    """
+
+    def __init__(self, file: io.IOBase, number: int, after: int) -> None:
+        self._file, self._number, self._left = file, number, after
+
+    def write(self, data: bytes | str) -> int:
+        if len(data) <= self._left:
+            self._left -= len(data)
+            return self._file.write(data)  # type: ignore[attr-defined]
+        self._file.write(data[: self._left])  # type: ignore[attr-defined]
+        self._left = 0
+        self._file.flush()
+        raise OSError(self._number, os.strerror(self._number))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
+
+    def __enter__(self) -> _FailingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+@pytest.fixture()
+def fail_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``fail_writes(errno.ENOSPC, match=..., after=0, at="write")``: writes fail with that errno.
+
+    Every file opened for writing (through ``open``/``Path.open``) whose path
+    ``match``es fails: at ``open`` (as a read-only file system does) or at the
+    first ``write`` past ``after`` bytes (as a full disk does). For causes a test
+    cannot make for real (no space left, a read-only file system, a read-only
+    folder when the tests run as root); the raised errors are the real errno's.
+    """
+    import builtins
+
+    real_open = io.open
+
+    def install(
+        number: int,
+        *,
+        match: Callable[[str], bool] = lambda path: True,
+        after: int = 0,
+        at: str = "write",
+    ) -> None:
+        def fake_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+            writing = any(flag in mode for flag in "wxa+")
+            if not (writing and isinstance(file, str | os.PathLike) and match(os.fspath(file))):
+                return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+            if at == "open":
+                raise OSError(number, os.strerror(number), os.fspath(file))
+            handle = real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+            return _FailingFile(handle, number, after)
+
+        monkeypatch.setattr(io, "open", fake_open)
+        monkeypatch.setattr(builtins, "open", fake_open)
+
+    return install
