@@ -144,15 +144,16 @@ class _FailingFile:
 def fail_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """``fail_writes(errno.ENOSPC, match=..., after=0, at="write")``: writes fail with that errno.
 
-    Every file opened for writing (through ``open``/``Path.open``) whose path
-    ``match``es fails: at ``open`` (as a read-only file system does) or at the
-    first ``write`` past ``after`` bytes (as a full disk does). For causes a test
+    Every file opened for writing (through ``open``/``Path.open``, and ``os.open``
+    for ``at="open"``) whose path ``match``es fails: at ``open`` (as a read-only
+    file system does) or at the first ``write`` past ``after`` bytes (as a full
+    disk does). For causes a test
     cannot make for real (no space left, a read-only file system, a read-only
     folder when the tests run as root); the raised errors are the real errno's.
     """
     import builtins
 
-    real_open = io.open
+    real_open, real_os_open = io.open, os.open
 
     def install(
         number: int,
@@ -170,7 +171,32 @@ def fail_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             handle = real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
             return _FailingFile(handle, number, after)
 
+        def fake_os_open(path: object, flags: int, *args: object, **kwargs: object) -> int:
+            writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            if at == "open" and writing and match(os.fspath(path)):  # type: ignore[arg-type]
+                raise OSError(number, os.strerror(number), os.fspath(path))  # type: ignore[arg-type]
+            return real_os_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
         monkeypatch.setattr(io, "open", fake_open)
         monkeypatch.setattr(builtins, "open", fake_open)
+        monkeypatch.setattr(os, "open", fake_os_open)
 
     return install
+
+
+@pytest.fixture()
+def file_size_limit() -> Iterator[Callable[[int], None]]:
+    """``file_size_limit(n)``: this process may write files of at most ``n`` bytes.
+
+    The real ``RLIMIT_FSIZE`` that ``ulimit -f`` sets (Python ignores ``SIGXFSZ``, so a
+    write past it fails with ``EFBIG``); the old limit is restored when the test ends.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def limit(n: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+
+    yield limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
-import resource
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,18 +26,6 @@ from d2lkit.write_errors import WriteError, explained_writes, probe_write_failur
 
 def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
-
-
-@pytest.fixture()
-def file_size_limit():
-    """``limit(n)``: this process may write files of at most ``n`` bytes (restored after)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-
-    def limit(n: int) -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
-
-    yield limit
-    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
 
 
 def test_a_write_past_ulimit_f_is_explained_and_leaves_nothing(tmp_path, file_size_limit):

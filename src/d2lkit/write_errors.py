@@ -48,17 +48,18 @@ class WriteError(D2lkitError):
     """Writing a file or folder of ours failed; ``path``, ``cause`` and ``errno`` say why.
 
     ``cause`` is the reason in words ("no space left on the device holding
-    /data"); ``errno`` is the OSError's number, or None when it was found by
-    probing the file system.
+    /data"); ``errno`` is the OSError's number (None if it had none);
+    ``os_error`` the ``OSError`` itself.
     """
 
     def __init__(
-        self, message: str, fix: str, *, path: Path, cause: str, errno: int | None
+        self, message: str, fix: str, *, path: Path, cause: str, os_error: OSError
     ) -> None:
         super().__init__(message, fix)
         self.path = path
         self.cause = cause
-        self.errno = errno
+        self.os_error = os_error
+        self.errno = os_error.errno
 
 
 def _virtual_root(path: Path) -> str | None:
@@ -93,9 +94,9 @@ def _folder_of(path: Path) -> Path:
 
 
 def _not_a_folder(path: Path) -> Path | None:
-    """The first component of ``path`` that exists but is not a folder (a file in the way)."""
+    """The first part of ``path`` (itself included) that exists but is not a folder."""
     current = Path(os.path.abspath(path))
-    for parent in reversed(current.parents):
+    for parent in [*reversed(current.parents), current]:
         st = _stat(parent)
         if st is not None and not stat.S_ISDIR(st.st_mode):
             return parent
@@ -196,8 +197,8 @@ def _cause_and_fix(error: OSError, path: Path, elsewhere: str) -> tuple[str, str
         else:
             cause = f"the path is {len(os.fsencode(str(path)))} bytes long, more than allowed"
         return cause, f"choose a shorter name or a folder with a shorter path{other}"
-    if number == errno.ENOTDIR:
-        blocker = _not_a_folder(path)
+    blocker = _not_a_folder(path) if number in (errno.ENOTDIR, errno.EEXIST) else None
+    if number == errno.ENOTDIR or blocker is not None:
         where = f"{blocker} is a file, not a folder" if blocker else "a part of it is not a folder"
         return (
             where,
@@ -230,7 +231,7 @@ def _cause_and_fix(error: OSError, path: Path, elsewhere: str) -> tuple[str, str
 
 
 def write_error(
-    exc: OSError,
+    exc: OSError | WriteError,
     path: str | os.PathLike[str],
     *,
     action: str = "write",
@@ -239,7 +240,7 @@ def write_error(
     """The :class:`WriteError` for ``exc``, raised while writing ``path``.
 
     Args:
-        exc: the ``OSError`` the write raised.
+        exc: the ``OSError`` the write raised (a :class:`WriteError` is returned as it is).
         path: what was being written (the final name, not a temporary one).
         action: the verb of the message: "cannot {action} {path}: {cause}".
         elsewhere: another way out, added to the fix ("choose another data
@@ -249,24 +250,30 @@ def write_error(
         return exc
     path = Path(path)
     cause, fix = _cause_and_fix(exc, path, elsewhere)
-    return WriteError(
-        f"cannot {action} {path}: {cause}", fix, path=path, cause=cause, errno=exc.errno
-    )
+    return WriteError(f"cannot {action} {path}: {cause}", fix, path=path, cause=cause, os_error=exc)
 
 
 @contextlib.contextmanager
 def explained_writes(
-    path: str | os.PathLike[str], *, action: str = "write", elsewhere: str = ""
+    path: str | os.PathLike[str],
+    *,
+    action: str = "write",
+    elsewhere: str = "",
+    retarget: bool = False,
 ) -> Iterator[None]:
     """Within the block, an ``OSError`` becomes one :class:`WriteError` about ``path``.
 
     Wrap the writes only: the block's ``OSError`` is taken to be a write's.
-    ``action`` and ``elsewhere`` as in :func:`write_error`.
+    ``action`` and ``elsewhere`` as in :func:`write_error`. With ``retarget``,
+    a :class:`WriteError` from within (about a temporary work folder, say) is
+    told again about ``path``, the name the user knows.
     """
     try:
         yield
-    except WriteError:
-        raise
+    except WriteError as exc:
+        if not retarget:
+            raise
+        raise write_error(exc.os_error, path, action=action, elsewhere=elsewhere) from None
     except OSError as exc:
         raise write_error(exc, path, action=action, elsewhere=elsewhere) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import multiprocessing
@@ -18,7 +19,8 @@ import pytest
 
 from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DataFile
-from d2lkit.errors import DataError, DownloadError
+from d2lkit.errors import DownloadError
+from d2lkit.write_errors import WriteError
 
 CONTENT = struct.pack(">ii", 2049, 3000) + bytes(i % 10 for i in range(3000))
 SERVED = gzip.compress(CONTENT, mtime=0)
@@ -212,8 +214,9 @@ def test_fetch_replaces_a_damaged_copy(server, tmp_path, monkeypatch):
 def test_unwritable_data_dir_gives_a_clear_error(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be")  # fails even for root
-    with pytest.raises(DataError, match="cannot create") as info:
+    with pytest.raises(WriteError, match="cannot create the folder") as info:
         store.download(_entry("http://127.0.0.1:9/x"), blocker / "sub" / "f.gz", **FAST)
+    assert f"{blocker} is a file, not a folder" in info.value.message
     assert "--data-dir" in info.value.fix
 
 
@@ -376,3 +379,38 @@ def test_cli_run_passes_timeout_and_mirror_to_the_download(server, tmp_path, mon
     ]
     assert "could not download train-images-idx3-ubyte.gz" in result.output
     assert "Traceback" not in result.output
+
+
+# --- failed writes: one explained error, not a retried "download" failure ------------------
+
+
+def test_a_full_disk_during_a_download_is_explained_not_retried(server, tmp_path, fail_writes):
+    dest = tmp_path / "d" / "labels-idx1-ubyte.gz"
+    fail_writes(errno.ENOSPC, match=lambda p: p.endswith(".part"), after=len(SERVED) // 2)
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good", f"{server}/good"), dest, **FAST)
+    assert info.value.errno == errno.ENOSPC
+    assert info.value.message.startswith(f"cannot write {dest}: no space left on the device")
+    assert "df -h" in info.value.fix and "--data-dir" in info.value.fix
+    assert _Handler.requests == ["/good"]  # a full disk is not worth another try, or URL
+    assert not dest.parent.exists()  # no .part, no lock, not even the new folder
+
+
+def test_a_download_past_ulimit_f_is_explained_and_leaves_nothing(
+    server, tmp_path, file_size_limit
+):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    file_size_limit(len(SERVED) // 2)
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert info.value.errno == errno.EFBIG and "ulimit -f" in info.value.message
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_read_only_data_folder_is_explained_at_the_first_write(server, tmp_path, fail_writes):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    fail_writes(errno.EROFS, at="open")  # lock files are skipped; the download's file is not
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert f"the file system holding {tmp_path} is read-only" in info.value.message
+    assert _leftovers(tmp_path) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import stat
 import tarfile
@@ -12,6 +13,7 @@ import pytest
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
 from d2lkit.errors import DataError
+from d2lkit.write_errors import WriteError
 
 
 def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | None = None) -> Path:
@@ -254,3 +256,28 @@ def test_an_archive_with_too_many_members_is_refused(tmp_path, kind):
         extract_archive(archive, tmp_path / "out", max_members=4)
     assert "max_members=" in err.value.fix
     assert len(list(extract_archive(archive, tmp_path / "out").iterdir())) == 5
+
+
+# --- failed writes: explained, and nothing half-extracted is left ---------------------------
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_a_full_disk_while_extracting_is_explained_and_leaves_nothing(tmp_path, kind, fail_writes):
+    big = [("data/big.bin", bytes(range(256)) * 400), ("data/z.txt", b"last")]
+    archive = _zip(tmp_path / "a.zip", big) if kind == "zip" else _tar(tmp_path / "a.tar", big)
+    fail_writes(errno.ENOSPC, after=1000)  # the disk fills up inside the first member
+    with pytest.raises(WriteError) as err:
+        extract_archive(archive, tmp_path / "out")
+    assert err.value.errno == errno.ENOSPC
+    assert err.value.message.startswith(
+        f"cannot extract {archive.name} into {tmp_path / 'out'}: no space left on the device"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == [archive.name]  # no target, no work folder
+
+
+def test_extracting_under_a_file_names_the_file_in_the_way(tmp_path):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    (tmp_path / "cache").write_text("a file where a folder should be")
+    with pytest.raises(WriteError) as err:
+        extract_archive(archive, tmp_path / "cache" / "out")
+    assert f"{tmp_path / 'cache'} is a file, not a folder" in err.value.message

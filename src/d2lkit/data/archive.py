@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from d2lkit.errors import DataError
+from d2lkit.write_errors import explained_writes
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
 
@@ -313,6 +314,7 @@ def extract_archive(
     *,
     max_bytes: int = MAX_BYTES,
     max_members: int = MAX_MEMBERS,
+    elsewhere: str = "",
 ) -> Path:
     """Extract a zip, tar or tar.gz into ``target`` (which must not exist yet), safely.
 
@@ -320,7 +322,10 @@ def extract_archive(
     becomes ``target`` with one ``os.replace``; any failure removes it. An
     archive of more than ``max_members`` members, or more than ``max_bytes``
     bytes once extracted, is refused before anything is written: raise the
-    limits only for an archive you trust.
+    limits only for an archive you trust. A failed write (a full disk, a
+    read-only folder, ``ulimit -f``) is a
+    :class:`~d2lkit.write_errors.WriteError` about ``target``, whose fix ends
+    with ``elsewhere`` (another place to extract to).
     """
     path, target = Path(path), Path(target)
     if target.exists():
@@ -338,20 +343,24 @@ def extract_archive(
         )
     else:
         extract = _extract_tar
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    action = f"extract {path.name} into"
+    with explained_writes(target, action=action, elsewhere=elsewhere):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
-        try:
-            extract(path, tmp, max_members, max_bytes)
-        except (
-            tarfile.TarError,
-            EOFError,
-            zlib.error,
-            zipfile.BadZipFile,
-            gzip.BadGzipFile,
-        ) as exc:
-            raise _archive_error(path, exc) from None
-        os.replace(tmp, target)
+        # what is left to fail with an OSError is a write (damaged archives are named above)
+        with explained_writes(target, action=action, elsewhere=elsewhere):
+            try:
+                extract(path, tmp, max_members, max_bytes)
+            except (
+                tarfile.TarError,
+                EOFError,
+                zlib.error,
+                zipfile.BadZipFile,
+                gzip.BadGzipFile,
+            ) as exc:
+                raise _archive_error(path, exc) from None
+            os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

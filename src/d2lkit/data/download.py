@@ -52,6 +52,7 @@ from d2lkit.data.lock import file_lock
 from d2lkit.data.paths import ENV_DATA
 from d2lkit.data.verdicts import Verdicts
 from d2lkit.errors import DataError, DownloadError
+from d2lkit.write_errors import WriteError, explained_writes
 
 __all__ = [
     "ENV_MIRROR",
@@ -70,6 +71,7 @@ log = logging.getLogger(__name__)
 
 ENV_MIRROR = "D2LKIT_MIRROR"
 ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": nothing is downloaded, by any code path
+_ELSEWHERE = f"choose another data directory with --data-dir or ${ENV_DATA}"
 SIZE_MARGIN = 64 * 1024  # bytes a download may exceed the catalog's size by (a re-compressed copy)
 MAX_UNKNOWN_SIZE = 4 << 30  # bytes: the most a file of unknown size may be (4 GiB)
 MIN_RATE = 32 * 1024  # bytes/s: the slowest average transfer the default deadline allows
@@ -208,42 +210,67 @@ def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Any]:
 def _stream(
     url: str, part: Path, entry: DataFile, timeout: float, deadline: float | None, progress: bool
 ) -> None:
-    """Copy ``url`` into ``part``; stop at the size limit or the try's deadline."""
+    """Copy ``url`` into ``part``; stop at the size limit or the try's deadline.
+
+    A failed write (a full disk, ``ulimit -f``, a read-only folder) is a
+    :class:`~d2lkit.write_errors.WriteError` about the file being downloaded:
+    no other try or URL can cure it.
+    """
     start = time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    dest = part.with_name(part.name[: -len(".part")])  # the name the user knows
+    with urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response:
+        with explained_writes(dest, elsewhere=_ELSEWHERE):
+            out = part.open("wb")
+        try:
+            _copy_response(response, out, dest, entry, timeout, deadline, progress, start)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                out.close()
+            raise
+        with explained_writes(dest, elsewhere=_ELSEWHERE):
+            out.close()  # flushes the last buffered bytes: a full disk may show only now
+
+
+def _copy_response(
+    response: Any,
+    out: Any,
+    dest: Path,
+    entry: DataFile,
+    timeout: float,
+    deadline: float | None,
+    progress: bool,
+    start: float,
+) -> None:
+    """Copy a response into ``out`` within the size limit and the deadline of one try."""
     limit = _size_limit(entry)
     expected = "an unknown size" if entry.size is None else f"{entry.size} bytes"
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with (
-        urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response,
-        part.open("wb") as out,
-    ):
-        total = response.length
-        if total is not None and total > limit:
-            raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
-        known = max(entry.size or 0, total or 0)
-        written = 0
-        with _progress_bar(progress, total, part.name[: -len(".part")]) as bar:
-            # read1: return what one read brings, so the deadline is checked while trickling
-            while block := response.read1(_CHUNK):
-                written += len(block)
-                if written > limit:
-                    raise _TooBig(
-                        f"sent more than expected: received {written} bytes or more, "
-                        f"expected {expected}"
-                    )
-                out.write(block)
-                if bar is not None:
-                    bar.update(len(block))
-                allowed = (
-                    deadline if deadline is not None else timeout + max(known, written) / MIN_RATE
+    total = response.length
+    if total is not None and total > limit:
+        raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
+    known = max(entry.size or 0, total or 0)
+    written = 0
+    with _progress_bar(progress, total, dest.name) as bar:
+        # read1: return what one read brings, so the deadline is checked while trickling
+        while block := response.read1(_CHUNK):
+            written += len(block)
+            if written > limit:
+                raise _TooBig(
+                    f"sent more than expected: received {written} bytes or more, "
+                    f"expected {expected}"
                 )
-                if time.monotonic() - start > allowed:
-                    raise _TooSlow(
-                        f"not done within the deadline of {allowed:.3g} s for one try "
-                        f"({written} bytes received)"
-                    )
-        if total is not None and written != total:
-            raise DataError(f"got {written} of {total} bytes")
+            with explained_writes(dest, elsewhere=_ELSEWHERE):
+                out.write(block)
+            if bar is not None:
+                bar.update(len(block))
+            allowed = deadline if deadline is not None else timeout + max(known, written) / MIN_RATE
+            if time.monotonic() - start > allowed:
+                raise _TooSlow(
+                    f"not done within the deadline of {allowed:.3g} s for one try "
+                    f"({written} bytes received)"
+                )
+    if total is not None and written != total:
+        raise DataError(f"got {written} of {total} bytes")
 
 
 def download(
@@ -309,13 +336,8 @@ def _download(
     mirror: str | None = None,
     deadline: float | None = None,
 ) -> Path:
-    try:
+    with explained_writes(dest.parent, action="create the folder", elsewhere=_ELSEWHERE):
         dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(
-            f"cannot create {dest.parent}: {exc.strerror}",
-            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
-        ) from None
     urls = download_urls(entry, mirror)
     if not urls:
         raise DownloadError(
@@ -363,6 +385,8 @@ def _download_locked(
                 try:
                     _stream(url, part, entry, timeout, deadline, progress)
                     verify_uncached(part, entry, packed=entry.is_gzip)
+                except WriteError:
+                    raise  # our disk, not the server: no other try or URL helps
                 except (OSError, http.client.HTTPException, DataError) as exc:
                     reason = _reason(exc, timeout)
                     attempts.append(f"{url} (try {attempt}): {reason}")
@@ -376,7 +400,8 @@ def _download_locked(
                         break
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue
-                os.replace(part, dest)
+                with explained_writes(dest, elsewhere=_ELSEWHERE):
+                    os.replace(part, dest)
                 Verdicts().remember(dest, entry)
                 return dest
     finally:

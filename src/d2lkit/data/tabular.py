@@ -152,27 +152,11 @@ def write_submission(
     if ids.numel() != prices.numel():
         raise ValueError(f"{ids.numel()} ids but {prices.numel()} predictions")
     frame = pd.DataFrame({"Id": ids.cpu().numpy(), "SalePrice": prices.numpy()})
-    try:
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
-    except OSError as exc:  # e.g. a file where a folder of the path should be, or no permission
-        raise DataError(
-            f"cannot write the submission to {path}: {_os_problem(Path(path), exc)}",
-            fix="choose a path in a folder you can write to (its parent folders may not be files)",
-        ) from None
+    # a failed write names the path, the cause (a file where a folder should be, a full
+    # disk, no permission) and the fix: d2lkit.write_errors
+    with atomic_path(path, elsewhere="choose a path in a folder you can write to") as tmp:
+        frame.to_csv(tmp, index=False)
     return Path(path)
-
-
-def _os_problem(path: Path, exc: OSError) -> str:
-    """Say which part of ``path`` is the obstacle, where an OSError alone would mislead."""
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            break
-    if path.is_dir():
-        return f"{path} is a folder"
-    return exc.strerror or str(exc)
 
 
 # --- numeric tables: airfoil (chapter 11) and diabetes (course) --------------
