@@ -277,3 +277,29 @@ def test_a_folder_is_refused_for_an_entry_that_is_a_plain_file(tmp_path):
     (tmp_path / "timemachine.txt").mkdir()
     with pytest.raises(DataError, match="is a folder"):
         store.verify(tmp_path / "timemachine.txt", entry, use_cache=False)
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda m: [m], "holds a JSON list, not the object d2lkit writes"),
+        (lambda m: {**m, "tree": 5}, "tree is 5 (a int), expected a str"),
+        (lambda m: {**m, "files": ["a"]}, "files is ['a'] (a list), expected an object"),
+        (lambda m: {**m, "files": {"a": 1}}, "files['a'] is 1 (a int), expected a str"),
+        (lambda m: {k: v for k, v in m.items() if k != "archive_checksum"}, "no archive_checksum"),
+    ],
+    ids=["list", "tree-int", "files-list", "files-int", "missing"],
+)
+def test_a_manifest_not_of_the_written_shape_is_named_and_the_folder_reextracted(
+    tmp_path, toy_folder, monkeypatch, edit, said
+):
+    toy, _ = toy_folder
+    [folder] = store.fetch("toy", tmp_path)
+    manifest = folder / ".d2lkit-tree.json"
+    manifest.write_text(json.dumps(edit(json.loads(manifest.read_text()))))
+    with pytest.raises(DataError) as err:
+        store.verify(folder, toy.files[0], use_cache=False)
+    assert f"{manifest}" in err.value.message and said in err.value.message
+    monkeypatch.setenv(store.ENV_CACHE, str(tmp_path / "fresh-cache"))  # no verdict to trust
+    assert store.fetch("toy", tmp_path) == [folder]  # extracted again from the archive
+    store.verify(folder, toy.files[0], use_cache=False)
