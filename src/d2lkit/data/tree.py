@@ -87,7 +87,8 @@ def tree_digest(folder: Path, entry: DataFile | None = None) -> str:
 def _manifest_problem(manifest: object) -> str | None:
     """What makes ``manifest`` other than what :func:`write_manifest` writes; None if nothing."""
     if not isinstance(manifest, dict):
-        kind = {list: "list", str: "string"}.get(type(manifest), type(manifest).__name__)
+        names: dict[type, str] = {list: "list", str: "string"}
+        kind = names.get(type(manifest), type(manifest).__name__)
         return f"holds a JSON {kind}, not the object d2lkit writes"
     for key in ("archive", "archive_checksum", "tree", "files"):
         if key not in manifest:
