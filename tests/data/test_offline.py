@@ -432,17 +432,19 @@ def test_offline_fetch_of_good_files_verifies_them_without_a_socket(
 
 
 def test_env_offline_book_download_of_a_damaged_file_opens_no_socket(
-    present_tiny_fashion, tiny_fashion, tmp_path, monkeypatch, forbid_sockets
+    data_root, tmp_path, monkeypatch, forbid_sockets
 ):
     from d2lkit.compat import datahub
 
     monkeypatch.setenv("D2LKIT_OFFLINE", "1")
-    entry = tiny_fashion.files[3]
-    sha1 = hashlib.sha1((tmp_path / "served" / entry.name).read_bytes()).hexdigest()
-    monkeypatch.setitem(datahub.DATA_HUB, "tiny_labels", (entry.url, sha1))
-    _damage(present_tiny_fashion / "fashion-mnist" / entry.name)
+    root = tmp_path / "data"
+    (root / "d2l").mkdir(parents=True)
+    copy = root / "d2l" / "timemachine.txt"
+    copy.write_bytes((data_root / "d2l" / "timemachine.txt").read_bytes())
+    _damage(copy)
     calls = forbid_sockets()
     with pytest.raises(DataError) as info:
-        datahub.download("tiny_labels", present_tiny_fashion)
+        datahub.download("time_machine", root)  # the book's own entry
     assert calls == []
     assert "damaged" in info.value.message and "no network" not in str(info.value)
+    assert "`d2l.download('time_machine')`" in info.value.fix  # no CLI name for a hub entry

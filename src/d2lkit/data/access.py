@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+from d2lkit.data.catalog import DATASETS, DataFile, Dataset, fetch_hint, get_dataset
 from d2lkit.data.cleanup import clean_stale
 from d2lkit.data.download import (
     ENV_OFFLINE,
@@ -270,7 +270,7 @@ def fetch(
 
 def _offline_reason(dataset: Dataset, offline: bool, hints: Audience) -> tuple[str, str] | None:
     """(why, one more way out) when downloads are off, by ``offline`` or the environment."""
-    fetch_it = f"`d2lkit data fetch {dataset.name}`"
+    fetch_it = fetch_hint(dataset.name)
     if offline:
         if hints == "cli":
             return "downloads are off (--offline)", (
@@ -306,7 +306,7 @@ def _damaged_error(
         f"{dataset.name}: {count} in {folder} damaged, and {why}, so {them} "
         f"{'was' if len(damaged) == 1 else 'were'} not replaced:{lines}",
         fix=(
-            f"with a network, run `d2lkit data fetch {dataset.name}` (it replaces only the "
+            f"with a network, run {fetch_hint(dataset.name)} (it replaces only the "
             f"damaged {'file' if len(damaged) == 1 else 'files'}"
             + (f"; unset ${ENV_OFFLINE} first" if offline_by_env() else "")
             + f"); {other}"

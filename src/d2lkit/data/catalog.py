@@ -38,6 +38,7 @@ __all__ = [
     "Dataset",
     "DatasetRegistry",
     "fetch_command",
+    "fetch_hint",
     "get_dataset",
 ]
 
@@ -439,9 +440,18 @@ def get_dataset(name: str) -> Dataset:
     return DATASETS.get(name)
 
 
+def fetch_hint(dataset: str) -> str:
+    """How to fetch data set ``dataset`` again: ``d2lkit data fetch NAME`` with its real name,
+    or, for a file the book's ``DATA_HUB`` registered (``hub:NAME``, known to that process
+    only), the book's own ``d2l.download('NAME')``."""
+    if dataset.startswith("hub:"):
+        return f"`d2l.download({dataset[len('hub:') :]!r})`"
+    return f"`d2lkit data fetch {dataset}`"
+
+
 def fetch_command(entry: DataFile) -> str:
     """The command that fetches ``entry`` again, naming its data set when the catalog has it."""
     for dataset in DATASETS.values():
         if entry in dataset.files:
-            return f"`d2lkit data fetch {dataset.name}`"
+            return fetch_hint(dataset.name)
     return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"
