@@ -133,3 +133,16 @@ def test_an_entry_that_is_not_a_url_and_a_sha1_is_a_clear_error(hub, value, said
     with pytest.raises(DataError) as info:
         datahub.download("odd", root)
     assert "DATA_HUB['odd']" in info.value.message and said in info.value.message
+
+
+def test_a_damaged_own_file_offline_names_the_books_call_as_the_fix(hub, monkeypatch):
+    url, root = hub
+    datahub.DATA_HUB["notes"] = (f"{url}/v1/notes.txt", _sha1(FILES["/v1/notes.txt"]))
+    path = Path(datahub.download("notes", root))
+    assert path.parent == root / "hub"  # the user's own files live apart from the store's
+    path.write_bytes(b"damaged\n")
+    monkeypatch.setenv("D2LKIT_OFFLINE", "1")
+    with pytest.raises(DataError) as info:
+        datahub.download("notes", root)
+    assert "damaged" in info.value.message and _sha1(b"damaged\n") in info.value.message
+    assert "`d2l.download('notes')`" in info.value.fix  # no command line knows hub:notes

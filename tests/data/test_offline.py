@@ -447,4 +447,4 @@ def test_env_offline_book_download_of_a_damaged_file_opens_no_socket(
         datahub.download("time_machine", root)  # the book's own entry
     assert calls == []
     assert "damaged" in info.value.message and "no network" not in str(info.value)
-    assert "`d2l.download('time_machine')`" in info.value.fix  # no CLI name for a hub entry
+    assert "`d2lkit data fetch time-machine`" in info.value.fix  # the store's data set

@@ -6,9 +6,9 @@ entry as it is at that moment, so the entry registered last wins, with its
 URL and its sha1 (a corrected sha1 takes effect at once, no restart).
 
 - When the sha1 is one the catalog knows for a file, the store's copy is used
-  (found in ``$D2LKIT_DATA``, verified, downloaded only when absent: the
-  user's URL is tried first, then the catalog's). So the book's own entries
-  find the store's ``fra-eng.zip`` and ``timemachine.txt``.
+  (found in ``$D2LKIT_DATA``, verified, downloaded from the catalog's URLs
+  only when absent: the same bytes). So the book's own entries find the
+  store's ``fra-eng.zip`` and ``timemachine.txt``.
 - Any other entry is the user's own file: it lives in ``<data dir>/hub/`` (so
   it never replaces a store file of the same name) and is fetched from the
   user's URL and verified against the user's sha1, through the same verified,
@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import urllib.parse
-from dataclasses import replace
 from pathlib import Path
 
 from d2lkit.data import DATASETS, DataFile, Dataset, extract_archive, fetch, require
@@ -109,27 +108,24 @@ def _known_copy(sha1: str) -> tuple[Dataset, DataFile] | None:
 
 
 def _register(name: str, url: str, sha1: str, fname: str) -> tuple[str, str]:
-    """``hub:<name>`` in the catalog as ``DATA_HUB[name]`` is now; replaces any older one.
+    """(data set, file) that serves ``DATA_HUB[name]`` as it is now.
 
-    A sha1 the catalog knows keeps the store's file (its folder, name and
-    mirrors, the user's URL first); any other is the user's own file in ``hub/``.
+    A sha1 the catalog knows is the store's file, as the catalog lists it (the
+    same bytes, so its local copy and its mirrors serve). Any other is the
+    user's own file: ``hub:<name>`` in the catalog, replaced at every call, so
+    the URL and sha1 registered last are the ones used.
     """
-    key = f"hub:{name}"
     known = _known_copy(sha1)
     if known is not None:
-        ds, entry = known
-        file = replace(entry, urls=tuple(dict.fromkeys((url, *entry.urls))))
-        folder = ds.folder
-    else:
-        file = DataFile(name=fname, urls=(url,), checksum=f"sha1:{sha1}")
-        folder = _HUB_FOLDER
+        return known[0].name, known[1].name
+    key = f"hub:{name}"
     DATASETS[key] = Dataset(
         name=key,
-        folder=folder,
+        folder=_HUB_FOLDER,
         title=f"{fname} (registered in DATA_HUB as {name!r})",
-        files=(file,),
+        files=(DataFile(name=fname, urls=(url,), checksum=f"sha1:{sha1}"),),
     )
-    return key, file.name
+    return key, fname
 
 
 def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
