@@ -29,6 +29,7 @@ from d2lkit.data.cleanup import clean_stale
 from d2lkit.data.download import (
     ENV_OFFLINE,
     Unreachable,
+    check_download_options,
     download,
     download_urls,
     offline_by_env,
@@ -219,6 +220,9 @@ def fetch(
     of the data set, its URL and its folder, with advice for the command line
     (``hints="cli"``) or for library code (``hints="library"``).
     """
+    check_download_options(  # before any work: a bad number is one message, not a traceback
+        timeout=timeout, retries=retries, backoff=backoff, deadline=deadline, mirror=mirror
+    )
     ds = get_dataset(dataset)
     folder = data_dir(root) / ds.folder
     off = _offline_reason(ds, offline, hints)

@@ -34,6 +34,7 @@ import errno
 import functools
 import http.client
 import logging
+import math
 import os
 import socket
 import ssl
@@ -51,16 +52,18 @@ from d2lkit.data.integrity import verify, verify_uncached
 from d2lkit.data.lock import file_lock
 from d2lkit.data.paths import ENV_DATA
 from d2lkit.data.verdicts import Verdicts
-from d2lkit.errors import DataError, DownloadError
+from d2lkit.errors import ConfigError, DataError, DownloadError
 from d2lkit.write_errors import WriteError, explained_writes
 
 __all__ = [
     "ENV_MIRROR",
     "ENV_OFFLINE",
+    "LIMITS",
     "MAX_UNKNOWN_SIZE",
     "MIN_RATE",
     "SIZE_MARGIN",
     "Unreachable",
+    "check_download_options",
     "download",
     "download_urls",
     "offline_by_env",
@@ -77,6 +80,75 @@ MAX_UNKNOWN_SIZE = 4 << 30  # bytes: the most a file of unknown size may be (4 G
 MIN_RATE = 32 * 1024  # bytes/s: the slowest average transfer the default deadline allows
 _CHUNK = 1 << 20  # 1 MiB per read at most
 _USER_AGENT = "d2lkit (https://github.com/d2lkit/d2lkit)"
+
+
+# The range of each numeric download option, checked before any work: a value outside is a
+# ConfigError that names it, not an OverflowError at the first socket (timeout=1e10), a sleep
+# of centuries (backoff), or a loop of a billion tries (retries). Units: seconds, tries.
+LIMITS: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 86_400.0),  # per wait for data: up to a day
+    "retries": (1, 20),  # tries per URL
+    "backoff": (0.0, 600.0),  # the first wait between tries
+    "deadline": (0.1, 604_800.0),  # per try: up to a week
+}
+_MAX_WAIT = 3_600.0  # seconds: the longest single wait between two tries (backoff * 2**k)
+_URL_SCHEMES = ("http://", "https://", "ftp://", "file://")
+
+
+_FLAGS = ("timeout", "retries")  # the options the command line has flags for
+
+
+def _number(name: str, value: object, whole: bool, optional: bool = False) -> float:
+    """``value`` if it is a finite number (a whole one if ``whole``) in ``LIMITS[name]``."""
+    low, high = LIMITS[name]
+    kind = "a whole number" if whole else "a number of seconds"
+    kind = f"None or {kind}" if optional else kind
+    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
+    finite = ok_type and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
+    if not (finite and low <= value <= high):  # type: ignore[operator]
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        if not ok_type or isinstance(value, bool):
+            shown += f" (a {type(value).__name__})"
+        raise ConfigError(
+            f"{name} must be {kind} from {low:g} to {high:g}, got {shown}",
+            fix=f"pass {name}= within that range"
+            + (f" (--{name} on the command line)" if name in _FLAGS else ""),
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_download_options(
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    deadline: float | None = None,
+    mirror: str | None = None,
+) -> None:
+    """Refuse download settings out of range before any work, one clear message each.
+
+    ``timeout``, ``backoff`` and ``deadline`` are seconds, ``retries`` tries
+    per URL; their ranges are :data:`LIMITS`, and the longest wait between two
+    tries (``backoff * 2**(retries-2)``) may not pass an hour. ``mirror`` must
+    be a URL (http, https, ftp or file).
+    """
+    _number("timeout", timeout, whole=False)
+    tries = int(_number("retries", retries, whole=True))
+    first = _number("backoff", backoff, whole=False)
+    if deadline is not None:
+        _number("deadline", deadline, whole=False, optional=True)
+    if tries >= 2 and first * 2 ** (tries - 2) > _MAX_WAIT:
+        raise ConfigError(
+            f"with backoff={first:g} and retries={tries}, the last wait would be "
+            f"{first:g} * 2**{tries - 2} = {first * 2 ** (tries - 2):.0f} s, more than an hour",
+            fix="lower retries or backoff (each wait doubles the one before)",
+        )
+    if mirror is not None and not mirror.strip().lower().startswith(_URL_SCHEMES):
+        raise ConfigError(
+            f"the mirror {mirror!r} is not an http(s), ftp or file URL",
+            fix="give a base URL such as https://example.org/d2l-data/ (--mirror or "
+            f"${ENV_MIRROR}); the file name is appended to it",
+        )
 
 
 def offline_by_env() -> bool:
@@ -298,6 +370,13 @@ def download(
     it and then uses its file once verified. With ``$D2LKIT_OFFLINE=1`` nothing
     is tried: a :class:`DownloadError` says so before any socket is opened.
     """
+    check_download_options(
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        deadline=deadline,
+        mirror=os.environ.get(ENV_MIRROR) if mirror is None else mirror,
+    )
     if offline_by_env():
         raise DownloadError(
             f"{entry.name} was not downloaded: downloads are off "
