@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
-from d2lkit.errors import DataError
+from d2lkit.errors import ConfigError, DataError
 from d2lkit.write_errors import WriteError
 
 
@@ -281,3 +281,20 @@ def test_extracting_under_a_file_names_the_file_in_the_way(tmp_path):
     with pytest.raises(WriteError) as err:
         extract_archive(archive, tmp_path / "cache" / "out")
     assert f"{tmp_path / 'cache'} is a file, not a folder" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        ({"max_bytes": 0}, "max_bytes must be a whole number of at least 1, got 0"),
+        ({"max_bytes": 1.5e9}, "max_bytes must be a whole number of at least 1, got 1.5e+09"),
+        ({"max_members": -3}, "max_members must be a whole number of at least 1, got -3"),
+        ({"max_members": True}, "got True (a bool)"),
+    ],
+)
+def test_extraction_limits_out_of_range_are_refused_before_reading(tmp_path, limits, said):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    with pytest.raises(ConfigError) as err:
+        extract_archive(archive, tmp_path / "out", **limits)
+    assert said in err.value.message
+    assert [p.name for p in tmp_path.iterdir()] == ["good.zip"]

@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from d2lkit.errors import DataError
+from d2lkit.errors import ConfigError, DataError
 from d2lkit.write_errors import explained_writes
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
@@ -37,6 +37,19 @@ _REFETCH = "delete it and fetch it again (`d2lkit data fetch <data set>`)"
 _CHUNK = 1 << 20
 MAX_BYTES = 4 << 30  # bytes an archive may extract to, in all (4 GiB), unless raised
 MAX_MEMBERS = 500_000  # members an archive may hold, unless raised
+
+
+def _check_limit_argument(name: str, value: object) -> None:
+    """A size limit must be a whole number of at least 1, checked before the archive is read."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            shown += f" (a {type(value).__name__})"
+        default = MAX_BYTES if name == "max_bytes" else MAX_MEMBERS
+        raise ConfigError(
+            f"{name} must be a whole number of at least 1, got {shown}",
+            fix=f"pass {name}= as a positive int (the default is {default})",
+        )
 
 
 def _check_limits(path: Path, members: int, size: int, max_members: int, max_bytes: int) -> None:
@@ -327,6 +340,8 @@ def extract_archive(
     :class:`~d2lkit.write_errors.WriteError` about ``target``, whose fix ends
     with ``elsewhere`` (another place to extract to).
     """
+    _check_limit_argument("max_bytes", max_bytes)
+    _check_limit_argument("max_members", max_members)
     path, target = Path(path), Path(target)
     if target.exists():
         raise DataError(
