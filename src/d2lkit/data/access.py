@@ -357,12 +357,14 @@ def fetch_all(
     """
     fetched: dict[str, list[Path]] = {}
     failures: list[str] = []
+    failed: list[str] = []
     with remembering_unreachable_servers():  # without a network: one lookup per server
         for name in DATASETS:
             try:
                 fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
             except DataError as exc:
                 failures.append(_one_line(name, exc))
+                failed.append(name)
                 if not strict:
                     log.warning("could not fetch %s", failures[-1])
     if failures and strict:
@@ -372,7 +374,9 @@ def fetch_all(
             + "\n  ".join(failures)
             + f"\n  (present and verified: {done})",
             fix=(
-                f"`d2lkit data fetch NAME` names each missing file of NAME, its URL and the "
+                f"{fetch_hint(failed[0])}"
+                + (" (and so for each data set above)" if len(failed) > 1 else "")
+                + " names each missing file, its URL and the "
                 f"folder it goes in under {data_dir(root)}; or point --data-dir or ${ENV_DATA} "
                 f"at a data directory that holds them; `d2lkit data list` shows every file's "
                 f"status and URL; `d2lkit data fetch all` again skips what is already here"

@@ -28,15 +28,19 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from d2lkit.data.catalog import refetch_hint
 from d2lkit.errors import ConfigError, DataError
 from d2lkit.write_errors import explained_writes
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
 
-_REFETCH = "delete it and fetch it again (`d2lkit data fetch <data set>`)"
 _CHUNK = 1 << 20
 MAX_BYTES = 4 << 30  # bytes an archive may extract to, in all (4 GiB), unless raised
 MAX_MEMBERS = 500_000  # members an archive may hold, unless raised
+
+
+def _refetch(path: Path) -> str:
+    return f"delete it and fetch it again ({refetch_hint(path)})"
 
 
 def _check_limit_argument(name: str, value: object) -> None:
@@ -84,14 +88,14 @@ def _copy(path: Path, name: str, src: object, dst: object, budget: list[int]) ->
 def _archive_error(path: Path, exc: BaseException) -> DataError:
     """One message for every way an archive can be cut short or damaged."""
     text = str(exc) or type(exc).__name__
-    return DataError(f"archive {path} is truncated or damaged ({text})", fix=_REFETCH)
+    return DataError(f"archive {path} is truncated or damaged ({text})", fix=_refetch(path))
 
 
 def _unsafe(path: Path, member: str, why: str) -> DataError:
     return DataError(
         f"archive {path} has an unsafe member {member!r}: {why}; nothing was extracted",
         fix="do not use this archive; fetch the data set from its official URL "
-        "(`d2lkit data fetch NAME`)",
+        f"({refetch_hint(path)})",
     )
 
 
@@ -193,7 +197,7 @@ def read_zip_member(path: Path, member: str) -> bytes:
             shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
             raise DataError(
                 f"archive {path} has no member {member!r} (it holds: {shown})",
-                fix="this is not the archive the catalog describes: " + _REFETCH,
+                fix="this is not the archive the catalog describes: " + _refetch(path),
             ) from None
 
 
@@ -269,7 +273,7 @@ def _check_tar_end(path: Path, archive: tarfile.TarFile) -> None:
         raise DataError(
             f"archive {path} is truncated: it ends after {len(archive.getmembers())} members "
             "without the end-of-archive marker; nothing was extracted",
-            fix=_REFETCH,
+            fix=_refetch(path),
         )
     while fileobj.read(_CHUNK):
         pass
@@ -354,7 +358,7 @@ def extract_archive(
         kind = "zip" if path.name.endswith(".zip") else "zip or tar"
         raise DataError(
             f"archive {path} is not a readable {kind} archive (truncated or not an archive at all)",
-            fix=_REFETCH,
+            fix=_refetch(path),
         )
     else:
         extract = _extract_tar

@@ -25,8 +25,10 @@ Two more kinds of local copy are accepted, each stated in the entry:
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar, overload
 
 from d2lkit.errors import ConfigError, DataError
@@ -40,6 +42,7 @@ __all__ = [
     "fetch_command",
     "fetch_hint",
     "get_dataset",
+    "refetch_hint",
 ]
 
 
@@ -455,3 +458,25 @@ def fetch_command(entry: DataFile) -> str:
         if entry in dataset.files:
             return fetch_hint(dataset.name)
     return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"
+
+
+def refetch_hint(path: str | os.PathLike[str]) -> str:
+    """How to fetch the file at ``path`` again: its data set's command, by the file's name.
+
+    A name two data sets share (MNIST and Fashion-MNIST name their files alike)
+    is told apart by the folder the file is in; failing that, each is named. A
+    file the catalog does not list (the user's own) gets the generic advice.
+    """
+    path = Path(path)
+    owners = [
+        dataset
+        for dataset in DATASETS.values()
+        if not dataset.name.startswith("hub:")
+        and any(path.name in (entry.name, entry.unpacked_name) for entry in dataset.files)
+    ]
+    folders = {parent.name for parent in path.parents}
+    here = [dataset for dataset in owners if dataset.folder in folders]
+    chosen = here if len(here) == 1 else owners
+    if not chosen:
+        return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"
+    return " or ".join(fetch_hint(dataset.name) for dataset in chosen)

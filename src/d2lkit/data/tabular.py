@@ -18,6 +18,7 @@ import torch
 
 from d2lkit.atomic import atomic_path
 from d2lkit.data.access import require
+from d2lkit.data.catalog import refetch_hint
 from d2lkit.data.files import read_bytes, read_csv, require_columns
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.errors import DataError
@@ -170,12 +171,12 @@ def read_numeric_table(path: Path, num_columns: int, delimiter: str | None = Non
     except ValueError as exc:
         raise DataError(
             f"{path} is not a table of numbers ({exc})",
-            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+            fix=f"check it is the right file, or fetch it again ({refetch_hint(path)})",
         ) from None
     if array.shape[1] != num_columns:
         raise DataError(
             f"{path} has {array.shape[1]} columns, expected {num_columns}",
-            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+            fix=f"check it is the right file, or fetch it again ({refetch_hint(path)})",
         )
     return torch.from_numpy(array)
 
