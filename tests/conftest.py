@@ -29,6 +29,11 @@ SHARED_DATA = _find_shared_data()
 def pytest_configure(config: pytest.Config) -> None:
     # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
     os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
+    # Hypothesis keeps caches (constants, examples) in ./.hypothesis: in the throwaway folder
+    # instead, so a test run leaves nothing in the repository.
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(
+        os.environ["D2LKIT_CACHE"], "hypothesis"
+    )
     # Library readers download missing data on first use; tests never reach the internet,
     # so downloads are off here, absolutely (no socket is opened). A test that wants them
     # uses the local server (`serve_http` unsets this) or removes it with monkeypatch.delenv.
@@ -38,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
     shutil.rmtree(os.environ.pop("D2LKIT_CACHE", ""), ignore_errors=True)
 
 
