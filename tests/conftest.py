@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -28,14 +29,21 @@ SHARED_DATA = _find_shared_data()
 def pytest_configure(config: pytest.Config) -> None:
     # Verdicts of verified files go to a throwaway folder, never to ~/.cache.
     os.environ["D2LKIT_CACHE"] = tempfile.mkdtemp(prefix="d2lkit-test-cache-")
+    # Hypothesis keeps caches (constants, examples) in ./.hypothesis: in the throwaway folder
+    # instead, so a test run leaves nothing in the repository.
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(
+        os.environ["D2LKIT_CACHE"], "hypothesis"
+    )
     # Library readers download missing data on first use; tests never reach the internet,
-    # so they are off here (a test that wants them points a mirror at a local server and
-    # removes this with monkeypatch.delenv). No mirror of the user's leaks in either.
+    # so downloads are off here, absolutely (no socket is opened). A test that wants them
+    # uses the local server (`serve_http` unsets this) or removes it with monkeypatch.delenv.
+    # No mirror of the user's leaks in either.
     os.environ["D2LKIT_OFFLINE"] = "1"
     os.environ.pop("D2LKIT_MIRROR", None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
     shutil.rmtree(os.environ.pop("D2LKIT_CACHE", ""), ignore_errors=True)
 
 
@@ -66,11 +74,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture()
-def serve_http() -> Iterator[Callable[..., str]]:
+def serve_http(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
     """``serve_http(handler)`` starts an HTTP server on 127.0.0.1 and returns its base URL.
 
     Every server it started is stopped when the test ends: the tests' only "network".
+    A test that uses it downloads, so ``$D2LKIT_OFFLINE`` (set for the suite) is unset.
     """
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
     servers: list[ThreadingHTTPServer] = []
 
     def start(handler: Callable[..., BaseHTTPRequestHandler]) -> str:
@@ -105,3 +115,94 @@ def fashion_mnist(data_root: Path):
     from d2lkit.data import read_fashion_mnist
 
     return read_fashion_mnist("train", data_root), read_fashion_mnist("test", data_root)
+
+
+class _FailingFile:
+    """A file open for writing that fails with ``number`` once ``after`` bytes are written.
+
+    The bytes before the failure do reach the file, as on a disk that fills up
+    mid-write: a test then checks that no partial file is left.
+    """
+
+    def __init__(self, file: io.IOBase, number: int, after: int) -> None:
+        self._file, self._number, self._left = file, number, after
+
+    def write(self, data: bytes | str) -> int:
+        if len(data) <= self._left:
+            self._left -= len(data)
+            return self._file.write(data)  # type: ignore[attr-defined]
+        self._file.write(data[: self._left])  # type: ignore[attr-defined]
+        self._left = 0
+        self._file.flush()
+        raise OSError(self._number, os.strerror(self._number))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
+
+    def __enter__(self) -> _FailingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+@pytest.fixture()
+def fail_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``fail_writes(errno.ENOSPC, match=..., after=0, at="write")``: writes fail with that errno.
+
+    Every file opened for writing (through ``open``/``Path.open``, and ``os.open``
+    for ``at="open"``) whose path ``match``es fails: at ``open`` (as a read-only
+    file system does) or at the first ``write`` past ``after`` bytes (as a full
+    disk does). For causes a test
+    cannot make for real (no space left, a read-only file system, a read-only
+    folder when the tests run as root); the raised errors are the real errno's.
+    """
+    import builtins
+
+    real_open, real_os_open = io.open, os.open
+
+    def install(
+        number: int,
+        *,
+        match: Callable[[str], bool] = lambda path: True,
+        after: int = 0,
+        at: str = "write",
+    ) -> None:
+        def fake_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+            writing = any(flag in mode for flag in "wxa+")
+            if not (writing and isinstance(file, str | os.PathLike) and match(os.fspath(file))):
+                return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+            if at == "open":
+                raise OSError(number, os.strerror(number), os.fspath(file))
+            handle = real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+            return _FailingFile(handle, number, after)
+
+        def fake_os_open(path: object, flags: int, *args: object, **kwargs: object) -> int:
+            writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            if at == "open" and writing and match(os.fspath(path)):  # type: ignore[arg-type]
+                raise OSError(number, os.strerror(number), os.fspath(path))  # type: ignore[arg-type]
+            return real_os_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(io, "open", fake_open)
+        monkeypatch.setattr(builtins, "open", fake_open)
+        monkeypatch.setattr(os, "open", fake_os_open)
+
+    return install
+
+
+@pytest.fixture()
+def file_size_limit() -> Iterator[Callable[[int], None]]:
+    """``file_size_limit(n)``: this process may write files of at most ``n`` bytes.
+
+    The real ``RLIMIT_FSIZE`` that ``ulimit -f`` sets (Python ignores ``SIGXFSZ``, so a
+    write past it fails with ``EFBIG``); the old limit is restored when the test ends.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def limit(n: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+
+    yield limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

@@ -19,9 +19,22 @@ from typing import Generic, TypeVar
 
 from d2lkit.errors import ConfigError, did_you_mean
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "plural"]
 
 T = TypeVar("T")
+
+
+def plural(kind: str) -> str:
+    """The plural of a kind of thing: "loss" -> "losses", "data set for recipes" ->
+    "data sets for recipes" (the head noun takes it, not the last word)."""
+    head, sep, rest = kind.partition(" for ")
+    if head.endswith(("s", "x", "z", "ch", "sh")):
+        head += "es"
+    elif head.endswith("y") and head[-2:-1] not in ("a", "e", "i", "o", "u"):
+        head = head[:-1] + "ies"
+    else:
+        head += "s"
+    return head + sep + rest
 
 
 class Registry(Generic[T]):
@@ -76,7 +89,7 @@ class Registry(Generic[T]):
             return self._entries[name]
         except KeyError:
             close = did_you_mean(name, self._entries, cutoff=self.cutoff)
-            known = self.hint or f"known {self.kind}s: {', '.join(self._entries)}"
+            known = self.hint or f"known {plural(self.kind)}: {', '.join(self._entries)}"
             raise ConfigError(f"unknown {self.kind} {name!r}", fix=f"{close}{known}") from None
 
     def list(self, pattern: str = "*") -> builtins.list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -97,7 +98,8 @@ def test_fra_eng_keeps_the_official_checksum_first_and_accepts_the_known_copy():
     assert entry.also_accepted == ("sha1:73848f36c17cc9c0187a058d6f7f315e68cdd61f",)
 
 
-def test_diabetes_has_no_invented_url_and_fetching_it_says_so(tmp_path):
+def test_diabetes_has_no_invented_url_and_fetching_it_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)  # downloads on: none is possible
     entry = catalog.get_dataset("diabetes").file("diabetes.csv.gz")
     assert entry.urls == () and entry.url == ""
     with pytest.raises(DownloadError) as err:
@@ -165,6 +167,7 @@ def _served_zip(top: str = "kaggle_tiny/") -> bytes:
 @pytest.fixture
 def toy_folder(monkeypatch):
     """A catalog of one archive that is used as a folder, 'downloaded' from memory."""
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)  # the suite's offline: off here
     served = _served_zip()
     entry = DataFile(
         name="toy.zip",
@@ -251,6 +254,7 @@ def test_fetch_all_fetches_what_is_missing_and_reports_every_failure(
     with pytest.raises(DownloadError) as err:
         store.fetch_all(tmp_path)
     assert "could not fetch 1 of 2" in err.value.message and "nourl:" in err.value.message
+    assert err.value.fix.startswith("`d2lkit data fetch nourl` names each missing file")
     assert "present and verified: toy" in err.value.message
     assert store.fetch_all(tmp_path, strict=False) == {"toy": [tmp_path / "toy"]}
     assert calls == ["toy.zip"]  # the second run found the toy complete
@@ -275,3 +279,76 @@ def test_a_folder_is_refused_for_an_entry_that_is_a_plain_file(tmp_path):
     (tmp_path / "timemachine.txt").mkdir()
     with pytest.raises(DataError, match="is a folder"):
         store.verify(tmp_path / "timemachine.txt", entry, use_cache=False)
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda m: [m], "holds a JSON list, not the object d2lkit writes"),
+        (lambda m: {**m, "tree": 5}, "tree is 5 (a int), expected a str"),
+        (lambda m: {**m, "files": ["a"]}, "files is ['a'] (a list), expected an object"),
+        (lambda m: {**m, "files": {"a": 1}}, "files['a'] is 1 (a int), expected a str"),
+        (lambda m: {k: v for k, v in m.items() if k != "archive_checksum"}, "no archive_checksum"),
+    ],
+    ids=["list", "tree-int", "files-list", "files-int", "missing"],
+)
+def test_a_manifest_not_of_the_written_shape_is_named_and_the_folder_reextracted(
+    tmp_path, toy_folder, monkeypatch, edit, said
+):
+    toy, _ = toy_folder
+    [folder] = store.fetch("toy", tmp_path)
+    manifest = folder / ".d2lkit-tree.json"
+    manifest.write_text(json.dumps(edit(json.loads(manifest.read_text()))))
+    with pytest.raises(DataError) as err:
+        store.verify(folder, toy.files[0], use_cache=False)
+    assert f"{manifest}" in err.value.message and said in err.value.message
+    monkeypatch.setenv(store.ENV_CACHE, str(tmp_path / "fresh-cache"))  # no verdict to trust
+    assert store.fetch("toy", tmp_path) == [folder]  # extracted again from the archive
+    store.verify(folder, toy.files[0], use_cache=False)
+
+
+# --- fix lines name the real data set, never a placeholder -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel", "hint"),
+    [
+        ("fashion-mnist/train-labels-idx1-ubyte.gz", "`d2lkit data fetch fashion-mnist`"),
+        ("mnist/train-labels-idx1-ubyte.gz", "`d2lkit data fetch mnist`"),  # the same file name
+        ("mnist/t10k-images-idx3-ubyte", "`d2lkit data fetch mnist`"),  # an unpacked copy
+        ("d2l/airfoil_self_noise.dat", "`d2lkit data fetch airfoil`"),
+        ("d2l/ptb.zip", "`d2lkit data fetch ptb`"),
+        ("elsewhere/train-labels-idx1-ubyte.gz", "`d2lkit data fetch fashion-mnist` or "),
+        ("mine/my_table.csv", "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"),
+    ],
+)
+def test_refetch_hint_names_the_data_set_a_file_belongs_to(tmp_path, rel, hint):
+    assert catalog.refetch_hint(tmp_path / rel).startswith(hint)
+
+
+def test_readers_fix_lines_name_the_real_data_set(tmp_path):
+    from d2lkit.data import files, idx, tabular
+
+    def fix_of(call) -> str:
+        with pytest.raises(DataError) as err:
+            call()
+        assert "NAME" not in err.value.fix and "<data set>" not in err.value.fix
+        return err.value.fix
+
+    labels = tmp_path / "mnist" / "train-labels-idx1-ubyte.gz"
+    labels.parent.mkdir()
+    labels.write_bytes(gzip.compress(bytes(range(256)) * 8)[:40])  # truncated
+    assert "`d2lkit data fetch mnist`" in fix_of(lambda: files.read_bytes(labels))
+    table = tmp_path / "d2l" / "airfoil_self_noise.dat"
+    table.parent.mkdir()
+    table.write_text("1\t2\tthree\n")
+    fix = fix_of(lambda: tabular.read_numeric_table(table, 6, "\t"))
+    assert "`d2lkit data fetch airfoil`" in fix
+    name = str(tmp_path / "fashion-mnist" / "t10k-labels-idx1-ubyte")
+    assert "fetch fashion-mnist" in fix_of(lambda: idx.check_idx_header(b"\0\0", name))
+    ptb = tmp_path / "d2l" / "ptb.zip"
+    ptb.write_bytes(b"PK\x03\x04 not a zip")
+    assert "`d2lkit data fetch ptb`" in fix_of(lambda: store.extract_archive(ptb, tmp_path / "x"))
+    csv = tmp_path / "d2l" / "kaggle_house_pred_train.csv"
+    csv.write_bytes(b"\xff\xfe not utf-8")
+    assert "`d2lkit data fetch kaggle-house`" in fix_of(lambda: files.read_csv(csv))

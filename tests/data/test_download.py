@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import multiprocessing
@@ -18,7 +19,8 @@ import pytest
 
 from d2lkit.data import access, catalog, store
 from d2lkit.data.catalog import DataFile
-from d2lkit.errors import DataError, DownloadError
+from d2lkit.errors import ConfigError, DownloadError
+from d2lkit.write_errors import WriteError
 
 CONTENT = struct.pack(">ii", 2049, 3000) + bytes(i % 10 for i in range(3000))
 SERVED = gzip.compress(CONTENT, mtime=0)
@@ -90,6 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(pause)
         except OSError:  # the client gave up
             self.close_connection = True
+
+
+@pytest.fixture(autouse=True)
+def _downloads_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests download (from a local server, or from nowhere): the suite's offline is off."""
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
 
 
 @pytest.fixture()
@@ -206,8 +214,9 @@ def test_fetch_replaces_a_damaged_copy(server, tmp_path, monkeypatch):
 def test_unwritable_data_dir_gives_a_clear_error(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be")  # fails even for root
-    with pytest.raises(DataError, match="cannot create") as info:
+    with pytest.raises(WriteError, match="cannot create the folder") as info:
         store.download(_entry("http://127.0.0.1:9/x"), blocker / "sub" / "f.gz", **FAST)
+    assert f"{blocker} is a file, not a folder" in info.value.message
     assert "--data-dir" in info.value.fix
 
 
@@ -370,3 +379,110 @@ def test_cli_run_passes_timeout_and_mirror_to_the_download(server, tmp_path, mon
     ]
     assert "could not download train-images-idx3-ubyte.gz" in result.output
     assert "Traceback" not in result.output
+
+
+# --- failed writes: one explained error, not a retried "download" failure ------------------
+
+
+def test_a_full_disk_during_a_download_is_explained_not_retried(server, tmp_path, fail_writes):
+    dest = tmp_path / "d" / "labels-idx1-ubyte.gz"
+    fail_writes(errno.ENOSPC, match=lambda p: p.endswith(".part"), after=len(SERVED) // 2)
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good", f"{server}/good"), dest, **FAST)
+    assert info.value.errno == errno.ENOSPC
+    assert info.value.message.startswith(f"cannot write {dest}: no space left on the device")
+    assert "df -h" in info.value.fix and "--data-dir" in info.value.fix
+    assert _Handler.requests == ["/good"]  # a full disk is not worth another try, or URL
+    assert not dest.parent.exists()  # no .part, no lock, not even the new folder
+
+
+def test_a_download_past_ulimit_f_is_explained_and_leaves_nothing(
+    server, tmp_path, file_size_limit
+):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    file_size_limit(len(SERVED) // 2)
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert info.value.errno == errno.EFBIG and "ulimit -f" in info.value.message
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_read_only_data_folder_is_explained_at_the_first_write(server, tmp_path, fail_writes):
+    dest = tmp_path / "labels-idx1-ubyte.gz"
+    fail_writes(errno.EROFS, at="open")  # lock files are skipped; the download's file is not
+    with pytest.raises(WriteError) as info:
+        store.download(_entry(f"{server}/good"), dest, **FAST)
+    assert f"the file system holding {tmp_path} is read-only" in info.value.message
+    assert _leftovers(tmp_path) == []
+
+
+# --- numbers bounded at the edge: checked before any work ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("timeout", 1e10, "timeout must be a number of seconds from 0.1 to 86400, got 1e+10"),
+        ("timeout", 0.0, "timeout must be a number of seconds from 0.1 to 86400, got 0"),
+        ("timeout", float("nan"), "got nan"),
+        ("timeout", float("inf"), "got inf"),
+        ("timeout", "30", "got '30' (a str)"),
+        ("retries", 0, "retries must be a whole number from 1 to 20, got 0"),
+        ("retries", 2.5, "got 2.5 (a float)"),
+        ("retries", 10**9, "got 1000000000"),
+        ("retries", True, "got True (a bool)"),
+        ("backoff", -1.0, "backoff must be a number of seconds from 0 to 600, got -1"),
+        ("backoff", 1e300, "got 1e+300"),
+        ("deadline", 0.0, "deadline must be None or a number of seconds from 0.1 to 604800"),
+        ("deadline", float("nan"), "got nan"),
+    ],
+)
+def test_download_options_out_of_range_are_refused_before_any_work(
+    server, tmp_path, option, value, said
+):
+    options = {**FAST, option: value}
+    with pytest.raises(ConfigError) as info:
+        store.download(_entry(f"{server}/good"), tmp_path / "d" / "f.gz", **options)
+    assert said in info.value.message and info.value.fix
+    assert _Handler.requests == [] and _leftovers(tmp_path) == []
+
+
+def test_backoff_that_would_wait_for_hours_is_refused(server, tmp_path):
+    with pytest.raises(ConfigError) as info:
+        store.download(_entry(f"{server}/good"), tmp_path / "f.gz", retries=20, backoff=60)
+    assert "the last wait would be 60 * 2**18 = 15728640 s" in info.value.message
+    assert _Handler.requests == []
+
+
+@pytest.mark.parametrize("mirror", ["mirror.example.org/data", "ftp//x", "   "])
+def test_a_mirror_that_is_no_url_is_refused(server, tmp_path, mirror):
+    with pytest.raises(ConfigError, match="is not an http") as info:
+        store.download(_entry(f"{server}/good"), tmp_path / "f.gz", mirror=mirror, **FAST)
+    assert "https://" in info.value.fix and _Handler.requests == []
+
+
+def test_fetch_checks_its_numbers_before_verifying_anything(server, tmp_path, monkeypatch):
+    entry = _entry(f"{server}/good")
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(entry,))
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
+    store.fetch("toy", tmp_path, **FAST)
+    verified: list[object] = []
+    monkeypatch.setattr(access, "verify", lambda *a, **k: verified.append(a))
+    with pytest.raises(ConfigError, match="timeout"):
+        store.fetch("toy", tmp_path, timeout=1e10)
+    assert verified == []
+
+
+def test_cli_fetch_with_a_huge_timeout_says_so_without_a_traceback(server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    toy = catalog.Dataset(name="toy", folder="toy", title="toy", files=(_entry(f"{server}/x"),))
+    monkeypatch.setitem(catalog.DATASETS, "toy", toy)
+    args = ["data", "fetch", "toy", "--data-dir", str(tmp_path), "--timeout", "1e10"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.count("error:") == 1 and "Traceback" not in result.output
+    assert "timeout must be a number of seconds from 0.1 to 86400" in result.output
+    assert _Handler.requests == []

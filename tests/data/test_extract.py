@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import stat
 import tarfile
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
-from d2lkit.errors import DataError
+from d2lkit.errors import ConfigError, DataError
+from d2lkit.write_errors import WriteError
 
 
 def _zip(path: Path, members: list[tuple[str, bytes]], links: dict[str, str] | None = None) -> Path:
@@ -254,3 +256,45 @@ def test_an_archive_with_too_many_members_is_refused(tmp_path, kind):
         extract_archive(archive, tmp_path / "out", max_members=4)
     assert "max_members=" in err.value.fix
     assert len(list(extract_archive(archive, tmp_path / "out").iterdir())) == 5
+
+
+# --- failed writes: explained, and nothing half-extracted is left ---------------------------
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_a_full_disk_while_extracting_is_explained_and_leaves_nothing(tmp_path, kind, fail_writes):
+    big = [("data/big.bin", bytes(range(256)) * 400), ("data/z.txt", b"last")]
+    archive = _zip(tmp_path / "a.zip", big) if kind == "zip" else _tar(tmp_path / "a.tar", big)
+    fail_writes(errno.ENOSPC, after=1000)  # the disk fills up inside the first member
+    with pytest.raises(WriteError) as err:
+        extract_archive(archive, tmp_path / "out")
+    assert err.value.errno == errno.ENOSPC
+    assert err.value.message.startswith(
+        f"cannot extract {archive.name} into {tmp_path / 'out'}: no space left on the device"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == [archive.name]  # no target, no work folder
+
+
+def test_extracting_under_a_file_names_the_file_in_the_way(tmp_path):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    (tmp_path / "cache").write_text("a file where a folder should be")
+    with pytest.raises(WriteError) as err:
+        extract_archive(archive, tmp_path / "cache" / "out")
+    assert f"{tmp_path / 'cache'} is a file, not a folder" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        ({"max_bytes": 0}, "max_bytes must be a whole number of at least 1, got 0"),
+        ({"max_bytes": 1.5e9}, "max_bytes must be a whole number of at least 1, got 1.5e+09"),
+        ({"max_members": -3}, "max_members must be a whole number of at least 1, got -3"),
+        ({"max_members": True}, "got True (a bool)"),
+    ],
+)
+def test_extraction_limits_out_of_range_are_refused_before_reading(tmp_path, limits, said):
+    archive = _zip(tmp_path / "good.zip", GOOD)
+    with pytest.raises(ConfigError) as err:
+        extract_archive(archive, tmp_path / "out", **limits)
+    assert said in err.value.message
+    assert [p.name for p in tmp_path.iterdir()] == ["good.zip"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import multiprocessing
@@ -19,6 +20,7 @@ from d2lkit.data.catalog import DataFile, Dataset
 from d2lkit.data.lock import file_lock
 from d2lkit.data.tree import MANIFEST, tree_files
 from d2lkit.errors import DataError
+from d2lkit.write_errors import WriteError
 
 OLD = {"a.txt": b"old a", "sub/b.txt": b"old b"}
 NEW = {"a.txt": b"new a", "sub/b.txt": b"new b", "c.txt": b"new c"}
@@ -197,3 +199,31 @@ def test_fetch_removes_leftovers_of_an_earlier_run(tmp_path, monkeypatch):
     os.utime(part, (time.time() - 3600,) * 2)
     store.fetch("toy", tmp_path)
     assert not part.exists()
+
+
+def test_a_full_disk_while_reextracting_keeps_the_old_tree_and_says_why(
+    tmp_path, monkeypatch, fail_writes
+):
+    _install_old_then_offer_new(tmp_path, monkeypatch)
+    fail_writes(errno.ENOSPC, match=lambda path: path.startswith(str(tmp_path / ".toy.")))
+    with pytest.raises(WriteError) as err:
+        store.fetch("toy", tmp_path)
+    folder = tmp_path / "toy"
+    assert err.value.message.startswith(
+        f"cannot extract toy.zip into {folder}: no space left on the device holding {tmp_path}"
+    )
+    assert "--data-dir" in err.value.fix
+    old_entry = DataFile(name="toy.zip", urls=(), checksum="sha1:" + "0" * 40, unpack_to=".")
+    assert _tree(folder, old_entry) == OLD
+    assert [p.name for p in tmp_path.iterdir()] == ["toy"]  # the work folder went too
+
+
+def test_a_manifest_that_cannot_be_written_is_named_by_the_folder_not_the_work_folder(
+    tmp_path, monkeypatch, fail_writes
+):
+    _install_old_then_offer_new(tmp_path, monkeypatch)
+    fail_writes(errno.EDQUOT, match=lambda path: MANIFEST in path, at="open")
+    with pytest.raises(WriteError) as err:
+        store.fetch("toy", tmp_path)
+    assert err.value.message.startswith(f"cannot extract toy.zip into {tmp_path / 'toy'}: ")
+    assert "quota" in err.value.message and ".tmp" not in err.value.message

@@ -7,12 +7,14 @@ that fail (``socket.getaddrinfo`` patched), and URLs on a closed local port
 
 from __future__ import annotations
 
+import errno
 import functools
 import gzip
 import hashlib
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -30,7 +32,11 @@ FASHION = catalog.get_dataset("fashion-mnist")
 
 @pytest.fixture()
 def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every DNS lookup fails at once, as on a machine without a network; returns the hosts."""
+    """Every DNS lookup fails at once, as on a machine without a network; returns the hosts.
+
+    Downloads are on (the suite turns them off): what is tested is a network that fails.
+    """
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
     hosts: list[str] = []
 
     def fail(host: str, *args: object, **kwargs: object) -> object:
@@ -42,8 +48,9 @@ def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture()
-def closed_port() -> str:
-    """A base URL on 127.0.0.1 that nobody listens on: connection refused."""
+def closed_port(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A base URL on 127.0.0.1 that nobody listens on: connection refused (downloads on)."""
+    monkeypatch.delenv("D2LKIT_OFFLINE", raising=False)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -301,3 +308,143 @@ def test_a_file_with_no_known_url_is_not_downloaded_but_explained(no_dns, tmp_pa
         tabular.read_diabetes(tmp_path)
     assert "diabetes.csv.gz (no download URL is known" in info.value.fix
     assert no_dns == []
+
+
+# --- 5. offline is absolute: no socket, whatever is present or damaged -----------------------
+
+
+@pytest.fixture()
+def forbid_sockets(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """``forbid_sockets()`` counts (and refuses) every way to open a connection from then on.
+
+    A test calls it once its data are in place: after that, an offline data layer must call
+    none of ``socket.socket``, ``socket.getaddrinfo`` or ``socket.create_connection``. It
+    returns the list the calls are recorded in.
+    """
+
+    def install() -> list[str]:
+        calls: list[str] = []
+
+        def refuse(name: str) -> Callable[..., object]:
+            def call(*args: object, **kwargs: object) -> object:
+                calls.append(f"{name}{args[:2]}")
+                raise OSError(errno.ENETUNREACH, "Network is unreachable (sockets are forbidden)")
+
+            return call
+
+        for name in ("socket", "getaddrinfo", "create_connection"):
+            monkeypatch.setattr(socket, name, refuse(name))
+        return calls
+
+    return install
+
+
+def _damage(path: Path) -> tuple[str, str]:
+    """Flip one byte of ``path`` in the middle; return its md5 before and after."""
+    data = bytearray(path.read_bytes())
+    before = hashlib.md5(data).hexdigest()
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return before, hashlib.md5(data).hexdigest()
+
+
+@pytest.fixture()
+def present_tiny_fashion(tiny_fashion: Dataset, tmp_path: Path) -> Path:
+    """The tiny Fashion-MNIST fetched (from the local mirror) into ``tmp_path/data``."""
+    root = tmp_path / "data"
+    store.fetch("fashion-mnist", root)
+    return root
+
+
+def test_cli_offline_with_a_damaged_file_and_a_mirror_opens_no_socket(
+    present_tiny_fashion, tiny_fashion, tmp_path, forbid_sockets
+):
+    from d2lkit.cli import app
+
+    damaged = present_tiny_fashion / "fashion-mnist" / tiny_fashion.files[3].name
+    expected, actual = _damage(damaged)
+    assert f"md5:{expected}" == tiny_fashion.files[3].checksum  # the test's own arithmetic
+    calls = forbid_sockets()  # $D2LKIT_MIRROR still names the local server
+    args = ["run", "softmax-regression", "--offline", "--quiet"]
+    args += ["--data-dir", str(present_tiny_fashion), "--out", str(tmp_path / "runs")]
+    result = CliRunner().invoke(app, args)
+    assert calls == []
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert out.count("error:") == 1 and "Traceback" not in out
+    assert "damaged" in out and str(damaged) in out
+    assert expected in out and actual in out  # both checksums
+    assert "`d2lkit data fetch fashion-mnist`" in out and "NAME" not in out
+    assert "missing" not in out and "no network" not in out
+    assert damaged.read_bytes() != (tmp_path / "served" / damaged.name).read_bytes()  # untouched
+
+
+def test_env_offline_fetch_of_a_damaged_file_names_it_and_opens_no_socket(
+    present_tiny_fashion, tiny_fashion, monkeypatch, forbid_sockets
+):
+    monkeypatch.setenv("D2LKIT_OFFLINE", "1")
+    damaged = present_tiny_fashion / "fashion-mnist" / tiny_fashion.files[0].name
+    expected, actual = _damage(damaged)
+    calls = forbid_sockets()
+    with pytest.raises(DataError) as info:
+        store.fetch("fashion-mnist", present_tiny_fashion)
+    assert calls == []
+    text = str(info.value)
+    assert "damaged" in info.value.message and str(damaged) in text
+    assert expected in text and actual in text
+    assert "D2LKIT_OFFLINE=1" in info.value.message
+    assert "`d2lkit data fetch fashion-mnist`" in info.value.fix
+    assert "missing" not in text and "no network" not in text
+
+
+def test_env_offline_fetch_of_a_missing_file_opens_no_socket(
+    present_tiny_fashion, tiny_fashion, monkeypatch, forbid_sockets
+):
+    monkeypatch.setenv("D2LKIT_OFFLINE", "1")
+    (present_tiny_fashion / "fashion-mnist" / tiny_fashion.files[1].name).unlink()
+    calls = forbid_sockets()
+    with pytest.raises(store.DataSetUnavailable, match=r"D2LKIT_OFFLINE=1") as info:
+        store.fetch("fashion-mnist", present_tiny_fashion)
+    assert info.value.missing == (tiny_fashion.files[1].name,)
+    assert calls == []
+
+
+def test_env_offline_download_itself_refuses_before_any_socket(
+    tiny_fashion, tmp_path, monkeypatch, forbid_sockets
+):
+    monkeypatch.setenv("D2LKIT_OFFLINE", "1")
+    entry = tiny_fashion.files[1]
+    calls = forbid_sockets()
+    with pytest.raises(DataError, match=r"downloads are off \(\$D2LKIT_OFFLINE=1\)") as info:
+        store.download(entry, tmp_path / "x" / entry.name)
+    assert calls == []
+    assert entry.url in info.value.fix and "D2LKIT_OFFLINE" in info.value.fix
+    assert not (tmp_path / "x").exists()  # not even its folder was made
+
+
+def test_offline_fetch_of_good_files_verifies_them_without_a_socket(
+    present_tiny_fashion, tiny_fashion, forbid_sockets
+):
+    calls = forbid_sockets()
+    paths = store.fetch("fashion-mnist", present_tiny_fashion, offline=True)
+    assert [p.name for p in paths] == [f.name for f in tiny_fashion.files]
+    assert calls == []
+
+
+def test_env_offline_book_download_of_a_damaged_file_opens_no_socket(
+    data_root, tmp_path, monkeypatch, forbid_sockets
+):
+    from d2lkit.compat import datahub
+
+    monkeypatch.setenv("D2LKIT_OFFLINE", "1")
+    root = tmp_path / "data"
+    (root / "d2l").mkdir(parents=True)
+    copy = root / "d2l" / "timemachine.txt"
+    copy.write_bytes((data_root / "d2l" / "timemachine.txt").read_bytes())
+    _damage(copy)
+    calls = forbid_sockets()
+    with pytest.raises(DataError) as info:
+        datahub.download("time_machine", root)  # the book's own entry
+    assert calls == []
+    assert "damaged" in info.value.message and "no network" not in str(info.value)
+    assert "`d2lkit data fetch time-machine`" in info.value.fix  # the store's data set

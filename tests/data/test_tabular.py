@@ -11,6 +11,7 @@ import torch
 from d2lkit.data import tabular
 from d2lkit.data.files import read_csv
 from d2lkit.errors import DataError
+from d2lkit.write_errors import WriteError
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +163,7 @@ def test_write_submission_to_an_impossible_path_names_it_and_the_fix(tmp_path, w
     (tmp_path / "notes.txt").write_text("a file")
     (tmp_path / "out").mkdir()
     path = tmp_path / "notes.txt" / "sub.csv" if where == "under-a-file" else tmp_path / "out"
-    with pytest.raises(DataError) as err:
+    with pytest.raises(WriteError) as err:
         tabular.write_submission(path, [1, 2], [1.0, 2.0])
     assert str(path) in err.value.message
     problem = "notes.txt is a file, not a folder" if where == "under-a-file" else "is a folder"

@@ -187,3 +187,65 @@ def test_mnist_with_mismatched_header_is_refused_with_a_message(tmp_path):
     (folder / "t10k-labels-idx1-ubyte").write_bytes(raw)
     with pytest.raises(DataError, match="truncated or padded"):
         vision.read_mnist("test", tmp_path)
+
+
+# --- labels are checked when read: a value out of range is named with its place ------------
+
+
+def test_mnist_labels_out_of_range_are_caught_when_read(tmp_path):
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    _idx(folder / "t10k-images-idx3-ubyte", np.zeros((4, 28, 28), dtype=np.uint8))
+    labels = folder / "t10k-labels-idx1-ubyte"
+    _idx(labels, np.array([7, 12, 1, 255], dtype=np.uint8))  # passes the structure check
+    with pytest.raises(DataError) as err:
+        vision.read_mnist("test", tmp_path)
+    message = err.value.message
+    assert str(labels) in message
+    assert "label 12 at position 1" in message and "2 of its 4 labels" in message
+    assert "0 to 9" in message
+    assert "`d2lkit data fetch mnist`" in err.value.fix
+
+
+def test_cifar_labels_out_of_range_are_named_with_their_batch_and_position(tmp_path):
+    members: dict[str, object] = {"batches.meta": {"label_names": list(vision.CIFAR10_CLASSES)}}
+    batch = _batch(3, 0)
+    batch["labels"] = [4, -1, 10]
+    members["test_batch"] = batch
+    archive = _cifar_archive(tmp_path / "c.tar.gz", members)
+    with pytest.raises(DataError) as err:
+        vision.read_cifar10_archive(archive, "test")
+    assert f"{archive}:cifar-10-batches-py/test_batch" in err.value.message
+    assert "label -1 at position 1" in err.value.message and "0 to 9" in err.value.message
+    assert "`d2lkit data fetch cifar-10`" in err.value.fix
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("labels", ["cat", "dog", "cat"], "labels are not whole numbers"),
+        ("labels", [1.5, 2.0, 3.0], "labels are not whole numbers"),
+        ("labels", 7, "labels are not a list"),
+        ("data", np.zeros((3, 3071), np.uint8), "3 x 3071 values, not N x 3072"),
+        ("data", "pixels", "data are not an array of pixels"),
+    ],
+    ids=["str-labels", "float-labels", "int-labels", "short-rows", "str-data"],
+)
+def test_cifar_batches_with_the_wrong_types_are_explained_not_a_traceback(
+    tmp_path, field, value, said
+):
+    members: dict[str, object] = {"batches.meta": {"label_names": list(vision.CIFAR10_CLASSES)}}
+    batch = _batch(3, 0)
+    batch[field] = value
+    members["test_batch"] = batch
+    archive = _cifar_archive(tmp_path / "c.tar.gz", members)
+    with pytest.raises(DataError) as err:
+        vision.read_cifar10_archive(archive, "test")
+    assert said in err.value.message and "test_batch" in err.value.message
+
+
+def test_cifar_class_names_that_are_not_ten_strings_are_explained(tmp_path):
+    members: dict[str, object] = {"batches.meta": {"label_names": 5}, "test_batch": _batch(3, 0)}
+    archive = _cifar_archive(tmp_path / "c.tar.gz", members)
+    with pytest.raises(DataError, match="label_names"):
+        vision.read_cifar10_archive(archive, "test")

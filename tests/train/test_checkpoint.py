@@ -7,6 +7,7 @@ import torch
 
 from d2lkit.errors import D2lkitError
 from d2lkit.train.checkpoint import load_checkpoint, save_checkpoint
+from d2lkit.write_errors import WriteError
 
 _CODE_RAN: list[str] = []
 
@@ -48,7 +49,7 @@ def test_a_save_that_fails_midway_keeps_the_old_checkpoint_and_leaves_no_tempora
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", crash_after_half)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match=f"cannot write {path}: disk full"):
         save_checkpoint({"epoch": 2}, path)
     monkeypatch.undo()
     assert load_checkpoint(path)["epoch"] == 1

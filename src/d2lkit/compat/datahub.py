@@ -1,14 +1,23 @@
 """The book's ``DATA_HUB`` / ``download`` / ``download_extract``, served by d2lkit's store.
 
 ``DATA_HUB`` stays a plain mutable dict of ``name -> (url, sha1)`` that a
-section may add to. ``download(name)`` looks the file up in d2lkit's
-catalog by its file name: a catalogued file is found locally first (in
-``$D2LKIT_DATA``), verified against every known-good checksum (so the
-store's ``fra-eng.zip`` is accepted, not fetched again), and downloaded
-only when absent. A file the catalog does not know is registered as a
-one-file data set under ``hub:<name>`` and goes through the same
-verified fetch. Archives are extracted once, safely, into d2lkit's cache
-folder, so a read-only data directory stays untouched.
+section may add to, and it behaves like one: ``download(name)`` reads the
+entry as it is at that moment, so the entry registered last wins, with its
+URL and its sha1 (a corrected sha1 takes effect at once, no restart).
+
+- When the sha1 is one the catalog knows for a file, the store's copy is used
+  (found in ``$D2LKIT_DATA``, verified, downloaded from the catalog's URLs
+  only when absent: the same bytes). So the book's own entries find the
+  store's ``fra-eng.zip`` and ``timemachine.txt``.
+- Any other entry is the user's own file: it lives in ``<data dir>/hub/`` (so
+  it never replaces a store file of the same name) and is fetched from the
+  user's URL and verified against the user's sha1, through the same verified,
+  atomic download.
+- An entry that is not ``(url, sha1)``, or a URL that names no file (ending
+  in ``/``, ``.`` or ``..``, or empty), is a clear error before anything else.
+
+Archives are extracted once, safely, into d2lkit's cache folder, so a
+read-only data directory stays untouched.
 """
 
 from __future__ import annotations
@@ -16,10 +25,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import urllib.parse
 from pathlib import Path
 
 from d2lkit.data import DATASETS, DataFile, Dataset, extract_archive, fetch, require
 from d2lkit.data.catalog import D2L_HUB
+from d2lkit.data.paths import ENV_CACHE
 from d2lkit.data.store import cache_dir
 from d2lkit.errors import DataError
 
@@ -49,21 +61,67 @@ DATA_HUB: dict[str, tuple[str, str]] = {
 }
 
 
-def _catalogued(fname: str, sha1: str) -> tuple[str, str] | None:
-    """(data set, file) of the catalog entry with this file name (or this checksum)."""
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+_HUB_FOLDER = "hub"  # the users' own DATA_HUB files, apart from the store's
+_ENTRY_FIX = (
+    "set DATA_HUB[name] = (url, sha1): the URL of one file and its sha1 as 40 hex digits "
+    "(`sha1sum FILE` prints it)"
+)
+
+
+def _hub_entry(name: str) -> tuple[str, str, str]:
+    """(url, sha1, file name) of ``DATA_HUB[name]`` as it is now, checked."""
+    if name not in DATA_HUB:
+        raise DataError(f"{name} is not in DATA_HUB", fix="add DATA_HUB[name] = (url, sha1) first")
+    value = DATA_HUB[name]
+    where = f"DATA_HUB[{name!r}]"
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        shape = (
+            f"a {type(value).__name__} of {len(value)}"
+            if isinstance(value, tuple | list)
+            else f"a {type(value).__name__}"
+        )
+        raise DataError(f"{where} is {shape}, not (url, sha1)", fix=_ENTRY_FIX)
+    url, sha1 = value
+    if not isinstance(url, str):
+        raise DataError(f"{where}: the URL is a {type(url).__name__}, not a str", fix=_ENTRY_FIX)
+    if not isinstance(sha1, str) or not _SHA1.fullmatch(sha1.lower()):
+        raise DataError(f"{where}: {sha1!r} is not a sha1 (40 hex digits)", fix=_ENTRY_FIX)
+    fname = urllib.parse.unquote(urllib.parse.urlsplit(url).path).rsplit("/", 1)[-1]
+    if fname in ("", ".", "..") or "\\" in fname or "\0" in fname:
+        raise DataError(
+            f"{where}: the URL {url!r} names no file (it is empty or ends in '/', '.' or '..')",
+            fix=_ENTRY_FIX,
+        )
+    return url, sha1.lower(), fname
+
+
+def _known_copy(sha1: str) -> tuple[Dataset, DataFile] | None:
+    """The catalog's (data set, file) whose accepted checksums include this sha1."""
     for ds in DATASETS.values():
+        if ds.name.startswith("hub:"):
+            continue
         for entry in ds.files:
-            if entry.name == fname or f"sha1:{sha1}" in entry.checksums:
-                return ds.name, entry.name
+            if f"sha1:{sha1}" in entry.checksums:
+                return ds, entry
     return None
 
 
 def _register(name: str, url: str, sha1: str, fname: str) -> tuple[str, str]:
-    """A one-file catalog entry for a hub file d2lkit does not know (a section's own)."""
+    """(data set, file) that serves ``DATA_HUB[name]`` as it is now.
+
+    A sha1 the catalog knows is the store's file, as the catalog lists it (the
+    same bytes, so its local copy and its mirrors serve). Any other is the
+    user's own file: ``hub:<name>`` in the catalog, replaced at every call, so
+    the URL and sha1 registered last are the ones used.
+    """
+    known = _known_copy(sha1)
+    if known is not None:
+        return known[0].name, known[1].name
     key = f"hub:{name}"
     DATASETS[key] = Dataset(
         name=key,
-        folder="d2l",
+        folder=_HUB_FOLDER,
         title=f"{fname} (registered in DATA_HUB as {name!r})",
         files=(DataFile(name=fname, urls=(url,), checksum=f"sha1:{sha1}"),),
     )
@@ -74,19 +132,17 @@ def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """The verified local path of ``DATA_HUB[name]``, downloaded only if it is not here.
 
     ``cache_dir`` is the data directory (default ``$D2LKIT_DATA``, then
-    ``~/.cache/d2lkit``), not the book's ``../data``.
+    ``~/.cache/d2lkit``), not the book's ``../data``. The entry is read as it is
+    now: the one registered last is used, with its URL and sha1.
     """
-    if name not in DATA_HUB:
-        raise DataError(f"{name} is not in DATA_HUB", fix="add DATA_HUB[name] = (url, sha1) first")
-    url, sha1 = DATA_HUB[name]
-    fname = url.split("/")[-1]
-    dataset, file = _catalogued(fname, sha1) or _register(name, url, sha1, fname)
+    url, sha1, fname = _hub_entry(name)
+    dataset, file = _register(name, url, sha1, fname)
     root = None if cache_dir is None or Path(cache_dir) == Path("..", "data") else cache_dir
     try:
         path = require(dataset, file, root)
     except DataError:
         log.warning("downloading %s from %s", fname, url)
-        fetch(dataset, root)
+        fetch(dataset, root, hints="library")
         path = require(dataset, file, root)
     return str(path)
 
@@ -113,8 +169,7 @@ def download_extract(name: str, folder: str | None = None) -> str:
         stem = stem[: -len(".tar")]
     root = _extract_root(archive)
     if not root.is_dir():
-        root.parent.mkdir(parents=True, exist_ok=True)
-        extract_archive(archive, root)
+        extract_archive(archive, root, elsewhere=f"set ${ENV_CACHE} to a writable folder")
     if folder:
         return str(root / folder)
     inner = root / stem

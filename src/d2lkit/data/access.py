@@ -10,6 +10,11 @@ Library readers download on first use, like torchvision's ``download=True``:
 what cannot be had is one message naming every missing file of the data set,
 its URL and the folder it goes in (:mod:`d2lkit.data.missing`); without a
 network, the first unreachable file ends the data set at once.
+
+Offline (``fetch(offline=True)``, the command line's ``--offline``, or
+``$D2LKIT_OFFLINE=1`` anywhere) opens no socket for any reason: a present
+file that fails verification is named as damaged, with both checksums, and
+left in place; it is neither replaced nor called missing.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+from d2lkit.data.catalog import DATASETS, DataFile, Dataset, fetch_hint, get_dataset
 from d2lkit.data.cleanup import clean_stale
 from d2lkit.data.download import (
+    ENV_OFFLINE,
     Unreachable,
+    check_download_options,
     download,
     download_urls,
+    offline_by_env,
     remembering_unreachable_servers,
 )
 from d2lkit.data.install import restore_aside, unpack
@@ -47,12 +55,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": library readers never download
-
-
-def _offline_by_env() -> bool:
-    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def find_local(
@@ -120,7 +122,7 @@ def _download_on_first_use(
     why = ""
     if not download:
         why = "downloads are off (download=False)"
-    elif _offline_by_env():
+    elif offline_by_env():
         why = f"downloads are off (${ENV_OFFLINE}={os.environ[ENV_OFFLINE]})"
     elif any(not download_urls(m) for m in missing):
         why = "no download URL is known"
@@ -210,33 +212,37 @@ def fetch(
 
     ``timeout``, ``retries``, ``backoff``, ``progress``, ``mirror`` and
     ``deadline`` go to :func:`~d2lkit.data.download.download`. With ``offline``
-    nothing is downloaded: present files are verified and missing ones named.
-    When a file cannot be downloaded for want of a network, or ``offline`` is
-    set, one
+    (or ``$D2LKIT_OFFLINE=1``) nothing is downloaded and no socket is opened:
+    present files are verified, missing ones named, damaged ones named as
+    damaged (both checksums) and left as they are. When a file cannot be
+    downloaded for want of a network, or downloads are off, one
     :class:`~d2lkit.data.missing.DataSetUnavailable` names every missing file
     of the data set, its URL and its folder, with advice for the command line
     (``hints="cli"``) or for library code (``hints="library"``).
     """
+    check_download_options(  # before any work: a bad number is one message, not a traceback
+        timeout=timeout, retries=retries, backoff=backoff, deadline=deadline, mirror=mirror
+    )
     ds = get_dataset(dataset)
     folder = data_dir(root) / ds.folder
-    if offline:
+    off = _offline_reason(ds, offline, hints)
+    if off is not None:
         missing = _missing(ds, root)
         if missing:
-            why = "downloads are off (--offline)" if hints == "cli" else "downloads are off"
-            extra = (
-                f"or, with a network, run without --offline or `d2lkit data fetch {ds.name}`"
-                if hints == "cli"
-                else ""
-            )
+            why, extra = off
             raise missing_error(ds, missing, folder, why=why, audience=hints, extra=extra)
     _clean_leftovers(ds, root)
     paths = []
+    damaged: list[DataError] = []
     for index, entry in enumerate(ds.files):
         local = find_local(ds, entry, root)
         if local is not None:
             try:
                 verify(local, entry)
             except DataError as exc:
+                if off is not None:  # offline: say so; never replace it
+                    damaged.append(exc)
+                    continue
                 log.warning("replacing a damaged copy: %s", exc.message)
             else:
                 paths.append(_ensure_unpacked(ds, entry, local, root))
@@ -260,7 +266,56 @@ def fetch(
                 ds, [entry, *later], folder, why=f"no network: {exc.reason}", audience=hints
             ) from None
         paths.append(_ensure_unpacked(ds, entry, archive, root))
+    if damaged:
+        assert off is not None  # only offline leaves a damaged file in place
+        raise _damaged_error(ds, folder, damaged, off[0], hints)
     return paths
+
+
+def _offline_reason(dataset: Dataset, offline: bool, hints: Audience) -> tuple[str, str] | None:
+    """(why, one more way out) when downloads are off, by ``offline`` or the environment."""
+    fetch_it = fetch_hint(dataset.name)
+    if offline:
+        if hints == "cli":
+            return "downloads are off (--offline)", (
+                f"or, with a network, run without --offline or {fetch_it}"
+            )
+        return "downloads are off", ""
+    if offline_by_env():
+        why = f"downloads are off (${ENV_OFFLINE}={os.environ[ENV_OFFLINE]})"
+        return why, f"or, with a network, unset ${ENV_OFFLINE} and run {fetch_it}"
+    return None
+
+
+def _damaged_error(
+    dataset: Dataset, folder: Path, damaged: list[DataError], why: str, hints: Audience
+) -> DataError:
+    """Present files that fail verification while downloads are off: named as damaged.
+
+    Each line is the verification's own message (the file, the checksum it has
+    and the one expected); the fix fetches the data set again once a network is
+    there, which replaces exactly the damaged files.
+    """
+    count = f"{len(damaged)} file" + ("s" if len(damaged) != 1 else "")
+    lines = "".join(f"\n    {exc.message}" for exc in damaged)
+    them = "it" if len(damaged) == 1 else "them"
+    other = (
+        f"or point --data-dir or ${ENV_DATA} at a data directory whose {dataset.folder}/ "
+        "holds good copies"
+        if hints == "cli"
+        else f"or pass root= (or set ${ENV_DATA} to) a data directory whose "
+        f"{dataset.folder}/ holds good copies"
+    )
+    return DataError(
+        f"{dataset.name}: {count} in {folder} damaged, and {why}, so {them} "
+        f"{'was' if len(damaged) == 1 else 'were'} not replaced:{lines}",
+        fix=(
+            f"with a network, run {fetch_hint(dataset.name)} (it replaces only the "
+            f"damaged {'file' if len(damaged) == 1 else 'files'}"
+            + (f"; unset ${ENV_OFFLINE} first" if offline_by_env() else "")
+            + f"); {other}"
+        ),
+    )
 
 
 def _clean_leftovers(dataset: Dataset, root: str | os.PathLike[str] | None) -> None:
@@ -302,12 +357,14 @@ def fetch_all(
     """
     fetched: dict[str, list[Path]] = {}
     failures: list[str] = []
+    failed: list[str] = []
     with remembering_unreachable_servers():  # without a network: one lookup per server
         for name in DATASETS:
             try:
                 fetched[name] = fetch(name, root, **kwargs)  # type: ignore[arg-type]
             except DataError as exc:
                 failures.append(_one_line(name, exc))
+                failed.append(name)
                 if not strict:
                     log.warning("could not fetch %s", failures[-1])
     if failures and strict:
@@ -317,7 +374,9 @@ def fetch_all(
             + "\n  ".join(failures)
             + f"\n  (present and verified: {done})",
             fix=(
-                f"`d2lkit data fetch NAME` names each missing file of NAME, its URL and the "
+                f"{fetch_hint(failed[0])}"
+                + (" (and so for each data set above)" if len(failed) > 1 else "")
+                + " names each missing file, its URL and the "
                 f"folder it goes in under {data_dir(root)}; or point --data-dir or ${ENV_DATA} "
                 f"at a data directory that holds them; `d2lkit data list` shows every file's "
                 f"status and URL; `d2lkit data fetch all` again skips what is already here"

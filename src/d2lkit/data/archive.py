@@ -28,14 +28,32 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from d2lkit.errors import DataError
+from d2lkit.data.catalog import refetch_hint
+from d2lkit.errors import ConfigError, DataError
+from d2lkit.write_errors import explained_writes
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
 
-_REFETCH = "delete it and fetch it again (`d2lkit data fetch <data set>`)"
 _CHUNK = 1 << 20
 MAX_BYTES = 4 << 30  # bytes an archive may extract to, in all (4 GiB), unless raised
 MAX_MEMBERS = 500_000  # members an archive may hold, unless raised
+
+
+def _refetch(path: Path) -> str:
+    return f"delete it and fetch it again ({refetch_hint(path)})"
+
+
+def _check_limit_argument(name: str, value: object) -> None:
+    """A size limit must be a whole number of at least 1, checked before the archive is read."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            shown += f" (a {type(value).__name__})"
+        default = MAX_BYTES if name == "max_bytes" else MAX_MEMBERS
+        raise ConfigError(
+            f"{name} must be a whole number of at least 1, got {shown}",
+            fix=f"pass {name}= as a positive int (the default is {default})",
+        )
 
 
 def _check_limits(path: Path, members: int, size: int, max_members: int, max_bytes: int) -> None:
@@ -70,14 +88,14 @@ def _copy(path: Path, name: str, src: object, dst: object, budget: list[int]) ->
 def _archive_error(path: Path, exc: BaseException) -> DataError:
     """One message for every way an archive can be cut short or damaged."""
     text = str(exc) or type(exc).__name__
-    return DataError(f"archive {path} is truncated or damaged ({text})", fix=_REFETCH)
+    return DataError(f"archive {path} is truncated or damaged ({text})", fix=_refetch(path))
 
 
 def _unsafe(path: Path, member: str, why: str) -> DataError:
     return DataError(
         f"archive {path} has an unsafe member {member!r}: {why}; nothing was extracted",
         fix="do not use this archive; fetch the data set from its official URL "
-        "(`d2lkit data fetch NAME`)",
+        f"({refetch_hint(path)})",
     )
 
 
@@ -179,7 +197,7 @@ def read_zip_member(path: Path, member: str) -> bytes:
             shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
             raise DataError(
                 f"archive {path} has no member {member!r} (it holds: {shown})",
-                fix="this is not the archive the catalog describes: " + _REFETCH,
+                fix="this is not the archive the catalog describes: " + _refetch(path),
             ) from None
 
 
@@ -255,7 +273,7 @@ def _check_tar_end(path: Path, archive: tarfile.TarFile) -> None:
         raise DataError(
             f"archive {path} is truncated: it ends after {len(archive.getmembers())} members "
             "without the end-of-archive marker; nothing was extracted",
-            fix=_REFETCH,
+            fix=_refetch(path),
         )
     while fileobj.read(_CHUNK):
         pass
@@ -313,6 +331,7 @@ def extract_archive(
     *,
     max_bytes: int = MAX_BYTES,
     max_members: int = MAX_MEMBERS,
+    elsewhere: str = "",
 ) -> Path:
     """Extract a zip, tar or tar.gz into ``target`` (which must not exist yet), safely.
 
@@ -320,8 +339,13 @@ def extract_archive(
     becomes ``target`` with one ``os.replace``; any failure removes it. An
     archive of more than ``max_members`` members, or more than ``max_bytes``
     bytes once extracted, is refused before anything is written: raise the
-    limits only for an archive you trust.
+    limits only for an archive you trust. A failed write (a full disk, a
+    read-only folder, ``ulimit -f``) is a
+    :class:`~d2lkit.write_errors.WriteError` about ``target``, whose fix ends
+    with ``elsewhere`` (another place to extract to).
     """
+    _check_limit_argument("max_bytes", max_bytes)
+    _check_limit_argument("max_members", max_members)
     path, target = Path(path), Path(target)
     if target.exists():
         raise DataError(
@@ -334,24 +358,28 @@ def extract_archive(
         kind = "zip" if path.name.endswith(".zip") else "zip or tar"
         raise DataError(
             f"archive {path} is not a readable {kind} archive (truncated or not an archive at all)",
-            fix=_REFETCH,
+            fix=_refetch(path),
         )
     else:
         extract = _extract_tar
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    action = f"extract {path.name} into"
+    with explained_writes(target, action=action, elsewhere=elsewhere):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
-        try:
-            extract(path, tmp, max_members, max_bytes)
-        except (
-            tarfile.TarError,
-            EOFError,
-            zlib.error,
-            zipfile.BadZipFile,
-            gzip.BadGzipFile,
-        ) as exc:
-            raise _archive_error(path, exc) from None
-        os.replace(tmp, target)
+        # what is left to fail with an OSError is a write (damaged archives are named above)
+        with explained_writes(target, action=action, elsewhere=elsewhere):
+            try:
+                extract(path, tmp, max_members, max_bytes)
+            except (
+                tarfile.TarError,
+                EOFError,
+                zlib.error,
+                zipfile.BadZipFile,
+                gzip.BadGzipFile,
+            ) as exc:
+                raise _archive_error(path, exc) from None
+            os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -25,8 +25,10 @@ Two more kinds of local copy are accepted, each stated in the entry:
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar, overload
 
 from d2lkit.errors import ConfigError, DataError
@@ -38,7 +40,9 @@ __all__ = [
     "Dataset",
     "DatasetRegistry",
     "fetch_command",
+    "fetch_hint",
     "get_dataset",
+    "refetch_hint",
 ]
 
 
@@ -439,9 +443,40 @@ def get_dataset(name: str) -> Dataset:
     return DATASETS.get(name)
 
 
+def fetch_hint(dataset: str) -> str:
+    """How to fetch data set ``dataset`` again: ``d2lkit data fetch NAME`` with its real name,
+    or, for a file the book's ``DATA_HUB`` registered (``hub:NAME``, known to that process
+    only), the book's own ``d2l.download('NAME')``."""
+    if dataset.startswith("hub:"):
+        return f"`d2l.download({dataset[len('hub:') :]!r})`"
+    return f"`d2lkit data fetch {dataset}`"
+
+
 def fetch_command(entry: DataFile) -> str:
     """The command that fetches ``entry`` again, naming its data set when the catalog has it."""
     for dataset in DATASETS.values():
         if entry in dataset.files:
-            return f"`d2lkit data fetch {dataset.name}`"
+            return fetch_hint(dataset.name)
     return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"
+
+
+def refetch_hint(path: str | os.PathLike[str]) -> str:
+    """How to fetch the file at ``path`` again: its data set's command, by the file's name.
+
+    A name two data sets share (MNIST and Fashion-MNIST name their files alike)
+    is told apart by the folder the file is in; failing that, each is named. A
+    file the catalog does not list (the user's own) gets the generic advice.
+    """
+    path = Path(path)
+    owners = [
+        dataset
+        for dataset in DATASETS.values()
+        if not dataset.name.startswith("hub:")
+        and any(path.name in (entry.name, entry.unpacked_name) for entry in dataset.files)
+    ]
+    folders = {parent.name for parent in path.parents}
+    here = [dataset for dataset in owners if dataset.folder in folders]
+    chosen = here if len(here) == 1 else owners
+    if not chosen:
+        return "`d2lkit data fetch <data set>` (`d2lkit data list` names it)"
+    return " or ".join(fetch_hint(dataset.name) for dataset in chosen)

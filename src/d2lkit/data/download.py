@@ -20,6 +20,11 @@ there (4xx) moves on to the next URL at once; if no URL could be reached,
 every other file of the data set the same way. Processes
 that download the same file take turns (:func:`~d2lkit.data.lock.file_lock`):
 the second finds the first's verified file and uses it.
+
+Offline is absolute: with ``$D2LKIT_OFFLINE=1`` :func:`download` refuses
+before it opens a socket or makes a folder, whoever calls it (a reader, the
+command line, the book's ``DATA_HUB``), so no code path can reach a network
+that the user turned off.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import errno
 import functools
 import http.client
 import logging
+import math
 import os
 import socket
 import ssl
@@ -46,27 +52,108 @@ from d2lkit.data.integrity import verify, verify_uncached
 from d2lkit.data.lock import file_lock
 from d2lkit.data.paths import ENV_DATA
 from d2lkit.data.verdicts import Verdicts
-from d2lkit.errors import DataError, DownloadError
+from d2lkit.errors import ConfigError, DataError, DownloadError
+from d2lkit.write_errors import WriteError, explained_writes
 
 __all__ = [
     "ENV_MIRROR",
+    "ENV_OFFLINE",
+    "LIMITS",
     "MAX_UNKNOWN_SIZE",
     "MIN_RATE",
     "SIZE_MARGIN",
     "Unreachable",
+    "check_download_options",
     "download",
     "download_urls",
+    "offline_by_env",
     "remembering_unreachable_servers",
 ]
 
 log = logging.getLogger(__name__)
 
 ENV_MIRROR = "D2LKIT_MIRROR"
+ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": nothing is downloaded, by any code path
+_ELSEWHERE = f"choose another data directory with --data-dir or ${ENV_DATA}"
 SIZE_MARGIN = 64 * 1024  # bytes a download may exceed the catalog's size by (a re-compressed copy)
 MAX_UNKNOWN_SIZE = 4 << 30  # bytes: the most a file of unknown size may be (4 GiB)
 MIN_RATE = 32 * 1024  # bytes/s: the slowest average transfer the default deadline allows
 _CHUNK = 1 << 20  # 1 MiB per read at most
 _USER_AGENT = "d2lkit (https://github.com/d2lkit/d2lkit)"
+
+
+# The range of each numeric download option, checked before any work: a value outside is a
+# ConfigError that names it, not an OverflowError at the first socket (timeout=1e10), a sleep
+# of centuries (backoff), or a loop of a billion tries (retries). Units: seconds, tries.
+LIMITS: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 86_400.0),  # per wait for data: up to a day
+    "retries": (1, 20),  # tries per URL
+    "backoff": (0.0, 600.0),  # the first wait between tries
+    "deadline": (0.1, 604_800.0),  # per try: up to a week
+}
+_MAX_WAIT = 3_600.0  # seconds: the longest single wait between two tries (backoff * 2**k)
+_URL_SCHEMES = ("http://", "https://", "ftp://", "file://")
+
+
+_FLAGS = ("timeout", "retries")  # the options the command line has flags for
+
+
+def _number(name: str, value: object, whole: bool, optional: bool = False) -> float:
+    """``value`` if it is a finite number (a whole one if ``whole``) in ``LIMITS[name]``."""
+    low, high = LIMITS[name]
+    kind = "a whole number" if whole else "a number of seconds"
+    kind = f"None or {kind}" if optional else kind
+    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
+    finite = ok_type and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
+    if not (finite and low <= value <= high):  # type: ignore[operator]
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        if not ok_type or isinstance(value, bool):
+            shown += f" (a {type(value).__name__})"
+        raise ConfigError(
+            f"{name} must be {kind} from {low:g} to {high:g}, got {shown}",
+            fix=f"pass {name}= within that range"
+            + (f" (--{name} on the command line)" if name in _FLAGS else ""),
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_download_options(
+    *,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    deadline: float | None = None,
+    mirror: str | None = None,
+) -> None:
+    """Refuse download settings out of range before any work, one clear message each.
+
+    ``timeout``, ``backoff`` and ``deadline`` are seconds, ``retries`` tries
+    per URL; their ranges are :data:`LIMITS`, and the longest wait between two
+    tries (``backoff * 2**(retries-2)``) may not pass an hour. ``mirror`` must
+    be a URL (http, https, ftp or file).
+    """
+    _number("timeout", timeout, whole=False)
+    tries = int(_number("retries", retries, whole=True))
+    first = _number("backoff", backoff, whole=False)
+    if deadline is not None:
+        _number("deadline", deadline, whole=False, optional=True)
+    if tries >= 2 and first * 2 ** (tries - 2) > _MAX_WAIT:
+        raise ConfigError(
+            f"with backoff={first:g} and retries={tries}, the last wait would be "
+            f"{first:g} * 2**{tries - 2} = {first * 2 ** (tries - 2):.0f} s, more than an hour",
+            fix="lower retries or backoff (each wait doubles the one before)",
+        )
+    if mirror is not None and not mirror.strip().lower().startswith(_URL_SCHEMES):
+        raise ConfigError(
+            f"the mirror {mirror!r} is not an http(s), ftp or file URL",
+            fix="give a base URL such as https://example.org/d2l-data/ (--mirror or "
+            f"${ENV_MIRROR}); the file name is appended to it",
+        )
+
+
+def offline_by_env() -> bool:
+    """True when ``$D2LKIT_OFFLINE`` turns every download off (1, true, yes or on)."""
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class _TooBig(DataError):
@@ -195,42 +282,67 @@ def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Any]:
 def _stream(
     url: str, part: Path, entry: DataFile, timeout: float, deadline: float | None, progress: bool
 ) -> None:
-    """Copy ``url`` into ``part``; stop at the size limit or the try's deadline."""
+    """Copy ``url`` into ``part``; stop at the size limit or the try's deadline.
+
+    A failed write (a full disk, ``ulimit -f``, a read-only folder) is a
+    :class:`~d2lkit.write_errors.WriteError` about the file being downloaded:
+    no other try or URL can cure it.
+    """
     start = time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    dest = part.with_name(part.name[: -len(".part")])  # the name the user knows
+    with urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response:
+        with explained_writes(dest, elsewhere=_ELSEWHERE):
+            out = part.open("wb")
+        try:
+            _copy_response(response, out, dest, entry, timeout, deadline, progress, start)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                out.close()
+            raise
+        with explained_writes(dest, elsewhere=_ELSEWHERE):
+            out.close()  # flushes the last buffered bytes: a full disk may show only now
+
+
+def _copy_response(
+    response: Any,
+    out: Any,
+    dest: Path,
+    entry: DataFile,
+    timeout: float,
+    deadline: float | None,
+    progress: bool,
+    start: float,
+) -> None:
+    """Copy a response into ``out`` within the size limit and the deadline of one try."""
     limit = _size_limit(entry)
     expected = "an unknown size" if entry.size is None else f"{entry.size} bytes"
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with (
-        urllib.request.urlopen(request, timeout=timeout, context=_ssl_context()) as response,
-        part.open("wb") as out,
-    ):
-        total = response.length
-        if total is not None and total > limit:
-            raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
-        known = max(entry.size or 0, total or 0)
-        written = 0
-        with _progress_bar(progress, total, part.name[: -len(".part")]) as bar:
-            # read1: return what one read brings, so the deadline is checked while trickling
-            while block := response.read1(_CHUNK):
-                written += len(block)
-                if written > limit:
-                    raise _TooBig(
-                        f"sent more than expected: received {written} bytes or more, "
-                        f"expected {expected}"
-                    )
-                out.write(block)
-                if bar is not None:
-                    bar.update(len(block))
-                allowed = (
-                    deadline if deadline is not None else timeout + max(known, written) / MIN_RATE
+    total = response.length
+    if total is not None and total > limit:
+        raise _TooBig(f"announced {total} bytes, but the catalog lists {expected}")
+    known = max(entry.size or 0, total or 0)
+    written = 0
+    with _progress_bar(progress, total, dest.name) as bar:
+        # read1: return what one read brings, so the deadline is checked while trickling
+        while block := response.read1(_CHUNK):
+            written += len(block)
+            if written > limit:
+                raise _TooBig(
+                    f"sent more than expected: received {written} bytes or more, "
+                    f"expected {expected}"
                 )
-                if time.monotonic() - start > allowed:
-                    raise _TooSlow(
-                        f"not done within the deadline of {allowed:.3g} s for one try "
-                        f"({written} bytes received)"
-                    )
-        if total is not None and written != total:
-            raise DataError(f"got {written} of {total} bytes")
+            with explained_writes(dest, elsewhere=_ELSEWHERE):
+                out.write(block)
+            if bar is not None:
+                bar.update(len(block))
+            allowed = deadline if deadline is not None else timeout + max(known, written) / MIN_RATE
+            if time.monotonic() - start > allowed:
+                raise _TooSlow(
+                    f"not done within the deadline of {allowed:.3g} s for one try "
+                    f"({written} bytes received)"
+                )
+    if total is not None and written != total:
+        raise DataError(f"got {written} of {total} bytes")
 
 
 def download(
@@ -255,8 +367,25 @@ def download(
     data; ``deadline`` in seconds per try (default: ``timeout`` + size /
     :data:`MIN_RATE`). ``mirror`` (default ``$D2LKIT_MIRROR``) is a base URL
     tried first. If another process is downloading ``dest``, this one waits for
-    it and then uses its file once verified.
+    it and then uses its file once verified. With ``$D2LKIT_OFFLINE=1`` nothing
+    is tried: a :class:`DownloadError` says so before any socket is opened.
     """
+    check_download_options(
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        deadline=deadline,
+        mirror=os.environ.get(ENV_MIRROR) if mirror is None else mirror,
+    )
+    if offline_by_env():
+        raise DownloadError(
+            f"{entry.name} was not downloaded: downloads are off "
+            f"(${ENV_OFFLINE}={os.environ[ENV_OFFLINE]})",
+            fix=(
+                f"with a network, unset ${ENV_OFFLINE} and try again; or download "
+                f"{entry.url or entry.name} elsewhere and put it at {dest}"
+            ),
+        )
     created = not dest.parent.exists()
     try:
         return _download(
@@ -286,13 +415,8 @@ def _download(
     mirror: str | None = None,
     deadline: float | None = None,
 ) -> Path:
-    try:
+    with explained_writes(dest.parent, action="create the folder", elsewhere=_ELSEWHERE):
         dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(
-            f"cannot create {dest.parent}: {exc.strerror}",
-            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
-        ) from None
     urls = download_urls(entry, mirror)
     if not urls:
         raise DownloadError(
@@ -340,6 +464,8 @@ def _download_locked(
                 try:
                     _stream(url, part, entry, timeout, deadline, progress)
                     verify_uncached(part, entry, packed=entry.is_gzip)
+                except WriteError:
+                    raise  # our disk, not the server: no other try or URL helps
                 except (OSError, http.client.HTTPException, DataError) as exc:
                     reason = _reason(exc, timeout)
                     attempts.append(f"{url} (try {attempt}): {reason}")
@@ -353,7 +479,8 @@ def _download_locked(
                         break
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue
-                os.replace(part, dest)
+                with explained_writes(dest, elsewhere=_ELSEWHERE):
+                    os.replace(part, dest)
                 Verdicts().remember(dest, entry)
                 return dest
     finally:

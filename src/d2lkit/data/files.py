@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from d2lkit.data.catalog import refetch_hint
 from d2lkit.errors import DataError
 
 if TYPE_CHECKING:  # pandas is imported when a CSV is read: the image data sets never need it
@@ -22,7 +23,9 @@ if TYPE_CHECKING:  # pandas is imported when a CSV is read: the image data sets 
 
 __all__ = ["decode_text", "read_bytes", "read_csv", "read_text", "require_columns"]
 
-_REFETCH = "fetch it again (`d2lkit data fetch NAME`)"
+
+def _refetch(path: str | os.PathLike[str]) -> str:
+    return f"fetch it again ({refetch_hint(path)})"
 
 
 def read_bytes(path: Path, gzipped: bool | None = None) -> bytes:
@@ -39,7 +42,7 @@ def read_bytes(path: Path, gzipped: bool | None = None) -> bytes:
             problem = f"is not a valid gzip file ({exc})"
         raise DataError(
             f"{path} {problem}",
-            fix="delete it and fetch it again (`d2lkit data fetch NAME`)",
+            fix=f"delete it and {_refetch(path)}",
         ) from None
 
 
@@ -53,7 +56,7 @@ def decode_text(data: bytes, name: str | os.PathLike[str]) -> str:
             f"{name} is not UTF-8 text: byte {exc.start} (0x{bad}) {exc.reason}; it was "
             "saved in another encoding (latin-1, cp1252, GBK, UTF-16, ...) or is damaged",
             fix=(
-                f"{_REFETCH}, or convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8 "
+                f"{_refetch(name)}, or convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8 "
                 "in.txt > out.txt`)"
             ),
         ) from None
@@ -73,7 +76,7 @@ def require_columns(
         shown = ", ".join(map(str, frame.columns[:8])) + (", ..." if frame.shape[1] > 8 else "")
         raise DataError(
             f"{name} lacks the column(s) {', '.join(missing)} (it has {frame.shape[1]}: {shown})",
-            fix=f"check it is the right file, with its header line intact, or {_REFETCH}",
+            fix=f"check it is the right file, with its header line intact, or {_refetch(name)}",
         )
     return frame
 
@@ -88,6 +91,6 @@ def read_csv(path: Path, columns: Iterable[str] = (), **kwargs: object) -> pd.Da
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(
             f"{path} is not a readable CSV file ({exc})",
-            fix=f"check it is the right file, or {_REFETCH}",
+            fix=f"check it is the right file, or {_refetch(path)}",
         ) from None
     return require_columns(frame, columns, path)

@@ -13,6 +13,7 @@ import math
 import struct
 from typing import TYPE_CHECKING
 
+from d2lkit.data.catalog import refetch_hint
 from d2lkit.errors import DataError
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["check_idx_header", "parse_idx"]
 
 _UINT8 = 0x08
-_REFETCH = "delete it and fetch its data set again (`d2lkit data fetch <data set>`)"
+
+
+def _refetch(name: str) -> str:
+    return f"delete it and fetch its data set again ({refetch_hint(name)})"
 
 
 def check_idx_header(
@@ -34,31 +38,31 @@ def check_idx_header(
     """
     size = len(data) if size is None else size
     if size < 4:
-        raise DataError(f"{name}: only {size} bytes, too short for an IDX file", fix=_REFETCH)
+        raise DataError(f"{name}: only {size} bytes, too short for an IDX file", fix=_refetch(name))
     zero, dtype, ndim = struct.unpack(">HBB", bytes(data[:4]))
     if zero != 0 or dtype != _UINT8 or not 1 <= ndim <= 4:
         magic = struct.unpack(">i", bytes(data[:4]))[0]
         raise DataError(
             f"{name}: wrong magic number {magic} (expected 2049 for labels or 2051 for images):"
             " this is not an IDX file of uint8 data",
-            fix=_REFETCH,
+            fix=_refetch(name),
         )
     header = 4 + 4 * ndim
     if size < header or len(data) < header:
-        raise DataError(f"{name}: the IDX header is cut short", fix=_REFETCH)
+        raise DataError(f"{name}: the IDX header is cut short", fix=_refetch(name))
     shape = struct.unpack(f">{ndim}i", bytes(data[4:header]))
     if any(dim <= 0 for dim in shape):
         raise DataError(
             f"{name}: its IDX header gives the sizes {tuple(shape)}; every size must be "
             "positive (the header is damaged)",
-            fix=_REFETCH,
+            fix=_refetch(name),
         )
     expected = header + math.prod(shape)  # Python ints: no overflow
     if size != expected:
         raise DataError(
             f"{name}: holds {size} bytes but its header {tuple(shape)} needs {expected}"
             " (the file is truncated or padded)",
-            fix=_REFETCH,
+            fix=_refetch(name),
         )
     return tuple(shape)
 

@@ -31,12 +31,14 @@ from d2lkit.data.paths import ENV_DATA
 from d2lkit.data.tree import tree_files, write_manifest
 from d2lkit.data.verdicts import Verdicts
 from d2lkit.errors import DataError
+from d2lkit.write_errors import explained_writes
 
 __all__ = ["restore_aside", "unpack"]
 
 log = logging.getLogger(__name__)
 
 _ASIDE = "old"  # the old tree's name inside a work folder, between the two renames
+_ELSEWHERE = f"choose another data directory with --data-dir or ${ENV_DATA}"
 
 
 def _work_dirs(folder: Path) -> list[Path]:
@@ -88,52 +90,47 @@ def _installed_already(folder: Path, entry: DataFile) -> bool:
 
 
 def unpack(entry: DataFile, archive: Path, folder: Path) -> Path:
-    """Extract a verified archive into ``folder``, atomically, and record its tree digest."""
-    try:
+    """Extract a verified archive into ``folder``, atomically, and record its tree digest.
+
+    A failed write anywhere on the way (a full disk, a read-only folder) is one
+    :class:`~d2lkit.write_errors.WriteError` about ``folder``, never about the
+    work folder it happened in; the old tree stays whole and the work folder goes.
+    """
+    action = f"extract {archive.name} into"
+    with explained_writes(folder, action=action, elsewhere=_ELSEWHERE):
         folder.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(
-            f"cannot extract {archive} into {folder}: {exc.strerror}",
-            fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
-        ) from None
     with file_lock(folder, what="extracting into"):
         restore_aside(folder)
         if _installed_already(folder, entry):
             return folder
-        try:
+        with explained_writes(folder, action=action, elsewhere=_ELSEWHERE):
             prefix = f".{folder.name}.{os.getpid()}-"  # the pid: clean_stale spares live work
             work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=prefix, suffix=".tmp"))
-        except OSError as exc:
-            raise DataError(
-                f"cannot extract {archive} into {folder}: {exc.strerror}",
-                fix=f"choose a writable data directory with --data-dir or ${ENV_DATA}",
-            ) from None
         try:
-            try:
-                source = extract_archive(archive, work / "x")
-            except DataError as exc:  # the same problem, with this data set's fetch command
-                if "fetch it again" not in (exc.fix or ""):
-                    raise
-                raise DataError(
-                    exc.message, fix=f"delete it and run {fetch_command(entry)}"
-                ) from None
-            shutil.rmtree(source / "__MACOSX", ignore_errors=True)
-            children = list(source.iterdir())
-            if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
-                source = children[0]
-            new = work / "new"
-            os.replace(source, new)
-            if archive.parent.resolve() == folder.resolve():  # the archive lives in the tree
-                _link_or_copy(archive, new / archive.name)
-            write_manifest(new, entry)
-            _swap(new, folder, work)
-        except OSError as exc:
-            raise DataError(
-                f"cannot extract {archive} into {folder}: {exc}",
-                fix="check the disk space and permissions of the data directory",
-            ) from None
+            with explained_writes(folder, action=action, elsewhere=_ELSEWHERE, retarget=True):
+                _install(entry, archive, folder, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         Verdicts().remember(folder, entry)
     log.info("extracted %s into %s", archive, folder)
     return folder
+
+
+def _install(entry: DataFile, archive: Path, folder: Path, work: Path) -> None:
+    """Extract ``archive`` into ``work``, record its manifest, then swap it in as ``folder``."""
+    try:
+        source = extract_archive(archive, work / "x")
+    except DataError as exc:  # the same problem, with this data set's fetch command
+        if "fetch it again" not in (exc.fix or ""):
+            raise
+        raise DataError(exc.message, fix=f"delete it and run {fetch_command(entry)}") from None
+    shutil.rmtree(source / "__MACOSX", ignore_errors=True)
+    children = list(source.iterdir())
+    if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
+        source = children[0]
+    new = work / "new"
+    os.replace(source, new)
+    if archive.parent.resolve() == folder.resolve():  # the archive lives in the tree
+        _link_or_copy(archive, new / archive.name)
+    write_manifest(new, entry)
+    _swap(new, folder, work)

@@ -5,8 +5,12 @@ the second truncates the first's download. ``file_lock(dest)`` holds an
 exclusive ``flock`` on ``.name.lock`` beside ``dest``; a second process waits,
 then finds the verified file in place. The lock file is removed by its holder
 on release (checked by inode, so a waiter never holds a lock on a removed
-file). Where ``fcntl`` does not exist (Windows) or the folder is read-only,
-the lock is skipped with a debug message: d2lkit still works, unguarded.
+file). Where ``fcntl`` does not exist (Windows) or the lock file cannot be
+made (a read-only data folder, which nothing will be written to anyway), the
+lock is skipped with a debug message that says why: d2lkit still works,
+unguarded. A caller for whom the lock is the point (one process per run
+folder) passes ``required=True``: then a lock file that cannot be made is a
+:class:`~d2lkit.write_errors.WriteError` naming it, the cause and the fix.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from d2lkit.write_errors import write_error
 
 try:
     import fcntl
@@ -57,8 +63,15 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def file_lock(dest: Path, *, what: str = "") -> Iterator[None]:
-    """Hold the cross-process lock of ``dest`` for the ``with`` block; wait while another has it."""
+def file_lock(
+    dest: Path, *, what: str = "", required: bool = False, elsewhere: str = ""
+) -> Iterator[None]:
+    """Hold the cross-process lock of ``dest`` for the ``with`` block; wait while another has it.
+
+    A lock file that cannot be made is skipped (said at debug level), unless
+    ``required``: then it is a :class:`~d2lkit.write_errors.WriteError`
+    whose fix ends with ``elsewhere``.
+    """
     if fcntl is None:
         yield
         return
@@ -68,7 +81,10 @@ def file_lock(dest: Path, *, what: str = "") -> Iterator[None]:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            log.debug("no lock for %s (%s): going on without one", dest, exc)
+            error = write_error(exc, path, action="create the lock file", elsewhere=elsewhere)
+            if required:
+                raise error from None
+            log.debug("no lock for %s (%s): going on without one", dest, error.message)
             yield
             return
         if not _try_lock(fd):

@@ -18,6 +18,7 @@ import torch
 
 from d2lkit.atomic import atomic_path
 from d2lkit.data.access import require
+from d2lkit.data.catalog import refetch_hint
 from d2lkit.data.files import read_bytes, read_csv, require_columns
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.errors import DataError
@@ -152,27 +153,11 @@ def write_submission(
     if ids.numel() != prices.numel():
         raise ValueError(f"{ids.numel()} ids but {prices.numel()} predictions")
     frame = pd.DataFrame({"Id": ids.cpu().numpy(), "SalePrice": prices.numpy()})
-    try:
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
-    except OSError as exc:  # e.g. a file where a folder of the path should be, or no permission
-        raise DataError(
-            f"cannot write the submission to {path}: {_os_problem(Path(path), exc)}",
-            fix="choose a path in a folder you can write to (its parent folders may not be files)",
-        ) from None
+    # a failed write names the path, the cause (a file where a folder should be, a full
+    # disk, no permission) and the fix: d2lkit.write_errors
+    with atomic_path(path, elsewhere="choose a path in a folder you can write to") as tmp:
+        frame.to_csv(tmp, index=False)
     return Path(path)
-
-
-def _os_problem(path: Path, exc: OSError) -> str:
-    """Say which part of ``path`` is the obstacle, where an OSError alone would mislead."""
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            break
-    if path.is_dir():
-        return f"{path} is a folder"
-    return exc.strerror or str(exc)
 
 
 # --- numeric tables: airfoil (chapter 11) and diabetes (course) --------------
@@ -186,12 +171,12 @@ def read_numeric_table(path: Path, num_columns: int, delimiter: str | None = Non
     except ValueError as exc:
         raise DataError(
             f"{path} is not a table of numbers ({exc})",
-            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+            fix=f"check it is the right file, or fetch it again ({refetch_hint(path)})",
         ) from None
     if array.shape[1] != num_columns:
         raise DataError(
             f"{path} has {array.shape[1]} columns, expected {num_columns}",
-            fix="check it is the right file, or fetch it again (`d2lkit data fetch NAME`)",
+            fix=f"check it is the right file, or fetch it again ({refetch_hint(path)})",
         )
     return torch.from_numpy(array)
 

@@ -84,12 +84,43 @@ def tree_digest(folder: Path, entry: DataFile | None = None) -> str:
     return tree_digest_of(file_sha1s(folder, tree_files(folder, entry)))
 
 
-def _read_manifest(folder: Path) -> dict[str, object] | None:
+def _manifest_problem(manifest: object) -> str | None:
+    """What makes ``manifest`` other than what :func:`write_manifest` writes; None if nothing."""
+    if not isinstance(manifest, dict):
+        names: dict[type, str] = {list: "list", str: "string"}
+        kind = names.get(type(manifest), type(manifest).__name__)
+        return f"holds a JSON {kind}, not the object d2lkit writes"
+    for key in ("archive", "archive_checksum", "tree", "files"):
+        if key not in manifest:
+            return f"has no {key}"
+    for key in ("archive", "archive_checksum", "tree"):
+        value = manifest[key]
+        if not isinstance(value, str):
+            return f"{key} is {value!r} (a {type(value).__name__}), expected a str"
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        return f"files is {files!r} (a {type(files).__name__}), expected an object"
+    for rel, sha1 in files.items():
+        if not isinstance(sha1, str):
+            return f"files[{rel!r}] is {sha1!r} (a {type(sha1).__name__}), expected a str"
+    return None
+
+
+def _read_manifest(folder: Path) -> tuple[dict[str, object] | None, str]:
+    """The manifest d2lkit wrote in ``folder``, checked; else None and why (or "" if absent)."""
+    path = folder / MANIFEST
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
+        manifest = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"its manifest {path} cannot be read ({exc.strerror})"
+    except ValueError:
+        return None, f"its manifest {path} is not valid JSON"
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        return None, f"its manifest {path} {problem}"
+    return manifest, ""
 
 
 def _tree_differences(recorded: dict[str, str], actual: dict[str, str]) -> str:
@@ -115,17 +146,16 @@ def verify_tree(folder: Path, entry: DataFile) -> None:
     actual = tree_digest_of(sha1s)
     if actual in entry.tree_checksums:
         return
-    manifest = _read_manifest(folder)
-    recorded = manifest.get("files") if manifest else None
-    if (
-        manifest
-        and manifest.get("archive_checksum") in entry.checksums
-        and isinstance(recorded, dict)
-    ):
-        if manifest.get("tree") == actual:
+    manifest, unreadable = _read_manifest(folder)
+    if manifest is not None and manifest["archive_checksum"] in entry.checksums:
+        if manifest["tree"] == actual:
             return
+        recorded = manifest["files"]
+        assert isinstance(recorded, dict)  # checked by _read_manifest
         detail = f": {_tree_differences(recorded, sha1s)}" if recorded else ""
         problem = f"its files differ from those extracted from {entry.name}{detail}"
+    elif unreadable:  # a manifest d2lkit did not write as it is: it proves nothing
+        problem = f"{unreadable}, so what was extracted there cannot be known"
     else:
         known = ", ".join(entry.tree_checksums) or "none listed"
         problem = (

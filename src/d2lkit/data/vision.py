@@ -23,6 +23,7 @@ import torch
 from d2lkit.data.access import require, require_unpacked
 from d2lkit.data.files import read_bytes, read_csv
 from d2lkit.data.idx import parse_idx
+from d2lkit.data.labels import check_label_range, labels_from
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.data.transforms import ImageBatch
 from d2lkit.errors import DataError
@@ -125,7 +126,8 @@ def _read_idx_split(
             f"{labels.shape[0]} labels: the two files are not of the same split or version",
             fix=fix,
         )
-    return ImageSet(images.unsqueeze(1), labels.long(), classes)
+    labels = check_label_range(labels.long(), len(classes), str(label_path), fix=fix)
+    return ImageSet(images.unsqueeze(1), labels, classes)
 
 
 def read_fashion_mnist(
@@ -178,18 +180,27 @@ class _ArrayUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+_CIFAR_FIX = "delete the archive and fetch it again (`d2lkit data fetch cifar-10`)"
+_CIFAR_PIXELS = 3 * 32 * 32  # values per image: R, G, B planes of 32 x 32
+
+
 def _unpickle(data: bytes, name: str) -> dict[str, Any]:
     try:
         batch = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise DataError(
-            f"{name} is not a CIFAR-10 batch ({exc})",
-            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
-        ) from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+    ) as exc:
+        raise DataError(f"{name} is not a CIFAR-10 batch ({exc})", fix=_CIFAR_FIX) from None
     if not isinstance(batch, dict):
         raise DataError(
             f"{name} is not a CIFAR-10 batch (a {type(batch).__name__}, not a dict)",
-            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
+            fix=_CIFAR_FIX,
         )
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
 
@@ -197,10 +208,38 @@ def _unpickle(data: bytes, name: str) -> dict[str, Any]:
 def _field(batch: dict[str, Any], key: str, name: str) -> Any:
     if key not in batch:
         raise DataError(
-            f"{name} has no {key!r} entry (it has {sorted(batch)})",
-            fix="delete the archive and fetch it again (`d2lkit data fetch cifar-10`)",
+            f"{name} has no {key!r} entry (it has {sorted(map(str, batch))})", fix=_CIFAR_FIX
         )
     return batch[key]
+
+
+def _class_names(meta: dict[str, Any], name: str) -> tuple[str, ...]:
+    names = _field(meta, "label_names", name)
+    if not isinstance(names, list | tuple) or not names:
+        raise DataError(
+            f"{name}: its label_names are a {type(names).__name__}, expected a list of class names",
+            fix=_CIFAR_FIX,
+        )
+    return tuple(n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names)
+
+
+def _pixels(batch: dict[str, Any], name: str) -> torch.Tensor:
+    """A batch's ``data``: N rows of 3 x 32 x 32 uint8 values, as (N, 3, 32, 32)."""
+    data = _field(batch, "data", name)
+    if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.integer):
+        raise DataError(
+            f"{name}: its data are not an array of pixels (a {type(data).__name__})",
+            fix=_CIFAR_FIX,
+        )
+    if data.ndim != 2 or data.shape[1] != _CIFAR_PIXELS:
+        shape = " x ".join(map(str, data.shape))
+        raise DataError(
+            f"{name}: its data hold {shape} values, not N x {_CIFAR_PIXELS} (one row of "
+            "3 x 32 x 32 pixels per image)",
+            fix=_CIFAR_FIX,
+        )
+    pixels = data.astype(np.uint8, copy=False)
+    return torch.from_numpy(pixels.reshape(-1, 3, 32, 32).copy())
 
 
 _CIFAR_DIR = "cifar-10-batches-py"
@@ -238,17 +277,18 @@ def read_cifar10_archive(path: Path, split: str = "train") -> ImageSet:
     names = [f"{_CIFAR_DIR}/{b}" for b in (*_CIFAR_SPLITS[split], "batches.meta")]
     raw = _read_tar_members(Path(path), set(names))
     meta = _unpickle(raw[names[-1]], f"{path}:{names[-1]}")
-    classes = tuple(str(c) for c in _field(meta, "label_names", f"{path}:{names[-1]}"))
+    classes = _class_names(meta, f"{path}:{names[-1]}")
     images, labels = [], []
     for name in names[:-1]:
-        batch = _unpickle(raw[name], f"{path}:{name}")
-        data = np.asarray(_field(batch, "data", f"{path}:{name}"), dtype=np.uint8)
-        images.append(torch.from_numpy(data.reshape(-1, 3, 32, 32).copy()))
-        labels.append(torch.as_tensor(_field(batch, "labels", f"{path}:{name}"), dtype=torch.int64))
+        where = f"{path}:{name}"
+        batch = _unpickle(raw[name], where)
+        images.append(_pixels(batch, where))
+        found = labels_from(_field(batch, "labels", where), where, fix=_CIFAR_FIX)
+        labels.append(check_label_range(found, len(classes), where, fix=_CIFAR_FIX))
         if images[-1].shape[0] != labels[-1].shape[0]:
             raise DataError(
-                f"{path}:{name} has {images[-1].shape[0]} images but {labels[-1].shape[0]} labels",
-                fix="delete it and fetch it again",
+                f"{where} has {images[-1].shape[0]} images but {labels[-1].shape[0]} labels",
+                fix=_CIFAR_FIX,
             )
     return ImageSet(torch.cat(images), torch.cat(labels), classes)
 
