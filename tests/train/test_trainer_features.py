@@ -216,7 +216,7 @@ def test_a_nan_loss_stops_training_naming_epoch_and_step(tmp_path):
 
 def test_a_nan_stop_without_a_checkpoint_says_there_is_nothing_to_resume():
     trainer, loader = _trainer([_PoisonAt(step=2)])
-    with pytest.raises(NonFiniteLossError, match="no checkpoint was saved") as stop:
+    with pytest.raises(NonFiniteLossError, match="no checkpoint is kept") as stop:
         trainer.fit(loader, epochs=2)
     assert "last good epoch" not in stop.value.message
 

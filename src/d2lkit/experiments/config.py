@@ -114,6 +114,9 @@ class TrainConfig:
     compile: bool = False
     nonfinite: str = "stop"  # a NaN/Inf loss: "stop" with a message, or "skip" the batch
     log_every: int | None = None  # examples between rows of steps.csv (None: no steps.csv)
+    # a loss that blows up yet stays finite (10x the untrained model's): "warn" once, "stop"
+    # the run, or "off" (see d2lkit.train.divergence)
+    divergence: str = "warn"
 
 
 # (ok, key, value, what it must be): the ranges every run is checked against
@@ -178,6 +181,12 @@ class RunConfig:
                 "true, false or auto",
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
+            (
+                t.divergence in ("off", "warn", "stop"),
+                "train.divergence",
+                t.divergence,
+                "off, warn or stop",
+            ),
             (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
             (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
             (

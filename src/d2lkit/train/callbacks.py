@@ -54,6 +54,7 @@ __all__ = [
     "ProgressBar",
     "StepLogger",
     "StopTraining",
+    "checkpoint_note",
     "epoch_line",
     "format_figures",
 ]
@@ -420,6 +421,18 @@ class Checkpoint(Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best_value = float(state.get("best_value", math.nan))
+
+
+def checkpoint_note(trainer: Trainer) -> str:
+    """What a stopped run can resume from, in words: the checkpoint and the epoch it holds."""
+    saver = next((cb for cb in trainer.callbacks if isinstance(cb, Checkpoint)), None)
+    if saver is None:
+        return "no checkpoint is kept (no Checkpoint callback), so no good weights were saved"
+    if saver.saved_epoch is None:
+        if saver.path.is_file():
+            return f"{saver.path} holds the state of an earlier run only"
+        return f"no checkpoint was saved in this run: {saver.path} does not exist"
+    return f"{saver.path} holds epoch {saver.saved_epoch}, the last good one: resume from there"
 
 
 def _all_finite(trainer: Trainer) -> bool:

@@ -30,14 +30,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from d2lkit.errors import ConfigError, D2lkitError
-from d2lkit.train.callbacks import Callback, Checkpoint
+from d2lkit.train.callbacks import Callback, checkpoint_note
 
 if TYPE_CHECKING:
-    import torch
-
+    from d2lkit.train.tasks import Step
     from d2lkit.train.trainer import Trainer
 
-__all__ = ["DIVERGENCE_POLICIES", "Divergence", "DivergenceError", "checkpoint_note"]
+__all__ = ["DIVERGENCE_POLICIES", "Divergence", "DivergenceError"]
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +54,6 @@ class DivergenceError(D2lkitError):
         super().__init__(message, fix)
         self.epoch = epoch
         self.loss = loss
-
-
-def checkpoint_note(trainer: Trainer, good_before: int) -> str:
-    """Whether a good checkpoint exists, in words, for a run whose epoch ``good_before`` went bad.
-
-    Looks for the trainer's :class:`~d2lkit.train.callbacks.Checkpoint`: no such
-    callback, no file yet, or the file and the last epoch before ``good_before``
-    it was saved at (it saves every ``every`` epochs).
-    """
-    saver = next((cb for cb in trainer.callbacks if isinstance(cb, Checkpoint)), None)
-    if saver is None:
-        return "no checkpoint is kept (no Checkpoint callback), so no good weights were saved"
-    if not saver.path.is_file():
-        return f"no good checkpoint exists: {saver.path} was not written before"
-    saved = [e for e in range(1, good_before) if e % saver.every == 0]
-    when = f"epoch {saved[-1]}" if saved else "an earlier run"
-    return f"the last good checkpoint is {saver.path} ({when}, before the loss diverged)"
 
 
 class Divergence(Callback):
@@ -112,11 +94,12 @@ class Divergence(Callback):
         self.start: float | None = None  # the first training batch's loss: the scale reference
         self.warned = False
 
-    def on_batch_end(self, trainer: Trainer, loss: torch.Tensor) -> None:
+    def on_batch_end(self, trainer: Trainer, step: Step) -> None:
         if self.start is not None or self.policy == "off":
             return
         import torch
 
+        loss = step.loss
         # (loss, 1) summed over processes under DDP: every rank gets the same mark, so a
         # "stop" is decided alike everywhere. One host wait, once per run.
         pair = torch.stack([loss.detach().float().mean(), torch.ones((), device=loss.device)])
@@ -152,7 +135,7 @@ class Divergence(Callback):
         what = (
             f"the training loss diverged: epoch {epoch}'s {self.monitor} is {value:.4g}, {problem}"
         )
-        note = checkpoint_note(trainer, epoch)
+        note = checkpoint_note(trainer)
         if self.policy == "stop":  # before the Checkpoint callback (order 100) saves this epoch
             raise DivergenceError(
                 f"{what}; stopped after epoch {epoch}; {note}", _FIX, epoch=epoch, loss=value
@@ -162,7 +145,7 @@ class Divergence(Callback):
             if trainer.is_main:
                 later = (
                     "; training goes on, and later checkpoints hold the diverged weights"
-                    if "last good checkpoint" in note
+                    if "the last good one" in note
                     else ""
                 )
                 log.warning("%s; %s%s (fix: %s)", what, note, later, _FIX)

@@ -33,7 +33,13 @@ from torch import nn
 from d2lkit.errors import ConfigError, D2lkitError
 from d2lkit.metric import Metric, resolve
 from d2lkit.train import distributed
-from d2lkit.train.callbacks import Callback, CancelBatch, CancelEpoch, Checkpoint, StopTraining
+from d2lkit.train.callbacks import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    StopTraining,
+    checkpoint_note,
+)
 from d2lkit.train.checkpoint import load_checkpoint
 from d2lkit.train.device import resolve_device
 from d2lkit.train.memory_format import check_setting, wants_channels_last
@@ -362,7 +368,7 @@ class Trainer:
             step, value = bad
             raise NonFiniteLossError(
                 f"the training loss became {value} at epoch {self.epoch + 1}, step "
-                f"{step}; stopped ({self._saved_state()})",
+                f"{step}; stopped ({checkpoint_note(self)})",
                 fix="lower the learning rate (--lr), clip gradients (--set "
                 "train.grad_clip=1), or skip such batches (--set train.nonfinite=skip)",
             )
@@ -372,13 +378,6 @@ class Trainer:
                 f"the training loss of epoch {self.epoch + 1} is {loss}",
                 fix="lower the learning rate (--lr) or clip gradients (--set train.grad_clip=1)",
             )
-
-    def _saved_state(self) -> str:
-        """What is left to resume from, in words, for a stop message."""
-        for cb in self.callbacks:
-            if isinstance(cb, Checkpoint) and cb.saved_epoch is not None:
-                return f"{cb.path} holds epoch {cb.saved_epoch}, a good one: resume from there"
-        return "no checkpoint was saved in this run: nothing to resume from"
 
     # --- helpers -------------------------------------------------------------
 

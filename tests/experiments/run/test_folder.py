@@ -148,3 +148,18 @@ def test_out_must_be_a_folder_one_can_write(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="is a file"):
         check_out(tmp_path / "file" / "runs")
+
+
+def test_a_run_folder_that_cannot_be_made_is_one_message_with_the_fix(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    from d2lkit.write_errors import WriteError
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(WriteError) as info:
+        RunFolder.create(tmp_path, "lenet")
+    assert "no space" in info.value.message.lower() and "--out" in info.value.fix

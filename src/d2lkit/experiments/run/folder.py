@@ -34,11 +34,13 @@ from d2lkit.atomic import write_text_atomic
 from d2lkit.data.lock import LockHeld, exclusive_lock
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.config import RunConfig, config_from_dict, config_to_dict
+from d2lkit.write_errors import explained_writes
 
 __all__ = ["CHECKPOINT", "CONFIG", "SUMMARY", "RunFolder", "check_out"]
 
 CONFIG, SUMMARY, CHECKPOINT = "config.json", "summary.json", "checkpoint.pt"
 _LOCK = "run"  # the lock file is .run.lock
+_ELSEWHERE = "choose another folder for run folders with --out"
 
 
 class RunFolder:
@@ -123,7 +125,8 @@ class RunFolder:
         if not distributed.is_main_process():  # rank 0 holds it for the whole job
             yield
             return
-        self.path.mkdir(parents=True, exist_ok=True)
+        with explained_writes(self.path, action="use the run folder", elsewhere=_ELSEWHERE):
+            self.path.mkdir(parents=True, exist_ok=True)
         clean_stale(self.path)  # temporary files (and locks) of an earlier, killed process
         try:
             with exclusive_lock(self.path / _LOCK):
@@ -186,7 +189,8 @@ class RunFolder:
         self.write_json(SUMMARY, summary)
 
     def write_json(self, name: str, data: Mapping[str, Any]) -> None:
-        write_text_atomic(self.path / name, json.dumps(data, indent=2) + "\n")
+        text = json.dumps(data, indent=2) + "\n"
+        write_text_atomic(self.path / name, text, elsewhere=_ELSEWHERE)
 
     def _read_json(self, name: str) -> dict[str, Any]:
         path = self.path / name
@@ -251,11 +255,12 @@ def _new_folder(parent: Path) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     for suffix in ("", *(f"-{i}" for i in range(1, 100))):
         candidate = parent / f"{stamp}{suffix}"
-        try:
-            candidate.mkdir(parents=True)
-            return candidate
-        except FileExistsError:
-            continue
+        with explained_writes(candidate, action="make the run folder", elsewhere=_ELSEWHERE):
+            try:
+                candidate.mkdir(parents=True)
+            except FileExistsError:  # made this second already: take the next name
+                continue
+        return candidate
     raise ConfigError(
         f"cannot make a new run folder under {parent}",
         fix="remove old runs or choose another --out",

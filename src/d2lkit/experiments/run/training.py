@@ -29,6 +29,7 @@ from d2lkit.train import (
     Trainer,
     distributed,
 )
+from d2lkit.train.divergence import Divergence
 
 __all__ = ["standard_callbacks", "train_into"]
 
@@ -46,6 +47,8 @@ def standard_callbacks(
         )
     if train.log_every:
         found.append(StepLogger(folder.path / "steps.csv", train.log_every))
+    if train.divergence != "off":
+        found.append(Divergence(train.divergence))
     if options.checkpoint:  # at most ~50 saves: 4.4's 1,500 short epochs would mostly write them
         found.append(Checkpoint(folder.checkpoint, every=max(1, train.epochs // 50)))
     return found
