@@ -9,7 +9,10 @@ URL and the folder to put it in.
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+from d2lkit.data.detection import DetectionSet, bananas_loaders, read_bananas
 from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
+from d2lkit.data.image_folder import read_hotdog, read_image_folder
+from d2lkit.data.kaggle import copyfile, read_csv_labels, reorg_test, reorg_train_valid
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.data.nmt import (
     NMT_RESERVED,
@@ -29,6 +32,14 @@ from d2lkit.data.ptb import (
     load_data_ptb,
     read_ptb,
     subsample,
+)
+from d2lkit.data.segmentation import (
+    VOC_CLASSES,
+    VOC_COLORMAP,
+    SegmentationSet,
+    VOCSegDataset,
+    read_voc,
+    voc_loaders,
 )
 from d2lkit.data.store import (
     clean_stale,
@@ -109,9 +120,12 @@ __all__ = [
     "MNIST_CLASSES",
     "MNIST_MEAN_STD",
     "NMT_RESERVED",
+    "VOC_CLASSES",
+    "VOC_COLORMAP",
     "Compose",
     "DataFile",
     "Dataset",
+    "DetectionSet",
     "HouseData",
     "ImageBatch",
     "ImageSet",
@@ -122,12 +136,16 @@ __all__ = [
     "RandomCrop",
     "RandomHorizontalFlip",
     "Resize",
+    "SegmentationSet",
     "SeqDataLoader",
     "TensorLoader",
+    "VOCSegDataset",
     "Vocab",
+    "bananas_loaders",
     "batchify",
     "build_array_nmt",
     "clean_stale",
+    "copyfile",
     "count_corpus",
     "data_dir",
     "decode_text",
@@ -156,13 +174,17 @@ __all__ = [
     "preprocess_kaggle_house",
     "preprocess_nmt",
     "read_airfoil",
+    "read_bananas",
     "read_cifar10",
     "read_cifar10_archive",
     "read_cifar10_kaggle",
     "read_csv",
+    "read_csv_labels",
     "read_data_nmt",
     "read_diabetes",
     "read_fashion_mnist",
+    "read_hotdog",
+    "read_image_folder",
     "read_imdb",
     "read_jay_lyrics",
     "read_kaggle_cifar10_folder",
@@ -172,7 +194,10 @@ __all__ = [
     "read_ptb",
     "read_text",
     "read_time_machine",
+    "read_voc",
     "read_zip_member",
+    "reorg_test",
+    "reorg_train_valid",
     "require",
     "require_columns",
     "require_unpacked",
@@ -185,6 +210,7 @@ __all__ = [
     "tree_digest",
     "truncate_pad",
     "verify",
+    "voc_loaders",
     "write_submission",
     "zip_members",
 ]
