@@ -12,6 +12,7 @@ from d2lkit.models import (  # noqa: F401
     course,
     densenet,
     fast,
+    fcn,
     googlenet,
     linear,
     mlp,
@@ -19,6 +20,7 @@ from d2lkit.models import (  # noqa: F401
     resnet,
     rnn,
     seq2seq,
+    ssd,
     transformer,
     vgg,
 )

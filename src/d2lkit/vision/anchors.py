@@ -57,8 +57,9 @@ def multibox_prior(
         raise ValueError("multibox_prior needs at least one size and one ratio")
     in_height, in_width = data.shape[-2:]
     device = data.device
-    size = torch.tensor(list(sizes), dtype=torch.float32, device=device)
-    ratio = torch.tensor(list(ratios), dtype=torch.float32, device=device)
+    dtype = data.dtype if data.is_floating_point() else torch.float32  # the book's: float32
+    size = torch.tensor(list(sizes), dtype=dtype, device=device)
+    ratio = torch.tensor(list(ratios), dtype=dtype, device=device)
     first_ratio = torch.sqrt(ratio[0])
     other_ratios = torch.sqrt(ratio[1:])
     widths = torch.cat((size * first_ratio, size[0] * other_ratios)) * in_height / in_width
@@ -66,8 +67,8 @@ def multibox_prior(
     half = torch.stack((-widths, -heights, widths, heights), dim=1) / 2  # (a, 4)
 
     # pixel centres, as fractions: (i + 0.5) / H down, (j + 0.5) / W across
-    center_y = (torch.arange(in_height, device=device) + 0.5) * (1.0 / in_height)
-    center_x = (torch.arange(in_width, device=device) + 0.5) * (1.0 / in_width)
+    center_y = (torch.arange(in_height, device=device, dtype=dtype) + 0.5) * (1.0 / in_height)
+    center_x = (torch.arange(in_width, device=device, dtype=dtype) + 0.5) * (1.0 / in_width)
     shift_y, shift_x = torch.meshgrid(center_y, center_x, indexing="ij")  # (H, W)
     centers = torch.stack((shift_x, shift_y, shift_x, shift_y), dim=-1).reshape(-1, 1, 4)
     return (centers + half.unsqueeze(0)).reshape(1, -1, 4)  # (1, H * W * a, 4)
