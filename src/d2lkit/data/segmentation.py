@@ -119,7 +119,7 @@ def voc_rand_crop(
 
 @dataclass(frozen=True)
 class SegmentationSet:
-    """Images (each ``(3, H, W)`` uint8) and their class masks (each ``(H, W)`` int64)."""
+    """Images (each ``(3, H, W)`` uint8) and their masks: ``(H, W)`` int64 classes, or RGB."""
 
     images: list[torch.Tensor]
     masks: list[torch.Tensor]
@@ -130,8 +130,14 @@ class SegmentationSet:
         return len(self.images)
 
 
-def read_voc_folder(voc_dir: Path, is_train: bool = True) -> SegmentationSet:
-    """The train or val split listed in ``voc_dir/ImageSets/Segmentation``."""
+def read_voc_folder(
+    voc_dir: Path, is_train: bool = True, rgb_masks: bool = False
+) -> SegmentationSet:
+    """The train or val split listed in ``voc_dir/ImageSets/Segmentation``.
+
+    With ``rgb_masks`` the masks stay the colour images ``(3, H, W)`` uint8 the
+    files hold (the book's ``read_voc_images``); by default they are class indices.
+    """
     voc_dir = Path(voc_dir)
     listing = voc_dir / "ImageSets" / "Segmentation" / ("train.txt" if is_train else "val.txt")
     if not listing.is_file():
@@ -143,10 +149,12 @@ def read_voc_folder(voc_dir: Path, is_train: bool = True) -> SegmentationSet:
     images, masks = [], []
     for name in ids:
         image = read_image(voc_dir / "JPEGImages" / f"{name}.jpg")
-        mask = voc_label_indices(read_image(voc_dir / "SegmentationClass" / f"{name}.png"))
-        if mask.shape != image.shape[-2:]:
+        mask = read_image(voc_dir / "SegmentationClass" / f"{name}.png")
+        if not rgb_masks:
+            mask = voc_label_indices(mask)
+        if mask.shape[-2:] != image.shape[-2:]:
             raise DataError(
-                f"{voc_dir / 'SegmentationClass' / name}.png is {tuple(mask.shape)} but its "
+                f"{voc_dir / 'SegmentationClass' / name}.png is {tuple(mask.shape[-2:])} but its "
                 f"image is {tuple(image.shape[-2:])}",
                 fix="the folder is damaged: fetch the data set again",
             )

@@ -61,9 +61,11 @@ class DenseClassification(Task):
         outputs = model(X)
         losses = loss_fn(outputs, y)
         n = y.shape[0]
-        per_example = losses.reshape(n, -1).mean(dim=1) if losses.dim() > 0 else losses
-        total = per_example.sum() if per_example.dim() > 0 else per_example * n
-        loss = total if self.reduction == "sum" else total / n
+        if losses.dim() == 0:  # already a mean: the book's l.sum() of it is itself
+            total, loss = losses * n, losses
+        else:
+            total = losses.reshape(n, -1).mean(dim=1).sum()
+            loss = total if self.reduction == "sum" else total / n
         correct = (outputs.detach().argmax(dim=1) == y).sum()
         labels_per_example = y.numel() // max(n, 1)
         # acc summed so that sums / examples = correct / labels (every example has as many)
