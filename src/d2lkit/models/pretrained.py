@@ -17,9 +17,17 @@ import torch
 from torch import nn
 
 from d2lkit.data.access import require
+from d2lkit.data.catalog import DATASETS
 from d2lkit.errors import DataError
 
-__all__ = ["WEIGHTS", "imagenet_resnet18", "imagenet_vgg19", "load_weights"]
+__all__ = [
+    "WEIGHTS",
+    "catalogued_weights",
+    "imagenet_resnet18",
+    "imagenet_vgg19",
+    "load_weights",
+    "load_weights_file",
+]
 
 # model -> (data set, file) in the catalog
 WEIGHTS = {
@@ -28,14 +36,36 @@ WEIGHTS = {
 }
 
 
+def catalogued_weights(url: str) -> tuple[str, str] | None:
+    """(data set, file) of the catalog entry whose file name ends ``url``, if any."""
+    name = url.rsplit("/", 1)[-1]
+    for dataset in DATASETS.values():
+        for entry in dataset.files:
+            if entry.name == name and name.endswith((".pth", ".pt")):
+                return dataset.name, entry.name
+    return None
+
+
 def load_weights(
     model: str, root: str | os.PathLike[str] | None = None, *, download: bool = True
 ) -> dict[str, Any]:
     """The verified state dict of ``model``'s ImageNet weights (a key of :data:`WEIGHTS`)."""
     dataset, file = WEIGHTS[model]
+    return load_weights_file(dataset, file, root, download=download)
+
+
+def load_weights_file(
+    dataset: str,
+    file: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    map_location: Any = "cpu",
+) -> dict[str, Any]:
+    """A catalogued weights file, verified, as a state dict (``torch.load(weights_only=True)``)."""
     path = require(dataset, file, root, download=download)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, OSError, EOFError) as exc:
         raise DataError(
             f"{path} is not a loadable state dict ({str(exc).splitlines()[0][:200]})",
