@@ -1,4 +1,4 @@
-"""Run the PyTorch code of the book's sections (chapters 2-12) on d2lkit.torch, and on d2l.
+"""Run the PyTorch code of the book's sections (chapters 2-13) on d2lkit.torch, and on d2l.
 
     python benchmarks/book_sections.py PATH/TO/d2l-zh [--lib d2lkit|d2l] [--python PY]
         [--chapters preliminaries,...] [--sections lenet,vgg] [--timeout 300]
@@ -29,6 +29,8 @@ in a fresh process with:
   holding the same files (Fashion-MNIST unpacked for torchvision), which the
   original library and the sections' own torchvision cells read; for d2l the
   store's ``fra-eng.zip`` checksum is accepted;
+- the book's ``img/`` folder (beside its chapters) as ``../img``, for the pictures
+  chapter 13 reads;
 - the CPU, one thread (``torch.set_num_threads(1)``), matplotlib's Agg backend.
 
 It prints one line per section and writes a JSON list of
@@ -63,6 +65,7 @@ CHAPTERS = (
     "attention-mechanisms",
     "optimization",
     "computational-performance",
+    "computer-vision",
 )
 
 CELL = re.compile(r"```\{\.python \.input\}\n(.*?)```", re.S)
@@ -137,7 +140,7 @@ def _epochs_fn(fn, assert_ok=False):
 
 
 for _name in ("load_data_fashion_mnist", "load_array", "load_data_time_machine",
-              "load_data_nmt", "get_data_ch11"):
+              "load_data_nmt", "get_data_ch11", "load_data_bananas", "load_data_voc"):
     if hasattr(_lib, _name):
         setattr(_lib, _name, _loader_fn(getattr(_lib, _name)))
 for _name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch11",
@@ -340,10 +343,13 @@ def main(argv: list[str] | None = None) -> int:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
         cwd = book_workspace(data) / "work"
         env["D2LKIT_PLOTS"] = str(cwd / "plots")
+        env["D2LKIT_CACHE"] = str(cwd.parent / "cache")  # extracted copies go with the workspace
         extra = ""
     else:
         cwd = book_workspace(data) / "work"
         extra = BOOK_EXTRA.format(fra_sha1=_sha1(data / "d2l" / "fra-eng.zip"))
+    if (args.book / "img").is_dir():  # the sections read their pictures from ../img
+        (cwd.parent / "img").symlink_to((args.book / "img").resolve())
     only = {s for s in args.sections.split(",") if s} or None
     rows = []
     for md in sections(args.book, args.chapters.split(","), only):

@@ -1,10 +1,12 @@
 """``from d2lkit import torch as d2l``: the book's ``d2l`` names, backed by d2lkit.
 
-Every ``#@save`` name of chapters 2-12 of the d2l-zh book and every ``d2l.X``
+Every ``#@save`` name of chapters 2-13 of the d2l-zh book and every ``d2l.X``
 its PyTorch cells call, with the book's signatures (see docs/compat.md). The
 adapters live in :mod:`d2lkit.compat`; this module only names them.
 Importing it makes pandas behave as the book expects
-(:mod:`d2lkit.compat.pandas_book`; ``D2LKIT_BOOK_PANDAS=0`` opts out).
+(:mod:`d2lkit.compat.pandas_book`; ``D2LKIT_BOOK_PANDAS=0`` opts out) and serves
+torchvision's pretrained ResNet-18/VGG-19 weights from d2lkit's store
+(:mod:`d2lkit.compat.torchvision_weights`; ``D2LKIT_BOOK_WEIGHTS=0`` opts out).
 ``plt`` (matplotlib.pyplot) and ``Image`` (PIL.Image) are imported on first use.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lkit.compat import pandas_book
+from d2lkit.compat import pandas_book, torchvision_weights
 from d2lkit.compat.aliases import (
     abs,
     arange,
@@ -130,6 +132,37 @@ from d2lkit.compat.loops import (
     train_epoch_ch8,
     train_seq2seq,
 )
+from d2lkit.compat.vision import (
+    VOC_CLASSES,
+    VOC_COLORMAP,
+    BananasDataset,
+    VOCSegDataset,
+    assign_anchor_to_bbox,
+    bbox_to_rect,
+    box_center_to_corner,
+    box_corner_to_center,
+    box_iou,
+    copyfile,
+    load_data_bananas,
+    load_data_voc,
+    multibox_detection,
+    multibox_prior,
+    multibox_target,
+    nms,
+    offset_boxes,
+    offset_inverse,
+    read_csv_labels,
+    read_data_bananas,
+    read_voc_images,
+    reorg_test,
+    reorg_train_valid,
+    show_bboxes,
+    train_batch_ch13,
+    train_ch13,
+    voc_colormap2label,
+    voc_label_indices,
+    voc_rand_crop,
+)
 from d2lkit.viz.animator import Animator, set_axes
 from d2lkit.viz.book_plots import (
     annotate,
@@ -145,11 +178,14 @@ from d2lkit.viz.book_plots import (
 __all__ = [
     "DATA_HUB",
     "DATA_URL",
+    "VOC_CLASSES",
+    "VOC_COLORMAP",
     "Accumulator",
     "AddNorm",
     "AdditiveAttention",
     "Animator",
     "AttentionDecoder",
+    "BananasDataset",
     "Benchmark",
     "Decoder",
     "DotProductAttention",
@@ -168,16 +204,23 @@ __all__ = [
     "SeqDataLoader",
     "Timer",
     "TransformerEncoder",
+    "VOCSegDataset",
     "Vocab",
     "abs",
     "accuracy",
     "annotate",
     "arange",
     "argmax",
+    "assign_anchor_to_bbox",
     "astype",
+    "bbox_to_rect",
     "bleu",
+    "box_center_to_corner",
+    "box_corner_to_center",
+    "box_iou",
     "build_array_nmt",
     "concat",
+    "copyfile",
     "corr2d",
     "cos",
     "cosh",
@@ -200,16 +243,24 @@ __all__ = [
     "linspace",
     "load_array",
     "load_corpus_time_machine",
+    "load_data_bananas",
     "load_data_fashion_mnist",
     "load_data_nmt",
     "load_data_time_machine",
+    "load_data_voc",
     "log",
     "masked_softmax",
     "matmul",
     "meshgrid",
+    "multibox_detection",
+    "multibox_prior",
+    "multibox_target",
+    "nms",
     "nn_Module",
     "normal",
     "numpy",
+    "offset_boxes",
+    "offset_inverse",
     "ones",
     "plot",
     "plt",  # noqa: F822 - imported on first use (__getattr__)
@@ -219,10 +270,15 @@ __all__ = [
     "preprocess_nmt",
     "rand",
     "randn",
+    "read_csv_labels",
+    "read_data_bananas",
     "read_data_nmt",
     "read_time_machine",
+    "read_voc_images",
     "reduce_mean",
     "reduce_sum",
+    "reorg_test",
+    "reorg_train_valid",
     "reshape",
     "resnet18",
     "seq_data_iter_random",
@@ -231,6 +287,7 @@ __all__ = [
     "set_axes",
     "set_figsize",
     "sgd",
+    "show_bboxes",
     "show_heatmaps",
     "show_images",
     "show_list_len_pair_hist",
@@ -248,10 +305,12 @@ __all__ = [
     "tokenize",
     "tokenize_nmt",
     "train_2d",
+    "train_batch_ch13",
     "train_ch3",
     "train_ch6",
     "train_ch8",
     "train_ch11",
+    "train_ch13",
     "train_concise_ch11",
     "train_epoch_ch3",
     "train_epoch_ch8",
@@ -263,10 +322,14 @@ __all__ = [
     "try_all_gpus",
     "try_gpu",
     "use_svg_display",
+    "voc_colormap2label",
+    "voc_label_indices",
+    "voc_rand_crop",
     "zeros",
 ]
 
 pandas_book.enable()
+torchvision_weights.enable()
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,18 @@ from d2lkit.data.catalog import DATASETS, DataFile, Dataset
 from d2lkit.errors import DataError, DownloadError
 
 _HEX = {"md5": 32, "sha1": 40, "sha256": 64}
+# Data sets of the catalog that the shared data directory does not hold.
+NOT_IN_SHARED_DATA = {
+    "mnist",
+    "cifar-10",
+    "hotdog",
+    "banana-detection",
+    "voc2012",
+    "dog-tiny",
+    "pokemon",
+    "resnet18-imagenet",
+    "vgg19-imagenet",
+}
 BOOK_HUB_FILES = {
     "kaggle-house": ("kaggle_house_pred_train.csv", "kaggle_house_pred_test.csv"),
     "time-machine": ("timemachine.txt",),
@@ -31,6 +43,8 @@ BOOK_HUB_FILES = {
 
 def _checksum_ok(checksum: str) -> bool:
     algorithm, _, digest = checksum.partition(":")
+    if algorithm == "sha256-prefix":  # torch.hub's check: at least 8 leading digits
+        return 8 <= len(digest) < 64 and all(c in "0123456789abcdef" for c in digest)
     return len(digest) == _HEX.get(algorithm, -1) and all(c in "0123456789abcdef" for c in digest)
 
 
@@ -49,6 +63,13 @@ def test_every_data_set_of_the_curriculum_is_listed_once():
         "fr-en-small",
         "ptb",
         "aclimdb-tiny",
+        "hotdog",
+        "banana-detection",
+        "voc2012",
+        "dog-tiny",
+        "pokemon",
+        "resnet18-imagenet",
+        "vgg19-imagenet",
     }
     names = [(d.folder, f.name) for d in DATASETS.values() for f in d.files]
     assert len(names) == len(set(names))
@@ -119,7 +140,7 @@ def test_every_real_file_verifies_against_the_catalog(data_root):
             if path is not None:
                 store.verify(path, entry, use_cache=False)
                 present.add(dataset.name)
-    assert present == set(DATASETS) - {"mnist", "cifar-10"}  # the two not in shared data
+    assert present == set(DATASETS) - NOT_IN_SHARED_DATA
 
 
 def test_kaggle_folder_is_found_as_a_folder_and_listed_with_its_size(data_root):
@@ -139,7 +160,7 @@ def test_data_list_rows_exist_for_every_data_set(data_root, tmp_path):
                 assert (
                     status.dataset == dataset.name and status.url == dataset.file(status.name).url
                 )
-                absent = root == tmp_path or dataset.name in ("mnist", "cifar-10")
+                absent = root == tmp_path or dataset.name in NOT_IN_SHARED_DATA
                 assert (status.path is None) == absent
 
 
@@ -352,3 +373,66 @@ def test_readers_fix_lines_name_the_real_data_set(tmp_path):
     csv = tmp_path / "d2l" / "kaggle_house_pred_train.csv"
     csv.write_bytes(b"\xff\xfe not utf-8")
     assert "`d2lkit data fetch kaggle-house`" in fix_of(lambda: files.read_csv(csv))
+
+
+# --- computer vision (chapter 13): the book's archives and torchvision's weights --------
+
+# The book's DATA_HUB rows (d2l 0.17.6 torch.py): file name and sha1.
+BOOK_CV_ARCHIVES = {
+    "hotdog": ("hotdog.zip", "fba480ffa8aa7e0febbb511d181409f899b9baa5"),
+    "banana-detection": ("banana-detection.zip", "5de26c8fce5ccdea9f91267273464dc968d20d72"),
+    "voc2012": ("VOCtrainval_11-May-2012.tar", "4e443f8a2eca6b1dac8a6c57641b67dd40621a49"),
+    "dog-tiny": ("kaggle_dog_tiny.zip", "0cb91d09b814ecdc07b50f31f8dcad3e81d6a86d"),
+    "pokemon": ("pokemon.zip", "c065c0e2593b8b161a2d7873e42418bf6a21106c"),
+}
+
+
+def test_chapter_13_archives_come_from_the_books_hub_with_its_sha1_and_unpack_in_place():
+    for name, (file, sha1) in BOOK_CV_ARCHIVES.items():
+        ds = catalog.get_dataset(name)
+        [entry] = ds.files
+        assert (entry.name, entry.checksum) == (file, f"sha1:{sha1}")
+        assert entry.urls[0] == catalog.D2L_HUB + file and entry.unpack_to == "."
+        assert ds.folder == name
+
+
+def test_voc_is_also_fetched_from_the_official_pascal_server():
+    entry = catalog.get_dataset("voc2012").file("VOCtrainval_11-May-2012.tar")
+    official = "http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar"
+    assert official in entry.urls
+    assert entry.size == 1999639040
+
+
+def test_pretrained_weights_come_from_pytorchs_server_named_by_their_sha256_prefix():
+    for name, file in (
+        ("resnet18-imagenet", "resnet18-f37072fd.pth"),
+        ("vgg19-imagenet", "vgg19-dcbb9e9d.pth"),
+    ):
+        ds = catalog.get_dataset(name)
+        entry = ds.file(file)
+        assert entry.urls == (f"https://download.pytorch.org/models/{file}",)
+        prefix = file.rsplit("-", 1)[1].removesuffix(".pth")
+        assert entry.checksum.split(":", 1)[1].startswith(prefix) and ds.folder == "weights"
+
+
+def _prefix_entry(sha256_prefix: str) -> DataFile:
+    return DataFile(name="w.pth", urls=(), checksum=f"sha256-prefix:{sha256_prefix}")
+
+
+def test_a_sha256_prefix_check_passes_a_file_whose_hash_starts_with_it(tmp_path):
+    path = tmp_path / "w.pth"
+    path.write_bytes(b"weights")
+    full = hashlib.sha256(b"weights").hexdigest()
+    store.verify(path, _prefix_entry(full[:8]), use_cache=False)
+    wrong = ("0" if full[0] != "0" else "1") + full[1:8]
+    with pytest.raises(DataError) as err:
+        store.verify(path, _prefix_entry(wrong), use_cache=False)
+    assert f"sha256-prefix is {full}, expected {wrong}" in err.value.message
+
+
+def test_missing_weights_name_the_file_its_url_and_the_folder(tmp_path):
+    with pytest.raises(DownloadError) as err:
+        store.require("resnet18-imagenet", "resnet18-f37072fd.pth", tmp_path, download=False)
+    assert "resnet18-imagenet: 1 file missing" in err.value.message
+    assert "https://download.pytorch.org/models/resnet18-f37072fd.pth" in err.value.fix
+    assert str(tmp_path / "weights") in err.value.fix

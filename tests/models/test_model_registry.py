@@ -24,6 +24,8 @@ BOOK_FAMILIES = [
     "seq2seq",
     "seq2seq_attention",
     "transformer",
+    "tiny_ssd",
+    "fcn_resnet18",
 ]
 
 

@@ -17,6 +17,8 @@ from torch.nn import functional as F
 
 from d2lkit.models import create_model, list_models
 from d2lkit.models.seq2seq import MaskedSoftmaxCELoss
+from d2lkit.models.ssd import ssd_loss
+from d2lkit.vision import multibox_target
 
 Batch = Callable[[], tuple[Any, ...]]
 LossFn = Callable[[nn.Module, tuple[Any, ...]], torch.Tensor]
@@ -71,6 +73,27 @@ def translation(vocab: int = 12) -> tuple[Batch, LossFn]:
     return batch, loss
 
 
+def segmentation(num_classes: int = 21, side: int = 64) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        X = torch.randn(2, 3, side, side, dtype=torch.float64)
+        return X, torch.randint(0, num_classes, (2, side, side))
+
+    return batch, lambda net, b: F.cross_entropy(net(b[0]), b[1])
+
+
+def detection(side: int = 64) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        boxes = torch.tensor([[[0.0, 0.1, 0.2, 0.6, 0.7]], [[0.0, 0.5, 0.4, 0.9, 0.8]]])
+        return torch.rand(2, 3, side, side, dtype=torch.float64) * 255, boxes.double()
+
+    def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
+        anchors, cls_preds, bbox_preds = net(b[0])
+        bbox_labels, bbox_masks, cls_labels = multibox_target(anchors, b[1])
+        return ssd_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks).mean()
+
+    return batch, loss
+
+
 VOCABS = {"src_vocab_size": 12, "tgt_vocab_size": 12}
 
 # name -> (keyword arguments, (batch, loss)); the full-size CNNs are only shape-checked.
@@ -108,6 +131,8 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "seq2seq_attention_tiny": ({}, translation()),
     "transformer": (VOCABS, translation()),
     "transformer_tiny": ({}, translation()),
+    "fcn_tiny": ({}, segmentation()),
+    "tiny_ssd_tiny": ({}, detection()),
 }
 SHAPE_ONLY = {
     "alexnet",
@@ -119,6 +144,8 @@ SHAPE_ONLY = {
     "densenet",
     "fast_cnn",
     "fast_cnn_wide",
+    "fcn_resnet18",
+    "tiny_ssd",
 }
 
 

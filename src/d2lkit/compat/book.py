@@ -32,8 +32,9 @@ from d2lkit.scratch import clip as _clip
 from d2lkit.scratch import conv as _conv
 from d2lkit.scratch import linear as _linear
 from d2lkit.scratch import optim as _optim
-from d2lkit.train import Classification, Regression, Trainer
+from d2lkit.train import Regression, Trainer
 from d2lkit.train.bleu import bleu as _bleu
+from d2lkit.train.dense import DenseClassification
 from d2lkit.train.device import resolve_device
 from d2lkit.train.metrics import correct_count
 from d2lkit.train.timing import Accumulator, Benchmark, Timer
@@ -194,8 +195,11 @@ def evaluate_accuracy(net: Any, data_iter: Iterable[Any]) -> float:
 
 
 def evaluate_accuracy_gpu(net: Any, data_iter: Iterable[Any], device: Any = None) -> float:
-    """Accuracy over a loader on ``device`` (default: where the net's parameters are)."""
-    task = Classification()
+    """Accuracy over a loader on ``device`` (default: where the net's parameters are).
+
+    Every label counts, as in the book: a segmenter's accuracy is per pixel.
+    """
+    task = DenseClassification()
     loss = nn.CrossEntropyLoss(reduction="none")
     return _evaluator(net, loss, task, _data_device(net, device)).evaluate(data_iter)["acc"]
 

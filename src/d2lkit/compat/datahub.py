@@ -33,6 +33,7 @@ from d2lkit.data import DATASETS, DataFile, Dataset, extract_archive, fetch, req
 from d2lkit.data.catalog import D2L_HUB
 from d2lkit.data.paths import ENV_CACHE
 from d2lkit.data.store import cache_dir
+from d2lkit.data.workcopy import linked_copy
 from d2lkit.errors import DataError
 
 __all__ = ["DATA_HUB", "DATA_URL", "download", "download_all", "download_extract"]
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 DATA_URL = D2L_HUB
 
-# The entries the book's #@save cells register (chapters 4-11), same URLs and sha1s.
+# The entries the book's #@save cells register (chapters 4-13), same URLs and sha1s.
 DATA_HUB: dict[str, tuple[str, str]] = {
     "kaggle_house_train": (
         DATA_URL + "kaggle_house_pred_train.csv",
@@ -58,6 +59,22 @@ DATA_HUB: dict[str, tuple[str, str]] = {
         "76e5be1548fd8222e5074cf0faae75edff8cf93f",
     ),
     "ptb": (DATA_URL + "ptb.zip", "319d85e578af0cdc590547f26231e4e31cdf1e42"),
+    # chapter 13 (computer vision)
+    "hotdog": (DATA_URL + "hotdog.zip", "fba480ffa8aa7e0febbb511d181409f899b9baa5"),
+    "banana-detection": (
+        DATA_URL + "banana-detection.zip",
+        "5de26c8fce5ccdea9f91267273464dc968d20d72",
+    ),
+    "voc2012": (
+        DATA_URL + "VOCtrainval_11-May-2012.tar",
+        "4e443f8a2eca6b1dac8a6c57641b67dd40621a49",
+    ),
+    "cifar10_tiny": (
+        DATA_URL + "kaggle_cifar10_tiny.zip",
+        "2068874e4b9a9f0fb07ebe0ad2b29754449ccacd",
+    ),
+    "dog_tiny": (DATA_URL + "kaggle_dog_tiny.zip", "0cb91d09b814ecdc07b50f31f8dcad3e81d6a86d"),
+    "pokemon": (DATA_URL + "pokemon.zip", "c065c0e2593b8b161a2d7873e42418bf6a21106c"),
 }
 
 
@@ -160,6 +177,8 @@ def download_extract(name: str, folder: str | None = None) -> str:
     folder named after the archive (``fra-eng.zip`` -> ``.../fra-eng``).
     """
     archive = Path(download(name))
+    if archive.is_dir():  # the store keeps this archive extracted: see _unpacked_copy
+        return _unpacked_copy(name, archive, folder)
     stem, ext = os.path.splitext(archive.name)
     if ext not in (".zip", ".tar", ".gz", ".tgz"):
         raise DataError(
@@ -174,6 +193,26 @@ def download_extract(name: str, folder: str | None = None) -> str:
         return str(root / folder)
     inner = root / stem
     return str(inner if inner.is_dir() else root)
+
+
+def _unpacked_copy(name: str, unpacked: Path, folder: str | None) -> str:
+    """The book's extracted folder, for an archive the store keeps extracted.
+
+    The section gets a linked working copy in d2lkit's cache (the book writes
+    ``train_valid_test/`` into it; the store's folder stays as verified). The
+    store installs an archive's single top folder as the folder itself, so a
+    ``folder`` that starts with that top folder (``VOCdevkit/VOC2012``) is
+    found without it.
+    """
+    digest = hashlib.sha1(str(unpacked.resolve()).encode()).hexdigest()[:12]
+    root = linked_copy(unpacked, cache_dir() / "extracted" / f"{name}-{digest}")
+    if not folder:
+        return str(root)
+    parts = Path(folder).parts
+    inner = root.joinpath(*parts)
+    if not inner.exists() and len(parts) > 1 and root.joinpath(*parts[1:]).exists():
+        inner = root.joinpath(*parts[1:])
+    return str(inner)
 
 
 def download_all() -> None:

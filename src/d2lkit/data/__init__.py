@@ -22,7 +22,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads each name
     from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
     from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+    from d2lkit.data.detection import (
+        DetectionSet,
+        bananas_loaders,
+        read_bananas,
+    )
     from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
+    from d2lkit.data.image_folder import (
+        read_hotdog,
+        read_image_folder,
+    )
+    from d2lkit.data.kaggle import (
+        copyfile,
+        read_csv_labels,
+        reorg_test,
+        reorg_train_valid,
+    )
     from d2lkit.data.loaders import TensorLoader
     from d2lkit.data.nmt import (
         NMT_RESERVED,
@@ -42,6 +57,14 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
         load_data_ptb,
         read_ptb,
         subsample,
+    )
+    from d2lkit.data.segmentation import (
+        VOC_CLASSES,
+        VOC_COLORMAP,
+        SegmentationSet,
+        VOCSegDataset,
+        read_voc,
+        voc_loaders,
     )
     from d2lkit.data.store import (
         clean_stale,
@@ -117,6 +140,21 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
 # Each public name -> the submodule that defines it (tests/data/test_package.py checks that
 # this table, the imports above and __all__ agree).
 _SOURCES: dict[str, str] = {
+    "DetectionSet": "detection",
+    "bananas_loaders": "detection",
+    "read_bananas": "detection",
+    "read_hotdog": "image_folder",
+    "read_image_folder": "image_folder",
+    "copyfile": "kaggle",
+    "read_csv_labels": "kaggle",
+    "reorg_test": "kaggle",
+    "reorg_train_valid": "kaggle",
+    "VOC_CLASSES": "segmentation",
+    "VOC_COLORMAP": "segmentation",
+    "SegmentationSet": "segmentation",
+    "VOCSegDataset": "segmentation",
+    "read_voc": "segmentation",
+    "voc_loaders": "segmentation",
     "extract_archive": "archive",
     "read_zip_member": "archive",
     "zip_members": "archive",
@@ -212,9 +250,12 @@ __all__ = [
     "MNIST_CLASSES",
     "MNIST_MEAN_STD",
     "NMT_RESERVED",
+    "VOC_CLASSES",
+    "VOC_COLORMAP",
     "Compose",
     "DataFile",
     "Dataset",
+    "DetectionSet",
     "HouseData",
     "ImageBatch",
     "ImageSet",
@@ -225,12 +266,16 @@ __all__ = [
     "RandomCrop",
     "RandomHorizontalFlip",
     "Resize",
+    "SegmentationSet",
     "SeqDataLoader",
     "TensorLoader",
+    "VOCSegDataset",
     "Vocab",
+    "bananas_loaders",
     "batchify",
     "build_array_nmt",
     "clean_stale",
+    "copyfile",
     "count_corpus",
     "data_dir",
     "decode_text",
@@ -259,13 +304,17 @@ __all__ = [
     "preprocess_kaggle_house",
     "preprocess_nmt",
     "read_airfoil",
+    "read_bananas",
     "read_cifar10",
     "read_cifar10_archive",
     "read_cifar10_kaggle",
     "read_csv",
+    "read_csv_labels",
     "read_data_nmt",
     "read_diabetes",
     "read_fashion_mnist",
+    "read_hotdog",
+    "read_image_folder",
     "read_imdb",
     "read_jay_lyrics",
     "read_kaggle_cifar10_folder",
@@ -275,7 +324,10 @@ __all__ = [
     "read_ptb",
     "read_text",
     "read_time_machine",
+    "read_voc",
     "read_zip_member",
+    "reorg_test",
+    "reorg_train_valid",
     "require",
     "require_columns",
     "require_unpacked",
@@ -288,6 +340,7 @@ __all__ = [
     "tree_digest",
     "truncate_pad",
     "verify",
+    "voc_loaders",
     "write_submission",
     "zip_members",
 ]

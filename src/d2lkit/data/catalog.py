@@ -52,7 +52,8 @@ class DataFile:
 
     name: str
     urls: tuple[str, ...]
-    checksum: str  # "md5:…", "sha1:…" or "sha256:…" of the served bytes
+    checksum: str  # "md5:…", "sha1:…" or "sha256:…" of the served bytes; see below for
+    # "sha256-prefix:…", the leading hex digits only, for files whose full hash is unknown
     size: int | None = None  # bytes as served
     content_sha256: str | None = None  # of the decompressed bytes of a .gz
     format: str | None = None  # "idx": the IDX header is checked too
@@ -370,6 +371,108 @@ CIFAR10_TINY = Dataset(
 )
 
 
+# --- computer vision (book chapter 13) ----------------------------------------
+# The book's hub archives, each unpacked into its own folder, which then stands
+# for the archive (as cifar10-tiny's): readers use the extracted images. An
+# archive with one top folder has that folder's content installed, so
+# hotdog.zip's hotdog/train/... lands in <data>/hotdog/train/...
+
+
+def _hub_archive(name: str, sha1: str, size: int | None = None, *mirrors: str) -> DataFile:
+    return DataFile(
+        name=name,
+        urls=(D2L_HUB + name, *mirrors, D2L_HUB_HTTP + name),
+        checksum=f"sha1:{sha1}",
+        size=size,
+        unpack_to=".",
+    )
+
+
+HOTDOG = Dataset(
+    name="hotdog",
+    folder="hotdog",
+    title="Hot dogs or not (book 13.2): 2,000 train and 1,800 test photos in two class folders",
+    files=(_hub_archive("hotdog.zip", "fba480ffa8aa7e0febbb511d181409f899b9baa5"),),
+)
+
+BANANA_DETECTION = Dataset(
+    name="banana-detection",
+    folder="banana-detection",
+    title="Bananas pasted on photos (book 13.6): 1,000 train, 100 val 256x256 images, a box each",
+    files=(_hub_archive("banana-detection.zip", "5de26c8fce5ccdea9f91267273464dc968d20d72"),),
+)
+
+# The hub's copy is byte-identical to the official PASCAL VOC archive (same sha1
+# and size), so the official address is a mirror.
+VOC2012 = Dataset(
+    name="voc2012",
+    folder="voc2012",
+    title="PASCAL VOC 2012 trainval (book 13.9): segmentation masks of 21 classes",
+    homepage="http://host.robots.ox.ac.uk/pascal/VOC/voc2012/",
+    files=(
+        _hub_archive(
+            "VOCtrainval_11-May-2012.tar",
+            "4e443f8a2eca6b1dac8a6c57641b67dd40621a49",
+            1999639040,
+            "http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar",
+        ),
+    ),
+)
+
+DOG_TINY = Dataset(
+    name="dog-tiny",
+    folder="dog-tiny",
+    title="A small sample of Kaggle's dog breed identification (book 13.14): 120 breeds",
+    homepage="https://www.kaggle.com/c/dog-breed-identification",
+    files=(_hub_archive("kaggle_dog_tiny.zip", "0cb91d09b814ecdc07b50f31f8dcad3e81d6a86d"),),
+)
+
+POKEMON = Dataset(
+    name="pokemon",
+    folder="pokemon",
+    title="Pokemon sprites (book 17.2, DCGAN): one folder of images per class",
+    files=(_hub_archive("pokemon.zip", "c065c0e2593b8b161a2d7873e42418bf6a21106c"),),
+)
+
+# Pretrained ImageNet weights of torchvision's models (13.2 fine-tuning and 13.11
+# FCN use ResNet-18, 13.12 style transfer VGG-19), from PyTorch's own server. Their
+# names carry the first hex digits of the file's sha256 (torch.hub checks only
+# those). ResNet-18's full sha256 and size are known; for VGG-19 only the
+# prefix is, so its check is that prefix ("sha256-prefix"), as torch.hub's is.
+_TORCH_MODELS = "https://download.pytorch.org/models/"
+
+RESNET18_IMAGENET = Dataset(
+    name="resnet18-imagenet",
+    folder="weights",
+    title="ResNet-18 trained on ImageNet (torchvision IMAGENET1K_V1): fine-tuning, FCN",
+    homepage="https://pytorch.org/vision/stable/models.html",
+    license="BSD-3-Clause",
+    files=(
+        DataFile(
+            name="resnet18-f37072fd.pth",
+            urls=(_TORCH_MODELS + "resnet18-f37072fd.pth",),
+            checksum="sha256:f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
+            size=46830571,
+        ),
+    ),
+)
+
+VGG19_IMAGENET = Dataset(
+    name="vgg19-imagenet",
+    folder="weights",
+    title="VGG-19 trained on ImageNet (torchvision IMAGENET1K_V1): style transfer",
+    homepage="https://pytorch.org/vision/stable/models.html",
+    license="BSD-3-Clause",
+    files=(
+        DataFile(
+            name="vgg19-dcbb9e9d.pth",
+            urls=(_TORCH_MODELS + "vgg19-dcbb9e9d.pth",),
+            checksum="sha256-prefix:dcbb9e9d",
+        ),
+    ),
+)
+
+
 _D = TypeVar("_D")
 _NO_DEFAULT = object()
 
@@ -434,6 +537,13 @@ DATASETS = DatasetRegistry(
         FR_EN_SMALL,
         PTB,
         ACLIMDB_TINY,
+        HOTDOG,
+        BANANA_DETECTION,
+        VOC2012,
+        DOG_TINY,
+        POKEMON,
+        RESNET18_IMAGENET,
+        VGG19_IMAGENET,
     )
 )
 

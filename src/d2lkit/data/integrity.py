@@ -1,6 +1,8 @@
 """Verification: a file (or extracted folder) is used only if it is what the catalog lists.
 
-A file passes if its bytes match the catalog's checksum (or a known copy's);
+A file passes if its bytes match the catalog's checksum (or a known copy's;
+a ``sha256-prefix`` checksum, torch.hub's check of pretrained weights, is met
+by a sha256 that starts with it);
 a ``.gz`` file that was re-compressed, or an unpacked copy of one, passes by
 the checksum of its content, decompressed as a bounded stream (never whole in
 memory, never past :data:`MAX_GZIP_RATIO`). The verdict is remembered
@@ -114,19 +116,27 @@ def _check_content(path: Path, content: _Content, entry: DataFile) -> None:
         raise _mismatch(path, entry, "sha256 of its content", entry.content_sha256, content.sha256)
 
 
+_PREFIX = "-prefix"  # "sha256-prefix:dcbb9e9d": only the leading digits are known (torch.hub's)
+
+
 def _served_mismatch(path: Path, entry: DataFile) -> tuple[str, str, str] | None:
-    """None if the bytes match any accepted checksum; else (algorithm, expected, actual)."""
+    """None if the bytes match any accepted checksum; else (algorithm, expected, actual).
+
+    A ``<algorithm>-prefix`` checksum matches a digest that starts with it.
+    """
     digests: dict[str, str] = {}
     for checksum in entry.checksums:
         algorithm, expected = checksum.split(":", 1)
-        if algorithm not in digests:
-            digests[algorithm] = digest(path, algorithm)
-        if digests[algorithm] == expected:
+        hash_name = algorithm.removesuffix(_PREFIX)
+        if hash_name not in digests:
+            digests[hash_name] = digest(path, hash_name)
+        actual = digests[hash_name]
+        if actual == expected or (algorithm.endswith(_PREFIX) and actual.startswith(expected)):
             return None
     algorithm, expected = entry.checksum.split(":", 1)
     if entry.also_accepted:
         expected += f" (or a known copy: {', '.join(entry.also_accepted)})"
-    return algorithm, expected, digests[algorithm]
+    return algorithm, expected, digests[algorithm.removesuffix(_PREFIX)]
 
 
 def verify_uncached(path: Path, entry: DataFile, packed: bool) -> None:

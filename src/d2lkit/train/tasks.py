@@ -19,9 +19,11 @@ seq2seq            (X, X_len, Y, Y_len)        loss (per valid token), ppl
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import torch
 
@@ -41,10 +43,12 @@ __all__ = [
     "Task",
     "build_task",
     "detach_state",
+    "register_task",
 ]
 
 LossFn = Callable[..., torch.Tensor]
 Batch = Sequence[torch.Tensor]
+TaskClass = TypeVar("TaskClass", bound=type)
 
 
 @dataclass
@@ -319,7 +323,27 @@ def _unpack(batch: Batch, size: int, task: str, layout: str) -> Sequence[torch.T
     return batch
 
 
-TASKS: Registry[Callable[..., Task]] = Registry("task")
+def _load_task_modules() -> None:
+    """Import the modules of d2lkit.train that register tasks (found in their source)."""
+    own = Path(__file__).resolve().parent
+    for path in sorted(own.glob("*.py")):
+        if path.stem != "tasks" and "@register_task(" in path.read_text(encoding="utf-8"):
+            importlib.import_module(f"d2lkit.train.{path.stem}")
+
+
+TASKS: Registry[Callable[..., Task]] = Registry("task", loader=_load_task_modules)
+
+
+def register_task(name: str) -> Callable[[TaskClass], TaskClass]:
+    """Class decorator: register a task under ``name`` (``train.task`` / ``task.name``)."""
+
+    def decorate(cls: TaskClass) -> TaskClass:
+        TASKS.add(name, cls)
+        return cls
+
+    return decorate
+
+
 TASKS.add("classification", Classification)
 TASKS.add("regression", Regression)
 TASKS.add("language_model", LanguageModel)
