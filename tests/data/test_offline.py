@@ -263,7 +263,7 @@ def test_the_catalog_is_a_registry_that_reads_like_a_dict():
 
 
 def _readers() -> list[tuple[str, object]]:
-    from d2lkit.data import nmt, ptb, tabular, text
+    from d2lkit.data import imdb, nmt, ptb, tabular, text
 
     return [
         ("fashion-mnist", functools.partial(vision.read_fashion_mnist, "train")),
@@ -275,7 +275,7 @@ def _readers() -> list[tuple[str, object]]:
         ("diabetes", tabular.read_diabetes),
         ("time-machine", text.read_time_machine),
         ("jaychou-lyrics", text.read_jay_lyrics),
-        ("aclimdb-tiny", functools.partial(text.read_imdb, "train")),
+        ("aclimdb-tiny", functools.partial(imdb.read_imdb, "train", dataset="aclimdb-tiny")),
         ("ptb", functools.partial(ptb.read_ptb, "train")),
         ("fra-eng", nmt.read_data_nmt),
     ]

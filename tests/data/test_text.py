@@ -162,14 +162,6 @@ def test_jay_chou_lyrics_as_a_character_corpus(data_root):
     assert "".join(vocab.to_tokens(corpus[:6])) == "想要有直升机"
 
 
-def test_imdb_sample_reviews_and_labels(data_root):
-    reviews, labels = text.read_imdb("train", data_root)
-    assert len(reviews) == 20 and labels.tolist() == [1] * 10 + [0] * 10
-    assert reviews[0].startswith("Bromwell High is a cartoon comedy.")
-    test_reviews, test_labels = text.read_imdb("test", data_root)
-    assert len(test_reviews) == 20 and int(test_labels.sum()) == 10
-
-
 def test_text_in_another_encoding_names_file_byte_and_fix(tmp_path):
     path = tmp_path / "timemachine.txt"
     path.write_bytes("The Time Traveller\n".encode("utf-16"))

@@ -10,6 +10,7 @@ URL and the folder to put it in.
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
+from d2lkit.data.imdb import load_data_imdb, read_imdb
 from d2lkit.data.loaders import TensorLoader
 from d2lkit.data.nmt import (
     NMT_RESERVED,
@@ -69,7 +70,6 @@ from d2lkit.data.text import (
     load_corpus_time_machine,
     load_data_jay_lyrics,
     load_data_time_machine,
-    read_imdb,
     read_jay_lyrics,
     read_time_machine,
     seq_data_iter_random,
@@ -146,6 +146,7 @@ __all__ = [
     "image_loaders",
     "load_corpus_jay_lyrics",
     "load_corpus_time_machine",
+    "load_data_imdb",
     "load_data_jay_lyrics",
     "load_data_nmt",
     "load_data_ptb",

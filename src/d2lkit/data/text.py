@@ -16,7 +16,7 @@ from typing import overload
 import torch
 
 from d2lkit.data.access import require
-from d2lkit.data.archive import read_zip_member, zip_members
+from d2lkit.data.archive import read_zip_member
 from d2lkit.data.files import decode_text, read_text
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "load_corpus_time_machine",
     "load_data_jay_lyrics",
     "load_data_time_machine",
-    "read_imdb",
     "read_jay_lyrics",
     "read_time_machine",
     "seq_data_iter_random",
@@ -294,26 +293,3 @@ def load_data_jay_lyrics(
     """A character-level loader over the lyrics, as for The Time Machine."""
     corpus, vocab = load_corpus_jay_lyrics(max_tokens, root)
     return SeqDataLoader(corpus, vocab, batch_size, num_steps, use_random_iter, seed), vocab
-
-
-# --- IMDb reviews, tiny sample (first edition) --------------------------------
-
-
-def read_imdb(
-    split: str = "train", root: Root = None, *, download: bool = True
-) -> tuple[list[str], torch.Tensor]:
-    """Reviews of the tiny IMDb sample and their labels (1 positive, 0 negative), as the book.
-
-    Positive reviews come first, then negative ones, each in file-name order.
-    """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    path = require("aclimdb-tiny", "aclImdb_tiny.zip", root, download=download)
-    members = zip_members(path)
-    texts, labels = [], []
-    for label, folder in ((1, "pos"), (0, "neg")):
-        prefix = f"aclImdb_tiny/{split}/{folder}/"
-        for name in sorted(m for m in members if m.startswith(prefix) and m.endswith(".txt")):
-            texts.append(decode_text(read_zip_member(path, name), f"{path}:{name}"))
-            labels.append(label)
-    return texts, torch.tensor(labels, dtype=torch.int64)
