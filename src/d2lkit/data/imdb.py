@@ -20,12 +20,11 @@ from d2lkit.data.access import require
 from d2lkit.data.archive import read_tar_files, read_zip_member, zip_members
 from d2lkit.data.files import decode_text
 from d2lkit.data.loaders import TensorLoader
-from d2lkit.data.text import Vocab, tokenize
+from d2lkit.data.text import Vocab, encode_padded, tokenize
 from d2lkit.errors import ConfigError, DataError
 
 __all__ = [
     "IMDB_SETS",
-    "encode_reviews",
     "load_data_imdb",
     "read_imdb",
     "read_imdb_folder",
@@ -129,19 +128,6 @@ def read_imdb_folder(folder: str | os.PathLike[str], split: str = "train") -> Re
     return _ordered(rows)
 
 
-def encode_reviews(tokens: list[list[str]], vocab: Vocab, num_steps: int) -> torch.Tensor:
-    """Token ids ``(N, num_steps)``: each review cut or padded with ``vocab['<pad>']``.
-
-    As in the book, a vocabulary without ``<pad>`` pads with ``<unk>`` (index 0).
-    """
-    pad = vocab["<pad>"]
-    out = torch.full((len(tokens), num_steps), pad, dtype=torch.int64)
-    for i, line in enumerate(tokens):
-        ids = vocab[line[:num_steps]]
-        out[i, : len(ids)] = torch.tensor(ids, dtype=torch.int64)
-    return out
-
-
 def load_data_imdb(
     batch_size: int,
     num_steps: int = 500,
@@ -163,7 +149,7 @@ def load_data_imdb(
     test_tokens = tokenize(splits["test"][0], "word")
     vocab = Vocab(train_tokens, min_freq=min_freq)
     train = TensorLoader(
-        encode_reviews(train_tokens, vocab, num_steps),
+        encode_padded(train_tokens, vocab, num_steps),
         splits["train"][1],
         batch_size=batch_size,
         shuffle=True,
@@ -171,7 +157,7 @@ def load_data_imdb(
         device=device,
     )
     test = TensorLoader(
-        encode_reviews(test_tokens, vocab, num_steps),
+        encode_padded(test_tokens, vocab, num_steps),
         splits["test"][1],
         batch_size=batch_size,
         device=device,

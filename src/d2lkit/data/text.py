@@ -23,6 +23,7 @@ __all__ = [
     "SeqDataLoader",
     "Vocab",
     "count_corpus",
+    "encode_padded",
     "load_corpus_jay_lyrics",
     "load_corpus_time_machine",
     "load_data_jay_lyrics",
@@ -116,6 +117,21 @@ class Vocab:
 
     def __repr__(self) -> str:
         return f"Vocab({len(self)} tokens: {self.idx_to_token[:6]}...)"
+
+
+def encode_padded(
+    lines: Sequence[Sequence[str]], vocab: Vocab, num_steps: int, pad: str = "<pad>"
+) -> torch.Tensor:
+    """Token ids ``(N, num_steps)``: each line cut to ``num_steps`` or padded with ``vocab[pad]``.
+
+    The book's ``truncate_pad`` over a whole data set; a vocabulary without
+    ``pad`` pads with ``<unk>`` (index 0), as the book's IMDb loader does.
+    """
+    out = torch.full((len(lines), num_steps), vocab[pad], dtype=torch.int64)
+    for i, line in enumerate(lines):
+        ids = vocab[list(line[:num_steps])]
+        out[i, : len(ids)] = torch.tensor(ids, dtype=torch.int64)
+    return out
 
 
 def _corpus(tokens: list[list[str]], vocab: Vocab, max_tokens: int) -> torch.Tensor:
