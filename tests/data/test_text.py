@@ -171,3 +171,12 @@ def test_text_in_another_encoding_names_file_byte_and_fix(tmp_path):
     assert "not UTF-8" in err.value.message and "d2lkit data fetch" in err.value.fix
     with pytest.raises(DataError, match=r"lyrics.zip:a.txt is not UTF-8 text: byte 2"):
         decode_text(b"ok" + "想".encode("gbk"), "lyrics.zip:a.txt")
+
+
+def test_encode_padded_cuts_and_pads_like_the_books_truncate_pad():
+    vocab = text.Vocab([["a", "b", "b"]], reserved_tokens=["<pad>"])
+    ids = text.encode_padded([["b", "a", "c", "b"], ["a"], []], vocab, 3)
+    pad, a, b = vocab["<pad>"], vocab["a"], vocab["b"]
+    assert ids.dtype == torch.int64
+    assert ids.tolist() == [[b, a, 0], [a, pad, pad], [pad, pad, pad]]
+    assert text.encode_padded([["a"]], text.Vocab([["a"]]), 2).tolist() == [[1, 0]]
