@@ -24,6 +24,11 @@ BOOK_FAMILIES = [
     "seq2seq",
     "seq2seq_attention",
     "transformer",
+    "word2vec",
+    "bert",
+    "birnn",
+    "textcnn",
+    "decomposable_attention",
 ]
 
 
@@ -46,6 +51,11 @@ def test_every_family_has_a_tiny_variant() -> None:
         "seq2seq",
         "seq2seq_attention",
         "transformer",
+        "word2vec",
+        "bert",
+        "birnn",
+        "textcnn",
+        "decomposable_attention",
     ]:
         assert f"{family}_tiny" in tiny
 

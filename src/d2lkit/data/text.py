@@ -84,6 +84,15 @@ class Vocab:
                 self.token_to_idx[token] = len(self.idx_to_token)
                 self.idx_to_token.append(token)
 
+    @classmethod
+    def from_tokens(cls, idx_to_token: Sequence[str]) -> Vocab:
+        """A vocabulary with exactly these tokens at these indices (a saved one, e.g. a
+        pretrained model's); index 0 answers for unknown tokens, as always."""
+        vocab = cls()
+        vocab.idx_to_token = list(idx_to_token)
+        vocab.token_to_idx = {token: i for i, token in enumerate(vocab.idx_to_token)}
+        return vocab
+
     def __len__(self) -> int:
         return len(self.idx_to_token)
 

@@ -8,6 +8,7 @@
 from d2lkit.models import (  # noqa: F401
     alexnet,
     bahdanau,
+    bert,
     cnn,
     course,
     densenet,
@@ -16,11 +17,14 @@ from d2lkit.models import (  # noqa: F401
     linear,
     mlp,
     nin,
+    nli,
     resnet,
     rnn,
+    sentiment,
     seq2seq,
     transformer,
     vgg,
+    word2vec,
 )
 from d2lkit.models.init import INITIALIZERS, init_weights
 from d2lkit.models.registry import create_model, list_models, model_entry, register_model
