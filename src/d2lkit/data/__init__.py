@@ -24,6 +24,7 @@ from d2lkit.data.nmt import (
 from d2lkit.data.ptb import (
     PTBLoader,
     Ragged,
+    RandomGenerator,
     batchify,
     get_centers_and_contexts,
     get_negatives,
@@ -120,6 +121,7 @@ __all__ = [
     "PolynomialData",
     "Ragged",
     "RandomCrop",
+    "RandomGenerator",
     "RandomHorizontalFlip",
     "Resize",
     "SeqDataLoader",
