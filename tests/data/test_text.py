@@ -180,3 +180,12 @@ def test_encode_padded_cuts_and_pads_like_the_books_truncate_pad():
     assert ids.dtype == torch.int64
     assert ids.tolist() == [[b, a, 0], [a, pad, pad], [pad, pad, pad]]
     assert text.encode_padded([["a"]], text.Vocab([["a"]]), 2).tolist() == [[1, 0]]
+
+
+def test_to_tokens_takes_any_integer_a_list_or_a_tensor():
+    import numpy as np
+
+    vocab = text.Vocab([["b", "a", "b"]])
+    assert vocab.to_tokens(np.int32(1)) == "b" and vocab.to_tokens(torch.tensor(2)) == "a"
+    assert vocab.to_tokens(np.array([2, 1], dtype=np.int32)) == ["a", "b"]
+    assert vocab.to_tokens(torch.tensor([1, 0])) == ["b", "<unk>"] and vocab.to_tokens(2) == "a"

@@ -306,6 +306,11 @@ class PTBLoader:
     def __len__(self) -> int:
         return len(self.loader)
 
+    @property
+    def batch_size(self) -> int:
+        """Center words per batch."""
+        return self.loader.batch_size
+
     def set_epoch(self, epoch: int) -> None:
         """Draw epoch ``epoch``'s order from (seed, epoch), as :class:`TensorLoader` does."""
         self.loader.set_epoch(epoch)

@@ -8,10 +8,11 @@ draw from a ``torch.Generator``, so a seed gives the same batches every time.
 from __future__ import annotations
 
 import collections
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import SupportsIndex, overload
 
 import torch
 
@@ -107,13 +108,17 @@ class Vocab:
         get = self.token_to_idx.get
         return [get(t, self.unk) for t in tokens]
 
-    def to_tokens(self, indices: int | Sequence[int] | torch.Tensor) -> str | list[str]:
-        """The tokens of ``indices`` (an int, a list or a tensor)."""
+    def to_tokens(self, indices: SupportsIndex | Sequence[int] | torch.Tensor) -> str | list[str]:
+        """The tokens of ``indices``: one for an integer (Python's, numpy's, a 0-d tensor),
+        a list for a list or a tensor of them."""
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
-        if isinstance(indices, int):
-            return self.idx_to_token[indices]
-        return [self.idx_to_token[int(i)] for i in indices]
+        if isinstance(indices, SupportsIndex):
+            try:  # a numpy array has __index__ too, but only a scalar one is an index
+                return self.idx_to_token[operator.index(indices)]
+            except TypeError:
+                pass
+        return [self.idx_to_token[int(i)] for i in indices]  # type: ignore[union-attr]
 
     def encode(self, tokens: Sequence[str]) -> torch.Tensor:
         """The indices of ``tokens`` as an int64 tensor."""
