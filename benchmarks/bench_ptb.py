@@ -81,7 +81,7 @@ def main() -> int:
         last = rows[-1]
         print(
             f"{name:7} build {build:6.2f} s, one epoch {epoch:6.2f} s "
-            f"({last['batches']} batches, {last['pairs']} center-word pairs, "
+            f"({last['batches']} batches, {last['pairs']} context and noise words, "
             f"vocab {last['vocab']}), median of {len(rows)}"
         )
     return 0
