@@ -8,7 +8,9 @@ URL and the folder to put it in.
 """
 
 from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+from d2lkit.data.bert_inputs import get_tokens_and_segments
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
+from d2lkit.data.embeddings import TokenEmbedding, load_token_embedding
 from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
 from d2lkit.data.imdb import load_data_imdb, read_imdb
 from d2lkit.data.loaders import TensorLoader
@@ -21,6 +23,7 @@ from d2lkit.data.nmt import (
     tokenize_nmt,
     truncate_pad,
 )
+from d2lkit.data.pretrained_bert import read_pretrained_bert
 from d2lkit.data.ptb import (
     PTBLoader,
     Ragged,
@@ -32,6 +35,7 @@ from d2lkit.data.ptb import (
     read_ptb,
     subsample,
 )
+from d2lkit.data.snli import load_data_snli, read_snli
 from d2lkit.data.store import (
     clean_stale,
     data_dir,
@@ -101,6 +105,7 @@ from d2lkit.data.vision import (
     read_kaggle_cifar10_folder,
     read_mnist,
 )
+from d2lkit.data.wikitext import load_data_wiki, read_wiki
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -126,6 +131,7 @@ __all__ = [
     "Resize",
     "SeqDataLoader",
     "TensorLoader",
+    "TokenEmbedding",
     "Vocab",
     "batchify",
     "build_array_nmt",
@@ -144,6 +150,7 @@ __all__ = [
     "get_data_ch11",
     "get_dataset",
     "get_negatives",
+    "get_tokens_and_segments",
     "high_dim_linear_data",
     "image_loaders",
     "load_corpus_jay_lyrics",
@@ -152,8 +159,11 @@ __all__ = [
     "load_data_jay_lyrics",
     "load_data_nmt",
     "load_data_ptb",
+    "load_data_snli",
     "load_data_time_machine",
+    "load_data_wiki",
     "load_kaggle_house",
+    "load_token_embedding",
     "one_hot",
     "polynomial_data",
     "preprocess_kaggle_house",
@@ -172,9 +182,12 @@ __all__ = [
     "read_kaggle_house",
     "read_mnist",
     "read_numeric_table",
+    "read_pretrained_bert",
     "read_ptb",
+    "read_snli",
     "read_text",
     "read_time_machine",
+    "read_wiki",
     "read_zip_member",
     "require",
     "require_columns",
