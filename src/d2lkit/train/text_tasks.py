@@ -1,13 +1,13 @@
 """Tasks of chapters 14-15: skip-gram with negative sampling, BERT pretraining, and
 classification of several inputs (sentence pairs, BERT's token/segment/length triples).
 
-=========================  =========================================  =====================
-task                       batch                                      figures (per split)
-=========================  =========================================  =====================
-skip_gram                  (center, contexts_negatives, mask, label)  loss (per center word)
-bert_pretraining           the seven tensors of data.wikitext         loss, mlm, nsp
-multi_input_classification (*inputs, y)                               loss, acc
-=========================  =========================================  =====================
+==========================  =========================================  ======================
+task                        batch                                      figures (per split)
+==========================  =========================================  ======================
+skip_gram                   (center, contexts_negatives, mask, label)  loss (per center word)
+bert_pretraining            the seven tensors of data.wikitext         loss, mlm, nsp
+multi_input_classification  (*inputs, y)                               loss, acc
+==========================  =========================================  ======================
 
 They follow :mod:`d2lkit.train.tasks` (the lead registers them in its ``TASKS``:
 see :data:`TEXT_TASKS`). Models stay plain ``nn.Module`` s.
