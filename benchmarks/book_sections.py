@@ -1,4 +1,4 @@
-"""Run the PyTorch code of the book's sections (chapters 2-13) on d2lkit.torch, and on d2l.
+"""Run the PyTorch code of the book's sections (chapters 2-15) on d2lkit.torch, and on d2l.
 
     python benchmarks/book_sections.py PATH/TO/d2l-zh [--lib d2lkit|d2l] [--python PY]
         [--chapters preliminaries,...] [--sections lenet,vgg] [--timeout 300]
@@ -66,11 +66,14 @@ CHAPTERS = (
     "optimization",
     "computational-performance",
     "computer-vision",
+    "natural-language-processing-pretraining",
+    "natural-language-processing-applications",
 )
 
 CELL = re.compile(r"```\{\.python \.input\}\n(.*?)```", re.S)
 IMPORT = re.compile(r"^from d2l import torch as d2l\s*$", re.M)
 EPOCHS = re.compile(r"^(\s*)num_epochs\s*=\s*(\d+)\s*$", re.M)
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Unavailable|Interrupt): ")
 
 # Patches applied before the section runs; {lib} is the module of the library under test.
 PRELUDE = '''\
@@ -108,7 +111,7 @@ class _Capped:
 
 def _cap(value):
     kind = type(value).__name__
-    if kind in ("DataLoader", "TensorLoader", "SeqDataLoader"):
+    if kind in ("DataLoader", "TensorLoader", "SeqDataLoader", "PTBLoader", "_PairBatches"):
         return _Capped(value)
     if isinstance(value, tuple):
         return tuple(_cap(v) for v in value)
@@ -140,7 +143,8 @@ def _epochs_fn(fn, assert_ok=False):
 
 
 for _name in ("load_data_fashion_mnist", "load_array", "load_data_time_machine",
-              "load_data_nmt", "get_data_ch11", "load_data_bananas", "load_data_voc"):
+              "load_data_nmt", "get_data_ch11", "load_data_bananas", "load_data_voc",
+              "load_data_ptb", "load_data_wiki", "load_data_imdb", "load_data_snli"):
     if hasattr(_lib, _name):
         setattr(_lib, _name, _loader_fn(getattr(_lib, _name)))
 for _name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch11",
@@ -294,11 +298,13 @@ def run_section(
     if proc.returncode == 0:
         return {**row, "status": "ok", "seconds": round(seconds, 1), "error": ""}
     tail = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    # the exception's own line, not the last line of its (multi-line) fix
+    raised = [line for line in tail if EXCEPTION_LINE.match(line)]
     return {
         **row,
         "status": "error",
         "seconds": round(seconds, 1),
-        "error": tail[-1][:300] if tail else f"exit {proc.returncode}",
+        "error": (raised or tail or [f"exit {proc.returncode}"])[-1][:300],
     }
 
 

@@ -38,7 +38,26 @@ BOOK_HUB_FILES = {
     "fr-en-small": ("fr-en-small.txt",),
     "jaychou-lyrics": ("jaychou_lyrics.txt.zip",),
     "aclimdb-tiny": ("aclImdb_tiny.zip",),
+    "glove.6b.50d": ("glove.6B.50d.zip",),
+    "glove.6b.100d": ("glove.6B.100d.zip",),
+    "glove.42b.300d": ("glove.42B.300d.zip",),
+    "wiki.en": ("wiki.en.zip",),
+    "bert.small": ("bert.small.torch.zip",),
+    "bert.base": ("bert.base.torch.zip",),
 }
+# Chapters 14-15 as the book's DATA_HUB lists them (d2l 0.17.6 and the 15.7 cells).
+BOOK_NLP_SHA1 = {
+    "glove.6b.50d": "0b8703943ccdb6eb788e6f091b8946e82231bc4d",
+    "glove.6b.100d": "cd43bfb07e44e6f27cbcc7bc9ae3d80284fdaf5a",
+    "glove.42b.300d": "b5116e234e9eb9076672cfeabf5469f3eec904fa",
+    "wiki.en": "c1816da3821ae9f43899be655002f6c723e91b88",
+    "wikitext-2": "3c914d17d80b1459be871a5039ac23e752a53cbe",
+    "aclimdb": "01ada507287d82875905620988597833ad4e0903",
+    "snli": "9fcde07509c7e87ec61c640c1b2753d9041758e4",
+    "bert.small": "c72329e68a732bef0452e4b96a1c341c8910f81f",
+    "bert.base": "225d66f04cae318b841a13d32af3acc165f253ac",
+}
+NOT_IN_SHARED_DATA |= set(BOOK_NLP_SHA1)
 
 
 def _checksum_ok(checksum: str) -> bool:
@@ -70,6 +89,7 @@ def test_every_data_set_of_the_curriculum_is_listed_once():
         "pokemon",
         "resnet18-imagenet",
         "vgg19-imagenet",
+        *BOOK_NLP_SHA1,
     }
     names = [(d.folder, f.name) for d in DATASETS.values() for f in d.files]
     assert len(names) == len(set(names))
@@ -102,6 +122,21 @@ def test_book_hub_files_live_in_d2l_with_the_hub_url_first():
         for entry in ds.files:
             assert entry.urls[0] == catalog.D2L_HUB + entry.name
             assert entry.checksum.startswith("sha1:")
+
+
+def test_nlp_files_carry_the_books_urls_and_sha1s():
+    for name, sha1 in BOOK_NLP_SHA1.items():
+        [entry] = catalog.get_dataset(name).files
+        assert entry.checksum == f"sha1:{sha1}" and catalog.get_dataset(name).folder == "d2l"
+    wiki = catalog.get_dataset("wikitext-2").files[0]
+    assert wiki.urls[0] == (
+        "https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip"
+    )
+    imdb = catalog.get_dataset("aclimdb").files[0]
+    assert "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz" in imdb.urls
+    assert imdb.urls[0] == "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+    snli = catalog.get_dataset("snli").files[0]
+    assert snli.urls == ("https://nlp.stanford.edu/projects/snli/snli_1.0.zip",)
 
 
 def test_official_sources_of_cifar10_and_the_kaggle_sample():

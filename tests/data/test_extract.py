@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+from d2lkit.data.archive import extract_archive, read_tar_files, read_zip_member, zip_members
 from d2lkit.errors import ConfigError, DataError
 from d2lkit.write_errors import WriteError
 
@@ -298,3 +298,21 @@ def test_extraction_limits_out_of_range_are_refused_before_reading(tmp_path, lim
         extract_archive(archive, tmp_path / "out", **limits)
     assert said in err.value.message
     assert [p.name for p in tmp_path.iterdir()] == ["good.zip"]
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_tar_files_are_read_in_place_in_order_and_a_cut_tar_is_refused(tmp_path, mode):
+    members = [("top/a.txt", b"alpha"), ("top/skip.bin", b"x" * 3000), ("top/b.txt", b"beta")]
+    folder = tarfile.TarInfo("top/dir")
+    folder.type = tarfile.DIRTYPE
+    path = _tar(tmp_path / "t.tar", [*members, folder], mode)
+    wanted = list(read_tar_files(path, lambda name: name.endswith(".txt")))
+    assert wanted == [("top/a.txt", b"alpha"), ("top/b.txt", b"beta")]
+    assert [name for name, _ in read_tar_files(path)] == [m[0] for m in members]
+    raw = path.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(raw[: 512 * 2] if mode == "w" else raw[:-8])  # a member boundary / no trailer
+    with pytest.raises(DataError, match="truncated") as info:
+        list(read_tar_files(cut))
+    assert str(cut) in info.value.message and "fetch it again" in info.value.fix
+    assert not list(tmp_path.glob("*/"))  # nothing extracted

@@ -270,7 +270,17 @@ def test_the_catalog_is_a_registry_that_reads_like_a_dict():
 
 
 def _readers() -> list[tuple[str, object]]:
-    from d2lkit.data import nmt, ptb, tabular, text
+    from d2lkit.data import (
+        embeddings,
+        imdb,
+        nmt,
+        pretrained_bert,
+        ptb,
+        snli,
+        tabular,
+        text,
+        wikitext,
+    )
 
     return [
         ("fashion-mnist", functools.partial(vision.read_fashion_mnist, "train")),
@@ -282,9 +292,14 @@ def _readers() -> list[tuple[str, object]]:
         ("diabetes", tabular.read_diabetes),
         ("time-machine", text.read_time_machine),
         ("jaychou-lyrics", text.read_jay_lyrics),
-        ("aclimdb-tiny", functools.partial(text.read_imdb, "train")),
+        ("aclimdb-tiny", functools.partial(imdb.read_imdb, "train", dataset="aclimdb-tiny")),
         ("ptb", functools.partial(ptb.read_ptb, "train")),
         ("fra-eng", nmt.read_data_nmt),
+        ("aclimdb", functools.partial(imdb.read_imdb, "train")),
+        ("snli", functools.partial(snli.read_snli, "train")),
+        ("wikitext-2", functools.partial(wikitext.read_wiki, "train")),
+        ("glove.6b.100d", functools.partial(embeddings.load_token_embedding, "glove.6b.100d")),
+        ("bert.small", functools.partial(pretrained_bert.read_pretrained_bert, "bert.small")),
     ]
 
 

@@ -133,3 +133,21 @@ def test_same_seed_same_ptb_batches(data_root, loaded):
     loader.load_state_dict(state)
     again = next(iter(loader))
     assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_random_generator_draws_one_to_n_by_weight_from_a_cache():
+    generator = ptb.RandomGenerator([2, 3, 4], torch.Generator().manual_seed(0), cache=1000)
+    draws = [generator.draw() for _ in range(9000)]
+    assert set(draws) == {1, 2, 3} and generator.i == 1000  # nine caches of 1,000 used up
+    for value, weight in ((1, 2), (2, 3), (3, 4)):
+        assert abs(draws.count(value) / 9000 - weight / 9) < 0.015
+    with pytest.raises(ValueError, match="non-negative"):
+        ptb.RandomGenerator([1, -1])
+
+
+def test_loader_epochs_follow_set_epoch(loaded):
+    loader, _ = loaded
+    loader.set_epoch(3)
+    first = next(iter(loader))
+    loader.set_epoch(3)
+    assert torch.equal(next(iter(loader))[0], first[0])

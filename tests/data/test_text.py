@@ -162,14 +162,6 @@ def test_jay_chou_lyrics_as_a_character_corpus(data_root):
     assert "".join(vocab.to_tokens(corpus[:6])) == "想要有直升机"
 
 
-def test_imdb_sample_reviews_and_labels(data_root):
-    reviews, labels = text.read_imdb("train", data_root)
-    assert len(reviews) == 20 and labels.tolist() == [1] * 10 + [0] * 10
-    assert reviews[0].startswith("Bromwell High is a cartoon comedy.")
-    test_reviews, test_labels = text.read_imdb("test", data_root)
-    assert len(test_reviews) == 20 and int(test_labels.sum()) == 10
-
-
 def test_text_in_another_encoding_names_file_byte_and_fix(tmp_path):
     path = tmp_path / "timemachine.txt"
     path.write_bytes("The Time Traveller\n".encode("utf-16"))
@@ -179,3 +171,21 @@ def test_text_in_another_encoding_names_file_byte_and_fix(tmp_path):
     assert "not UTF-8" in err.value.message and "d2lkit data fetch" in err.value.fix
     with pytest.raises(DataError, match=r"lyrics.zip:a.txt is not UTF-8 text: byte 2"):
         decode_text(b"ok" + "想".encode("gbk"), "lyrics.zip:a.txt")
+
+
+def test_encode_padded_cuts_and_pads_like_the_books_truncate_pad():
+    vocab = text.Vocab([["a", "b", "b"]], reserved_tokens=["<pad>"])
+    ids = text.encode_padded([["b", "a", "c", "b"], ["a"], []], vocab, 3)
+    pad, a, b = vocab["<pad>"], vocab["a"], vocab["b"]
+    assert ids.dtype == torch.int64
+    assert ids.tolist() == [[b, a, 0], [a, pad, pad], [pad, pad, pad]]
+    assert text.encode_padded([["a"]], text.Vocab([["a"]]), 2).tolist() == [[1, 0]]
+
+
+def test_to_tokens_takes_any_integer_a_list_or_a_tensor():
+    import numpy as np
+
+    vocab = text.Vocab([["b", "a", "b"]])
+    assert vocab.to_tokens(np.int32(1)) == "b" and vocab.to_tokens(torch.tensor(2)) == "a"
+    assert vocab.to_tokens(np.array([2, 1], dtype=np.int32)) == ["a", "b"]
+    assert vocab.to_tokens(torch.tensor([1, 0])) == ["b", "<unk>"] and vocab.to_tokens(2) == "a"

@@ -26,6 +26,11 @@ BOOK_FAMILIES = [
     "transformer",
     "tiny_ssd",
     "fcn_resnet18",
+    "word2vec",
+    "bert",
+    "birnn",
+    "textcnn",
+    "decomposable_attention",
 ]
 
 
@@ -48,6 +53,11 @@ def test_every_family_has_a_tiny_variant() -> None:
         "seq2seq",
         "seq2seq_attention",
         "transformer",
+        "word2vec",
+        "bert",
+        "birnn",
+        "textcnn",
+        "decomposable_attention",
     ]:
         assert f"{family}_tiny" in tiny
 

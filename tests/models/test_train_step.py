@@ -96,6 +96,66 @@ def detection(side: int = 64) -> tuple[Batch, LossFn]:
 
 VOCABS = {"src_vocab_size": 12, "tgt_vocab_size": 12}
 
+
+# --- chapters 14-15 -------------------------------------------------------------------
+
+
+def skip_gram(vocab: int) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        mask = torch.tensor([[1, 1, 1, 1, 0]] * 2 + [[1] * 5] * 2)
+        label = torch.tensor([[1, 0, 0, 0, 0]] * 4)
+        return torch.randint(0, vocab, (4, 1)), torch.randint(0, vocab, (4, 5)), mask, label
+
+    def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
+        center, words, mask, label = b
+        pred = net(center, words).reshape(label.shape)
+        return F.binary_cross_entropy_with_logits(pred, label.double(), weight=mask.double())
+
+    return batch, loss
+
+
+def bert_pretraining(vocab: int) -> tuple[Batch, LossFn]:
+    def batch() -> tuple[Any, ...]:
+        tokens, segments = torch.randint(0, vocab, (4, 8)), torch.randint(0, 2, (4, 8))
+        positions, labels = torch.randint(1, 8, (4, 2)), torch.randint(0, vocab, (4, 2))
+        return (
+            tokens,
+            segments,
+            torch.tensor([8, 6, 5, 3]),
+            positions,
+            labels,
+            torch.tensor([0, 1, 1, 0]),
+        )
+
+    def loss(net: nn.Module, b: tuple[Any, ...]) -> torch.Tensor:
+        tokens, segments, valid, positions, labels, nsp_y = b
+        _, mlm, nsp = net(tokens, segments, valid, positions)
+        return F.cross_entropy(mlm.reshape(-1, vocab), labels.reshape(-1)) + F.cross_entropy(
+            nsp, nsp_y
+        )
+
+    return batch, loss
+
+
+def token_classes(vocab: int, num_classes: int, *inputs: int) -> tuple[Batch, LossFn]:
+    """Batches of token-id inputs of the given lengths (plus segments and valid lengths for
+    BERT when ``inputs`` is ``(T, 0, 0)``) and labels; cross-entropy of net(*inputs)."""
+
+    def batch() -> tuple[Any, ...]:
+        if inputs[1:] == (0, 0):
+            T = inputs[0]
+            X = (
+                torch.randint(0, vocab, (4, T)),
+                torch.zeros(4, T, dtype=torch.long),
+                torch.tensor([T, 5, 4, 2]),
+            )
+        else:
+            X = tuple(torch.randint(0, vocab, (4, T)) for T in inputs)
+        return (*X, torch.randint(0, num_classes, (4,)))
+
+    return batch, lambda net, b: F.cross_entropy(net(*b[:-1]), b[-1])
+
+
 # name -> (keyword arguments, (batch, loss)); the full-size CNNs are only shape-checked.
 CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "linear_regression": ({}, regression()),
@@ -133,6 +193,22 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "transformer_tiny": ({}, translation()),
     "fcn_tiny": ({}, segmentation()),
     "tiny_ssd_tiny": ({}, detection()),
+    "word2vec": ({}, skip_gram(6719)),
+    "word2vec_tiny": ({}, skip_gram(20)),
+    "bert": ({}, bert_pretraining(20256)),
+    "bert_tiny": ({}, bert_pretraining(30)),
+    "bert_small": ({"vocab_size": 40}, bert_pretraining(40)),
+    "bert_small_classifier": (
+        {"vocab_size": 40, "pretrained": False},
+        token_classes(40, 3, 9, 0, 0),
+    ),
+    "bert_classifier_tiny": ({}, token_classes(30, 3, 9, 0, 0)),
+    "birnn": ({"vocab_size": 50}, token_classes(50, 2, 9)),
+    "birnn_tiny": ({}, token_classes(30, 2, 9)),
+    "textcnn": ({"vocab_size": 50}, token_classes(50, 2, 9)),
+    "textcnn_tiny": ({}, token_classes(30, 2, 9)),
+    "decomposable_attention": ({"vocab_size": 50}, token_classes(50, 3, 6, 8)),
+    "decomposable_attention_tiny": ({}, token_classes(30, 3, 6, 8)),
 }
 SHAPE_ONLY = {
     "alexnet",

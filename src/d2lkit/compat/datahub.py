@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 DATA_URL = D2L_HUB
 
-# The entries the book's #@save cells register (chapters 4-13), same URLs and sha1s.
+# The entries the book's #@save cells register (chapters 4-15), same URLs and sha1s.
 DATA_HUB: dict[str, tuple[str, str]] = {
     "kaggle_house_train": (
         DATA_URL + "kaggle_house_pred_train.csv",
@@ -75,6 +75,26 @@ DATA_HUB: dict[str, tuple[str, str]] = {
     ),
     "dog_tiny": (DATA_URL + "kaggle_dog_tiny.zip", "0cb91d09b814ecdc07b50f31f8dcad3e81d6a86d"),
     "pokemon": (DATA_URL + "pokemon.zip", "c065c0e2593b8b161a2d7873e42418bf6a21106c"),
+    # chapters 14-15, as d2l 0.17.6 registers them at import
+    "glove.6b.50d": (DATA_URL + "glove.6B.50d.zip", "0b8703943ccdb6eb788e6f091b8946e82231bc4d"),
+    "glove.6b.100d": (DATA_URL + "glove.6B.100d.zip", "cd43bfb07e44e6f27cbcc7bc9ae3d80284fdaf5a"),
+    "glove.42b.300d": (
+        DATA_URL + "glove.42B.300d.zip",
+        "b5116e234e9eb9076672cfeabf5469f3eec904fa",
+    ),
+    "wiki.en": (DATA_URL + "wiki.en.zip", "c1816da3821ae9f43899be655002f6c723e91b88"),
+    "wikitext-2": (
+        "https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip",
+        "3c914d17d80b1459be871a5039ac23e752a53cbe",
+    ),
+    "aclImdb": (
+        "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+        "01ada507287d82875905620988597833ad4e0903",
+    ),
+    "SNLI": (
+        "https://nlp.stanford.edu/projects/snli/snli_1.0.zip",
+        "9fcde07509c7e87ec61c640c1b2753d9041758e4",
+    ),
 }
 
 

@@ -21,16 +21,27 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads each name
     from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+    from d2lkit.data.bert_inputs import (
+        get_tokens_and_segments,
+    )
     from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
     from d2lkit.data.detection import (
         DetectionSet,
         bananas_loaders,
         read_bananas,
     )
+    from d2lkit.data.embeddings import (
+        TokenEmbedding,
+        load_token_embedding,
+    )
     from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
     from d2lkit.data.image_folder import (
         read_hotdog,
         read_image_folder,
+    )
+    from d2lkit.data.imdb import (
+        load_data_imdb,
+        read_imdb,
     )
     from d2lkit.data.kaggle import (
         copyfile,
@@ -48,9 +59,13 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
         tokenize_nmt,
         truncate_pad,
     )
+    from d2lkit.data.pretrained_bert import (
+        read_pretrained_bert,
+    )
     from d2lkit.data.ptb import (
         PTBLoader,
         Ragged,
+        RandomGenerator,
         batchify,
         get_centers_and_contexts,
         get_negatives,
@@ -65,6 +80,10 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
         VOCSegDataset,
         read_voc,
         voc_loaders,
+    )
+    from d2lkit.data.snli import (
+        load_data_snli,
+        read_snli,
     )
     from d2lkit.data.store import (
         clean_stale,
@@ -105,7 +124,6 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
         load_corpus_time_machine,
         load_data_jay_lyrics,
         load_data_time_machine,
-        read_imdb,
         read_jay_lyrics,
         read_time_machine,
         seq_data_iter_random,
@@ -136,10 +154,25 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads ea
         read_kaggle_cifar10_folder,
         read_mnist,
     )
+    from d2lkit.data.wikitext import (
+        load_data_wiki,
+        read_wiki,
+    )
 
 # Each public name -> the submodule that defines it (tests/data/test_package.py checks that
 # this table, the imports above and __all__ agree).
 _SOURCES: dict[str, str] = {
+    "get_tokens_and_segments": "bert_inputs",
+    "TokenEmbedding": "embeddings",
+    "load_token_embedding": "embeddings",
+    "load_data_imdb": "imdb",
+    "read_imdb": "imdb",
+    "read_pretrained_bert": "pretrained_bert",
+    "load_data_snli": "snli",
+    "read_snli": "snli",
+    "load_data_wiki": "wikitext",
+    "read_wiki": "wikitext",
+    "RandomGenerator": "ptb",
     "DetectionSet": "detection",
     "bananas_loaders": "detection",
     "read_bananas": "detection",
@@ -214,7 +247,6 @@ _SOURCES: dict[str, str] = {
     "load_corpus_time_machine": "text",
     "load_data_jay_lyrics": "text",
     "load_data_time_machine": "text",
-    "read_imdb": "text",
     "read_jay_lyrics": "text",
     "read_time_machine": "text",
     "seq_data_iter_random": "text",
@@ -264,11 +296,13 @@ __all__ = [
     "PolynomialData",
     "Ragged",
     "RandomCrop",
+    "RandomGenerator",
     "RandomHorizontalFlip",
     "Resize",
     "SegmentationSet",
     "SeqDataLoader",
     "TensorLoader",
+    "TokenEmbedding",
     "VOCSegDataset",
     "Vocab",
     "bananas_loaders",
@@ -290,15 +324,20 @@ __all__ = [
     "get_data_ch11",
     "get_dataset",
     "get_negatives",
+    "get_tokens_and_segments",
     "high_dim_linear_data",
     "image_loaders",
     "load_corpus_jay_lyrics",
     "load_corpus_time_machine",
+    "load_data_imdb",
     "load_data_jay_lyrics",
     "load_data_nmt",
     "load_data_ptb",
+    "load_data_snli",
     "load_data_time_machine",
+    "load_data_wiki",
     "load_kaggle_house",
+    "load_token_embedding",
     "one_hot",
     "polynomial_data",
     "preprocess_kaggle_house",
@@ -321,10 +360,13 @@ __all__ = [
     "read_kaggle_house",
     "read_mnist",
     "read_numeric_table",
+    "read_pretrained_bert",
     "read_ptb",
+    "read_snli",
     "read_text",
     "read_time_machine",
     "read_voc",
+    "read_wiki",
     "read_zip_member",
     "reorg_test",
     "reorg_train_valid",

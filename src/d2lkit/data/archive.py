@@ -25,14 +25,21 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from d2lkit.data.catalog import refetch_hint
 from d2lkit.errors import ConfigError, DataError
 from d2lkit.write_errors import explained_writes
 
-__all__ = ["MAX_BYTES", "MAX_MEMBERS", "extract_archive", "read_zip_member", "zip_members"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_MEMBERS",
+    "extract_archive",
+    "read_tar_files",
+    "read_zip_member",
+    "zip_members",
+]
 
 _CHUNK = 1 << 20
 MAX_BYTES = 4 << 30  # bytes an archive may extract to, in all (4 GiB), unless raised
@@ -316,6 +323,28 @@ def _extract_tar(path: Path, dest: Path, max_members: int, max_bytes: int) -> No
                 with src, out.open("xb") as dst:
                     _copy(path, member.name, src, dst, budget)
         _check_links(path, dest, links)
+
+
+def read_tar_files(
+    path: Path, wanted: Callable[[str], bool] = lambda name: True
+) -> Iterator[tuple[str, bytes]]:
+    """(name, content) of each regular file of a tar or tar.gz that ``wanted`` accepts.
+
+    One pass in archive order, nothing written to disk. After the last member
+    the end-of-archive marker (and a compressed stream's trailer) is checked,
+    so a truncated archive is a :class:`DataError`, not a quietly shorter list.
+    """
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:
+                if member.isfile() and wanted(member.name):
+                    src = archive.extractfile(member)
+                    assert src is not None  # a regular file always has content
+                    with src:
+                        yield member.name, src.read()
+            _check_tar_end(path, archive)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise _archive_error(path, exc) from None
 
 
 def _is_tar(path: Path) -> bool:

@@ -315,6 +315,123 @@ ACLIMDB_TINY = Dataset(
     ),
 )
 
+# --- natural language processing (chapters 14-15) --------------------------
+# The files the book's DATA_HUB names for its NLP chapters, with its sha1s. They
+# live in "d2l" beside the hub's other files: the book's ../data, one to one.
+# Readers read the archives in place (members are read, nothing is extracted).
+
+
+def _glove(name: str, sha1: str, title: str, homepage: str, license: str) -> Dataset:
+    """A pretrained-embedding zip of the book's hub: ``<stem>/vec.txt`` inside."""
+    return Dataset(
+        name=name.lower().removesuffix(".zip"),
+        folder="d2l",
+        title=title,
+        homepage=homepage,
+        license=license,
+        files=(_hub_file(name, sha1, None),),
+    )
+
+
+_GLOVE_HOME = "https://nlp.stanford.edu/projects/glove/"
+GLOVE_6B_50D = _glove(
+    "glove.6B.50d.zip",
+    "0b8703943ccdb6eb788e6f091b8946e82231bc4d",
+    "GloVe 6B, 50-d: 400,000 word vectors (book 14.7): similarity and analogy",
+    _GLOVE_HOME,
+    "PDDL 1.0",
+)
+GLOVE_6B_100D = _glove(
+    "glove.6B.100d.zip",
+    "cd43bfb07e44e6f27cbcc7bc9ae3d80284fdaf5a",
+    "GloVe 6B, 100-d: 400,000 word vectors (book 15.2-15.5): pretrained input embeddings",
+    _GLOVE_HOME,
+    "PDDL 1.0",
+)
+GLOVE_42B_300D = _glove(
+    "glove.42B.300d.zip",
+    "b5116e234e9eb9076672cfeabf5469f3eec904fa",
+    "GloVe 42B, 300-d: 1.9 million word vectors (book 14.7, exercises)",
+    _GLOVE_HOME,
+    "PDDL 1.0",
+)
+WIKI_EN = _glove(
+    "wiki.en.zip",
+    "c1816da3821ae9f43899be655002f6c723e91b88",
+    "fastText English Wikipedia word vectors, 300-d (book 14.7, exercises)",
+    "https://fasttext.cc/docs/en/pretrained-vectors.html",
+    "CC BY-SA 3.0",
+)
+
+# The book's S3 address is the official one; the corpus's author now serves it here.
+WIKITEXT_2 = Dataset(
+    name="wikitext-2",
+    folder="d2l",
+    title="WikiText-2 (tokenised Wikipedia articles, book 14.9): BERT pretraining",
+    homepage="https://blog.salesforceairesearch.com/the-wikitext-long-term-dependency-language-modeling-dataset/",
+    license="CC BY-SA 3.0",
+    files=(
+        DataFile(
+            name="wikitext-2-v1.zip",
+            urls=(
+                "https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip",
+                "https://wikitext.smerity.com/wikitext-2-v1.zip",
+            ),
+            checksum="sha1:3c914d17d80b1459be871a5039ac23e752a53cbe",
+        ),
+    ),
+)
+
+# 25,000 training and 25,000 test reviews (and 50,000 unlabelled ones the book skips).
+# The English edition's hub holds the same bytes (same sha1) as Stanford's file.
+ACLIMDB = Dataset(
+    name="aclimdb",
+    folder="d2l",
+    title="IMDb movie reviews, 50,000 labelled (book 15.1-15.3): sentiment analysis",
+    homepage="https://ai.stanford.edu/~amaas/data/sentiment/",
+    files=(
+        DataFile(
+            name="aclImdb_v1.tar.gz",
+            urls=(
+                "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+                D2L_HUB + "aclImdb_v1.tar.gz",
+                "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+            ),
+            checksum="sha1:01ada507287d82875905620988597833ad4e0903",
+        ),
+    ),
+)
+
+SNLI = Dataset(
+    name="snli",
+    folder="d2l",
+    title="Stanford Natural Language Inference, 570,000 sentence pairs (book 15.4-15.7)",
+    homepage="https://nlp.stanford.edu/projects/snli/",
+    license="CC BY-SA 4.0",
+    files=(
+        DataFile(
+            name="snli_1.0.zip",
+            urls=("https://nlp.stanford.edu/projects/snli/snli_1.0.zip",),
+            checksum="sha1:9fcde07509c7e87ec61c640c1b2753d9041758e4",
+        ),
+    ),
+)
+
+# The book's pretrained BERT (15.7): <stem>/vocab.json and <stem>/pretrained.params
+# (a state dict of the book's BERTModel) inside each zip.
+BERT_SMALL = Dataset(
+    name="bert.small",
+    folder="d2l",
+    title="The book's small pretrained BERT (2 layers, 256 hidden, 4 heads; book 15.7)",
+    files=(_hub_file("bert.small.torch.zip", "c72329e68a732bef0452e4b96a1c341c8910f81f", None),),
+)
+BERT_BASE = Dataset(
+    name="bert.base",
+    folder="d2l",
+    title="The book's pretrained BERT base (12 layers, 768 hidden, 12 heads; book 15.7)",
+    files=(_hub_file("bert.base.torch.zip", "225d66f04cae318b841a13d32af3acc165f253ac", None),),
+)
+
 # --- course notes ------------------------------------------------------------
 
 # No official URL is known: the course hands the file out with its slides.
@@ -544,6 +661,15 @@ DATASETS = DatasetRegistry(
         POKEMON,
         RESNET18_IMAGENET,
         VGG19_IMAGENET,
+        GLOVE_6B_50D,
+        GLOVE_6B_100D,
+        GLOVE_42B_300D,
+        WIKI_EN,
+        WIKITEXT_2,
+        ACLIMDB,
+        SNLI,
+        BERT_SMALL,
+        BERT_BASE,
     )
 )
 

@@ -26,6 +26,7 @@ from d2lkit.data.text import Vocab
 __all__ = [
     "PTBLoader",
     "Ragged",
+    "RandomGenerator",
     "batchify",
     "get_centers_and_contexts",
     "get_negatives",
@@ -168,6 +169,39 @@ def _counts(vocab: Vocab, counter: Mapping[str, int] | torch.Tensor) -> torch.Te
     return torch.tensor([counter.get(t, 0) for t in vocab.idx_to_token], dtype=torch.float64)
 
 
+class RandomGenerator:
+    """Draws from {1, ..., n} with probability proportional to ``sampling_weights`` (14.3).
+
+    Draws are made ``cache`` at a time (one ``torch.multinomial`` call), as the
+    book caches 10,000 of them; :func:`get_negatives` draws for the whole corpus
+    at once instead.
+    """
+
+    def __init__(
+        self,
+        sampling_weights: Sequence[float],
+        generator: torch.Generator | None = None,
+        cache: int = 10_000,
+    ) -> None:
+        self.population = list(range(1, len(sampling_weights) + 1))
+        self.sampling_weights = torch.as_tensor(sampling_weights, dtype=torch.float64)
+        if self.sampling_weights.numel() == 0 or (self.sampling_weights < 0).any():
+            raise ValueError("sampling_weights must be one or more non-negative numbers")
+        self.generator, self.cache = generator, cache
+        self.candidates: list[int] = []
+        self.i = 0
+
+    def draw(self) -> int:
+        """One draw, in 1..n."""
+        if self.i == len(self.candidates):
+            picks = torch.multinomial(
+                self.sampling_weights, self.cache, replacement=True, generator=self.generator
+            )
+            self.candidates, self.i = (picks + 1).tolist(), 0
+        self.i += 1
+        return self.candidates[self.i - 1]
+
+
 def get_negatives(
     all_contexts: Ragged,
     vocab: Vocab,
@@ -271,6 +305,15 @@ class PTBLoader:
 
     def __len__(self) -> int:
         return len(self.loader)
+
+    @property
+    def batch_size(self) -> int:
+        """Center words per batch."""
+        return self.loader.batch_size
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw epoch ``epoch``'s order from (seed, epoch), as :class:`TensorLoader` does."""
+        self.loader.set_epoch(epoch)
 
     @property
     def num_examples(self) -> int:

@@ -8,26 +8,27 @@ draw from a ``torch.Generator``, so a seed gives the same batches every time.
 from __future__ import annotations
 
 import collections
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import SupportsIndex, overload
 
 import torch
 
 from d2lkit.data.access import require
-from d2lkit.data.archive import read_zip_member, zip_members
+from d2lkit.data.archive import read_zip_member
 from d2lkit.data.files import decode_text, read_text
 
 __all__ = [
     "SeqDataLoader",
     "Vocab",
     "count_corpus",
+    "encode_padded",
     "load_corpus_jay_lyrics",
     "load_corpus_time_machine",
     "load_data_jay_lyrics",
     "load_data_time_machine",
-    "read_imdb",
     "read_jay_lyrics",
     "read_time_machine",
     "seq_data_iter_random",
@@ -84,6 +85,15 @@ class Vocab:
                 self.token_to_idx[token] = len(self.idx_to_token)
                 self.idx_to_token.append(token)
 
+    @classmethod
+    def from_tokens(cls, idx_to_token: Sequence[str]) -> Vocab:
+        """A vocabulary with exactly these tokens at these indices (a saved one, e.g. a
+        pretrained model's); index 0 answers for unknown tokens, as always."""
+        vocab = cls()
+        vocab.idx_to_token = list(idx_to_token)
+        vocab.token_to_idx = {token: i for i, token in enumerate(vocab.idx_to_token)}
+        return vocab
+
     def __len__(self) -> int:
         return len(self.idx_to_token)
 
@@ -98,13 +108,17 @@ class Vocab:
         get = self.token_to_idx.get
         return [get(t, self.unk) for t in tokens]
 
-    def to_tokens(self, indices: int | Sequence[int] | torch.Tensor) -> str | list[str]:
-        """The tokens of ``indices`` (an int, a list or a tensor)."""
+    def to_tokens(self, indices: SupportsIndex | Sequence[int] | torch.Tensor) -> str | list[str]:
+        """The tokens of ``indices``: one for an integer (Python's, numpy's, a 0-d tensor),
+        a list for a list or a tensor of them."""
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
-        if isinstance(indices, int):
-            return self.idx_to_token[indices]
-        return [self.idx_to_token[int(i)] for i in indices]
+        if isinstance(indices, SupportsIndex):
+            try:  # a numpy array has __index__ too, but only a scalar one is an index
+                return self.idx_to_token[operator.index(indices)]
+            except TypeError:
+                pass
+        return [self.idx_to_token[int(i)] for i in indices]  # type: ignore[union-attr]
 
     def encode(self, tokens: Sequence[str]) -> torch.Tensor:
         """The indices of ``tokens`` as an int64 tensor."""
@@ -117,6 +131,21 @@ class Vocab:
 
     def __repr__(self) -> str:
         return f"Vocab({len(self)} tokens: {self.idx_to_token[:6]}...)"
+
+
+def encode_padded(
+    lines: Sequence[Sequence[str]], vocab: Vocab, num_steps: int, pad: str = "<pad>"
+) -> torch.Tensor:
+    """Token ids ``(N, num_steps)``: each line cut to ``num_steps`` or padded with ``vocab[pad]``.
+
+    The book's ``truncate_pad`` over a whole data set; a vocabulary without
+    ``pad`` pads with ``<unk>`` (index 0), as the book's IMDb loader does.
+    """
+    out = torch.full((len(lines), num_steps), vocab[pad], dtype=torch.int64)
+    for i, line in enumerate(lines):
+        ids = vocab[list(line[:num_steps])]
+        out[i, : len(ids)] = torch.tensor(ids, dtype=torch.int64)
+    return out
 
 
 def _corpus(tokens: list[list[str]], vocab: Vocab, max_tokens: int) -> torch.Tensor:
@@ -294,26 +323,3 @@ def load_data_jay_lyrics(
     """A character-level loader over the lyrics, as for The Time Machine."""
     corpus, vocab = load_corpus_jay_lyrics(max_tokens, root)
     return SeqDataLoader(corpus, vocab, batch_size, num_steps, use_random_iter, seed), vocab
-
-
-# --- IMDb reviews, tiny sample (first edition) --------------------------------
-
-
-def read_imdb(
-    split: str = "train", root: Root = None, *, download: bool = True
-) -> tuple[list[str], torch.Tensor]:
-    """Reviews of the tiny IMDb sample and their labels (1 positive, 0 negative), as the book.
-
-    Positive reviews come first, then negative ones, each in file-name order.
-    """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    path = require("aclimdb-tiny", "aclImdb_tiny.zip", root, download=download)
-    members = zip_members(path)
-    texts, labels = [], []
-    for label, folder in ((1, "pos"), (0, "neg")):
-        prefix = f"aclImdb_tiny/{split}/{folder}/"
-        for name in sorted(m for m in members if m.startswith(prefix) and m.endswith(".txt")):
-            texts.append(decode_text(read_zip_member(path, name), f"{path}:{name}"))
-            labels.append(label)
-    return texts, torch.tensor(labels, dtype=torch.int64)
