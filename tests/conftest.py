@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -194,18 +195,25 @@ def fail_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 
 @pytest.fixture()
-def file_size_limit() -> Iterator[Callable[[int], None]]:
-    """``file_size_limit(n)``: this process may write files of at most ``n`` bytes.
+def file_size_limit() -> Iterator[Callable[[int], contextlib.AbstractContextManager[None]]]:
+    """``with file_size_limit(n): ...``: inside the block, files of at most ``n`` bytes.
 
     The real ``RLIMIT_FSIZE`` that ``ulimit -f`` sets (Python ignores ``SIGXFSZ``, so a
-    write past it fails with ``EFBIG``); the old limit is restored when the test ends.
+    write past it fails with ``EFBIG``). The old limit is back when the block ends (and at
+    the latest when the test does): pytest's own report, written into a log file after the
+    test's body, must never meet the limit.
     """
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
 
-    def limit(n: int) -> None:
+    @contextlib.contextmanager
+    def limit(n: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (n, hard))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
 
     yield limit
     resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

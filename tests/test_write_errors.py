@@ -31,8 +31,8 @@ def _files(folder: Path) -> list[str]:
 def test_a_write_past_ulimit_f_is_explained_and_leaves_nothing(tmp_path, file_size_limit):
     target = tmp_path / "metrics.csv"
     target.write_text("old")
-    file_size_limit(10_000)  # real EFBIG: Python ignores SIGXFSZ, so the write fails, not us
-    with pytest.raises(WriteError) as info:
+    # real EFBIG: Python ignores SIGXFSZ, so the write fails, not us
+    with file_size_limit(10_000), pytest.raises(WriteError) as info:
         write_text_atomic(target, "x" * 50_000)
     error = info.value
     assert isinstance(error, D2lkitError) and error.errno == errno.EFBIG
@@ -44,8 +44,8 @@ def test_a_write_past_ulimit_f_is_explained_and_leaves_nothing(tmp_path, file_si
 
 def test_torch_save_past_ulimit_f_is_explained_by_probing(tmp_path, file_size_limit):
     target = tmp_path / "checkpoint.pt"
-    file_size_limit(100_000)  # torch reports this as a RuntimeError without an errno
-    with pytest.raises(WriteError) as info, atomic_path(target) as tmp:
+    # torch reports this as a RuntimeError without an errno
+    with file_size_limit(100_000), pytest.raises(WriteError) as info, atomic_path(target) as tmp:
         torch.save({"w": torch.zeros(100_000)}, tmp)
     assert info.value.errno == errno.EFBIG and "ulimit -f" in info.value.message
     assert _files(tmp_path) == []
@@ -137,8 +137,8 @@ def test_probing_finds_the_file_size_limit(tmp_path, file_size_limit):
     path = tmp_path / "part"
     path.write_bytes(bytes(4096))
     assert probe_write_failure(path) is None
-    file_size_limit(4096)
-    assert probe_write_failure(path) == errno.EFBIG
+    with file_size_limit(4096):
+        assert probe_write_failure(path) == errno.EFBIG
 
 
 def _write_as_nobody(folder: str, results: object) -> None:

@@ -400,8 +400,7 @@ def test_a_download_past_ulimit_f_is_explained_and_leaves_nothing(
     server, tmp_path, file_size_limit
 ):
     dest = tmp_path / "labels-idx1-ubyte.gz"
-    file_size_limit(len(SERVED) // 2)
-    with pytest.raises(WriteError) as info:
+    with file_size_limit(len(SERVED) // 2), pytest.raises(WriteError) as info:
         store.download(_entry(f"{server}/good"), dest, **FAST)
     assert info.value.errno == errno.EFBIG and "ulimit -f" in info.value.message
     assert _leftovers(tmp_path) == []
