@@ -260,3 +260,48 @@ def store_file(
         return tmp_path
 
     return put
+
+
+# --- a real terminal: a pty of a given size -------------------------------------------------
+
+
+def _run_in_pty(code: str, columns: int, lines: int) -> str:
+    """Run ``python -c code`` in a pseudo-terminal of ``columns`` x ``lines``; its output."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                raise AssertionError("the script printed nothing for 60 s")
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+        assert proc.wait(timeout=60) == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode("utf-8")
+
+
+@pytest.fixture()
+def run_in_pty() -> Callable[[str, int, int], str]:
+    """``run_in_pty(code, columns, lines)``: ``python -c code`` in a terminal of that size."""
+    return _run_in_pty

@@ -18,11 +18,19 @@ def _run(*args: str):
     return runner.invoke(app, list(args))
 
 
-def test_list_shows_recipes_with_section_and_book_figure():
-    result = _run("list")
+def test_list_shows_recipes_with_both_editions_sections_and_the_book_figure():
+    result = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     line = next(row for row in result.output.splitlines() if row.startswith("lenet-bn "))
-    assert "7.5" in line and "fashion-mnist" in line and "test_acc 0.84" in line
+    assert line.split() == [
+        "lenet-bn",
+        "8.5",
+        "7.5",
+        "lenet_bn",
+        "fashion-mnist",
+        "0.84",
+        "test_acc",
+    ]
 
 
 def test_unknown_recipe_suggests_close_names_without_a_traceback():
@@ -81,7 +89,9 @@ def test_resume_of_a_folder_that_is_no_run_is_explained(tmp_path):
 
 
 def test_data_list_shows_each_file_and_where_it_comes_from(data_root):
-    result = _run("data", "list", "--data-dir", str(data_root))
+    result = runner.invoke(
+        app, ["data", "list", "--data-dir", str(data_root)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0
     line = next(
         row for row in result.output.splitlines() if "train-images" in row and "fashion" in row
@@ -164,7 +174,7 @@ def test_list_does_not_import_torch():
 def test_run_of_a_function_recipe_prints_its_figures_beside_the_books(tmp_path):
     result = _run("run", "gd", "-q", "--out", str(tmp_path), "--lr", "0.2")
     assert result.exit_code == 0, result.output
-    assert "gd (d2l 11.3)" in result.output and "examples/s" not in result.output
+    assert "gd (d2l 12.3, zh 11.3)" in result.output and "examples/s" not in result.output
     assert "distance" in result.output and "pass" in result.output
     assert (next((tmp_path / "gd").iterdir()) / "trace.png").exists()
 
@@ -205,12 +215,15 @@ def test_unknown_recipe_is_answered_without_importing_torch():
     assert out.stdout.strip() == "False"
 
 
-def test_list_groups_recipes_by_chapter_in_book_order():
-    lines = _run("list").output.splitlines()
-    chapters = [line for line in lines if line.startswith("[chapter ")]
-    assert chapters == sorted(chapters, key=lambda c: int(c.strip("[]").split()[1]))
-    assert "[chapter 7]" in chapters
-    assert lines[lines.index("[chapter 7]") + 1].startswith("alexnet ")  # 7.1 first
+@pytest.mark.parametrize(
+    ("flags", "site", "alexnet"), [([], "d2l.ai", 8), (["--zh"], "zh.d2l.ai", 7)]
+)
+def test_list_groups_recipes_by_chapter_in_the_chosen_editions_order(flags, site, alexnet):
+    lines = _run("list", *flags).output.splitlines()
+    chapters = [line for line in lines if line.startswith(f"[{site} chapter ")]
+    assert chapters == sorted(chapters, key=lambda c: int(c.strip("[]").split()[2]))
+    heading = f"[{site} chapter {alexnet}]"
+    assert lines[lines.index(heading) + 1].startswith("alexnet ")  # its first section
 
 
 def test_list_with_no_match_exits_1_and_suggests_close_names():
@@ -230,7 +243,8 @@ def test_show_prints_every_setting_as_a_set_key_with_claim_and_source():
     result = _run("show", "lenet-bn", "--set", "optim.lr=0.5")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "source: d2l 7.5" in out and "0.84" in out and "passes at 0.81" in out
+    assert "source: d2l 7.5" in out and "0.84" in out and "passes at 0.81 or more" in out
+    assert "book:   d2l.ai 8.5 Batch Normalization; zh.d2l.ai 7.5" in out
     from d2lkit.experiments import get_recipe
     from d2lkit.experiments.config import settings
 
@@ -267,7 +281,7 @@ def test_a_run_of_another_model_is_titled_and_filed_under_that_model(data_root, 
         data_root, tmp_path, "softmax-regression", "--epochs", "1", "--set", "model.name=mlp"
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("softmax-regression+mlp (d2l 3.7)")
+    assert result.output.startswith("softmax-regression+mlp (d2l 4.5, zh 3.7)")
     [run_dir] = (tmp_path / "softmax-regression+mlp").iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["model"] == "mlp" and summary["label"] == "softmax-regression+mlp"
@@ -427,7 +441,8 @@ def test_reproduce_quick_runs_every_recipe_and_writes_the_table(data_root, tmp_p
     assert all("missing from" in r["error"] for r in skipped) and len(ran) >= len(RECIPES) - 4
     md = stem.with_suffix(".md").read_text()
     assert "| lenet-bn | 7.5 | test_acc 0.840 |" in md and "Quick (smoke) runs" in md
-    assert "recipe" in result.output and "verdict" in result.output
+    header = next(line for line in result.output.splitlines() if line.startswith("recipe "))
+    assert header.split() == ["recipe", "book", "pass", "at", "ours", "verdict", "s"]
     assert elapsed < 60 * max(1, len(RECIPES) / 7)
 
 
@@ -445,3 +460,22 @@ def test_resume_cannot_stretch_a_one_cycle_schedule_past_its_end(data_root, tmp_
     assert more.exit_code == 2 and "Traceback" not in more.output
     assert "'onecycle' spans the 1 epoch(s)" in more.output and "--epochs 2" in more.output
     assert len((run_dir / "metrics.csv").read_text().splitlines()) == 2  # the run is untouched
+
+
+def test_every_table_the_cli_prints_fits_an_80_by_24_terminal(run_in_pty, data_root):
+    from d2lkit.table import display_width
+
+    commands = (["list"], ["list", "--zh"], ["list", "--models"], ["data", "list"])
+    code = (
+        "from d2lkit.cli import main\n"
+        f"for args in {commands!r}:\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as stop:\n"
+        "        assert not stop.code, stop.code\n"
+    )
+    out = run_in_pty(code, 80, 24)
+    lines = out.replace("\r\n", "\n").splitlines()
+    assert len(lines) > 100 and "[d2l.ai chapter 8]" in lines and "[zh.d2l.ai chapter 7]" in lines
+    wide = [line for line in lines if display_width(line) > 80]
+    assert not wide, wide[:3]

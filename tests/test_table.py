@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
-import struct
 import subprocess
 import sys
-import termios
 import unicodedata
 
 import pytest
@@ -154,35 +149,10 @@ print(format_table([("lenet_bn", "cnn", {DOC!r} * 2)], ("model", "family", "what
 """
 
 
-def _run_in_pty(code: str, columns: int, lines: int) -> str:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env
-    )
-    os.close(slave)
-    chunks = []
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                raise AssertionError("the script printed nothing for 60 s")
-            try:
-                data = os.read(master, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-    finally:
-        os.close(master)
-        assert proc.wait(timeout=60) == 0, b"".join(chunks).decode(errors="replace")
-    return b"".join(chunks).decode("utf-8")
-
-
-def test_in_an_80_by_24_terminal_every_printed_line_fits():
-    out = _run_in_pty(SCRIPT, columns=80, lines=24)
+def test_in_an_80_by_24_terminal_every_printed_line_fits(
+    run_in_pty,
+):
+    out = run_in_pty(SCRIPT, 80, 24)
     lines = out.replace("\r\n", "\n").splitlines()
     assert lines[0] == "width 80"  # the size came from the terminal itself
     assert len(lines) > 6

@@ -80,8 +80,12 @@ def list_command(
     models: Annotated[
         bool, typer.Option("--models", help="List the model registry instead of the recipes.")
     ] = False,
+    zh: Annotated[
+        bool,
+        typer.Option("--zh", help="Order by the Chinese edition 2.0 (zh.d2l.ai), not d2l.ai."),
+    ] = False,
 ) -> None:
-    """List the recipes by chapter (section, data, model, the book's figure), or the models."""
+    """List the recipes by chapter (both editions' sections, data, model, the book's figure)."""
     from d2lkit.experiments import describe
 
     if models:
@@ -92,7 +96,7 @@ def list_command(
             raise no_match("model", pattern, sorted(MODELS), "`d2lkit list --models`")
         typer.echo(describe.models_text(names))
         return
-    typer.echo(describe.list_text(_recipes(pattern)))
+    typer.echo(describe.list_text(_recipes(pattern), first="zh" if zh else "en"))
 
 
 def _recipes(pattern: str) -> list[Any]:
@@ -150,6 +154,8 @@ def run(
     }
     flag_overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
     config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set
+    if offline:  # what is missing is said before torch loads: one message, in a moment
+        _check_present(config.data.dataset, data_dir)
     _run_and_report(
         recipe,
         config,
@@ -190,6 +196,16 @@ def _recipe_to_run(name: str | None, resume: str | None, out: Path) -> tuple[Any
         folder = RunFolder.open(resume)
     saved_name, config, _ = folder.read_config()
     return get_recipe(name or saved_name), config, folder.path
+
+
+def _check_present(dataset: str, data_dir: Path | None) -> None:
+    """Offline: name every missing or damaged file of the run's data set (no download)."""
+    from d2lkit.data.access import fetch
+    from d2lkit.experiments.config import data_files
+
+    files = data_files(dataset)
+    if files is not None:
+        fetch(files, data_dir, offline=True, progress=False)
 
 
 def _run_and_report(recipe: Any, config: Any, **options: Any) -> None:
@@ -269,6 +285,42 @@ def reproduce(
     typer.echo(f"report: {done.markdown} and {done.json}")
     if done.failed:
         raise typer.Exit(1)
+
+
+@app.command("runs")
+@friendly
+def runs_command(
+    pattern: Annotated[str, typer.Argument(help="Shell-style filter on the recipe.")] = "*",
+    out: OutOption = Path("runs"),
+) -> None:
+    """List your runs under --out: recipe, when, epochs, final figure, verdict, resumable."""
+    from d2lkit.experiments.describe import runs_text
+    from d2lkit.experiments.run.listing import find_runs
+
+    found, skipped = find_runs(out, pattern)
+    for line in skipped:
+        typer.echo(f"skipped {line}", err=True)
+    if not found:
+        raise ConfigError(
+            f"no run matches {pattern!r} under {out}",
+            fix="start one with `d2lkit run RECIPE`, or pass --out where your runs are",
+        )
+    typer.echo(runs_text(found))
+
+
+@app.command()
+@friendly
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folders.")],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN", help="A figure to draw (repeatable); default: all shared."),
+    ] = None,
+) -> None:
+    """Draw several runs' curves on one figure: a PNG in the current folder."""
+    from d2lkit.experiments.run.compare import compare_runs
+
+    typer.echo(f"wrote {compare_runs(run_dirs, metric or [], Path.cwd())}")
 
 
 @data_app.command("list")

@@ -13,39 +13,38 @@ from pathlib import Path
 import pytest
 
 from d2lkit.errors import ConfigError
-from d2lkit.experiments.editions import EDITIONS, BookSections, Section, book_sections
+from d2lkit.experiments.editions import (
+    EN_TOC,
+    ZH_TO_EN,
+    ZH_TOC,
+    BookSections,
+    Section,
+    book_sections,
+)
 from d2lkit.experiments.editions import section_label as label
 from d2lkit.experiments.registry import RECIPES
 
 NUMBER = re.compile(r"[1-9][0-9]*\.[1-9][0-9]*")
 
 
-# --- always: the table covers every recipe and is well formed ------------------------------
+# --- always: every recipe is placed in both editions, the tables are well formed -------------
 
 
-def test_every_recipe_has_its_sections_and_nothing_else_does():
-    assert sorted(EDITIONS) == sorted(RECIPES)
-
-
-@pytest.mark.parametrize("name", sorted(EDITIONS))
-def test_numbers_are_chapter_dot_section_and_titles_are_clean(name):
-    entry = EDITIONS[name]
-    for section in (entry.zh, entry.en, entry.zh_first):
-        if section is not None:
-            assert NUMBER.fullmatch(section.number), section
-            assert section.title and section.title == " ".join(section.title.split()), section
-    if entry.zh is None or entry.en is None:
-        assert entry.note, "a recipe missing from an edition says why"
-    if entry.zh is None and entry.en is None:
-        assert entry.zh_first is not None or entry.origin, "and where it comes from"
+def test_the_tables_of_contents_are_numbered_and_titled_cleanly():
+    for toc in (ZH_TOC, EN_TOC):
+        for number, title in toc.items():
+            assert NUMBER.fullmatch(number) and title == " ".join(title.split()), number
+    assert set(ZH_TO_EN) == set(ZH_TOC)
+    assert all(en in EN_TOC for en in ZH_TO_EN.values() if en is not None)
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
-def test_the_table_agrees_with_the_section_each_recipe_states(name):
+def test_every_recipe_is_placed_in_both_editions_or_says_where_it_comes_from(name):
     stated = RECIPES.get(name).section  # "7.5", "6.4 (1st ed.)", "course 3", "handbook 1.3.4"
     entry = book_sections(name)
     if NUMBER.fullmatch(stated):
         assert entry.zh is not None and entry.zh.number == stated
+        assert entry.en is not None and entry.en.number == ZH_TO_EN[stated]
     elif stated.endswith(" (1st ed.)"):
         assert entry.zh is None and entry.zh_first is not None
         assert entry.zh_first.number == stated.removesuffix(" (1st ed.)")
@@ -54,6 +53,8 @@ def test_the_table_agrees_with_the_section_each_recipe_states(name):
     else:
         assert stated in ("fast", "handbook 1.3.4")
         assert entry.zh is None and entry.en is None and entry.origin
+    if entry.zh is None or entry.en is None:
+        assert entry.note, "a recipe missing from an edition says why"
 
 
 def test_labels_lead_with_one_edition_and_give_the_others_number():
@@ -208,12 +209,24 @@ def test_the_toc_reader_finds_the_books_known_landmarks():
 
 
 @needs_sources
-@pytest.mark.parametrize("name", sorted(EDITIONS))
-def test_each_section_number_and_title_is_the_books_own(name):
-    entry = EDITIONS[name]
-    for edition, section in (("zh", entry.zh), ("en", entry.en), ("zh_first", entry.zh_first)):
-        if section is not None:
-            assert _book_section(edition, section.number) == section, edition
+@pytest.mark.parametrize(("edition", "toc"), [("zh", ZH_TOC), ("en", EN_TOC)])
+def test_each_section_number_and_title_is_the_books_own(edition, toc):
+    for number, title in toc.items():
+        assert _book_section(edition, number) == Section(number, title)
+    chapters = range(2, len(_chapters(edition)) + 1)  # chapter 1 (the introduction) has none
+    every = [f"{c}.{i}" for c in chapters for i in range(1, len(_sections(edition, c)[1]) + 1)]
+    assert sorted(toc, key=_order) == sorted(every, key=_order)  # the whole book, nothing else
+
+
+def _order(number: str) -> tuple[int, ...]:
+    return tuple(map(int, number.split(".")))
+
+
+@needs_sources
+def test_the_first_editions_section_is_its_own():
+    entry = book_sections("rnn-jaychou")
+    assert entry.zh_first is not None
+    assert _book_section("zh_first", entry.zh_first.number) == entry.zh_first
 
 
 # Where the English edition merged or rewrote a section, its file has another name.
@@ -221,17 +234,22 @@ RENAMED = {
     "mlp-scratch": "mlp-implementation",
     "mlp-concise": "mlp-implementation",
     "underfit-overfit": "generalization",
+    "environment": "environment-and-distribution-shift",
+    "deferred-init": "lazy-init",
+    "text-preprocessing": "text-sequence",
+    "language-models-and-dataset": "language-model",
+    "attention-cues": "queries-keys-values",
+    "nadaraya-waston": "attention-pooling",
 }
 
 
 @needs_sources
-@pytest.mark.parametrize("name", sorted(n for n, e in EDITIONS.items() if e.zh and e.en))
-def test_both_editions_point_at_the_same_sections_source(name):
+def test_paired_sections_are_the_same_source_in_both_editions():
     # The two books grew from one source tree: a section keeps its file name across them
-    # (chapter_recurrent-neural-networks/rnn-concise in both), so a number that points at
+    # (chapter_recurrent-neural-networks/rnn-concise in both), so a pairing that points at
     # the wrong section of the other edition shows here even when its title is right.
-    entry = EDITIONS[name]
-    assert entry.zh is not None and entry.en is not None
-    zh = _book_file("zh", entry.zh.number).rsplit("/", 1)[1]
-    en = _book_file("en", entry.en.number).rsplit("/", 1)[1]
-    assert RENAMED.get(zh, zh) == en
+    for zh_number, en_number in ZH_TO_EN.items():
+        assert en_number is not None
+        zh = _book_file("zh", zh_number).rsplit("/", 1)[1]
+        en = _book_file("en", en_number).rsplit("/", 1)[1]
+        assert RENAMED.get(zh, zh) == en, zh_number

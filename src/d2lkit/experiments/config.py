@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import functools
 import inspect
 import math
 import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from d2lkit.entries import Argument, Entry, read_entries
 from d2lkit.errors import ConfigError, did_you_mean
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "apply_overrides",
     "config_from_dict",
     "config_to_dict",
+    "data_files",
     "entry_of",
     "parse_value",
     "settings",
@@ -307,8 +311,57 @@ def entry_of(config: RunConfig, section: str) -> tuple[str, _Entry]:
     return _ENTRIES[section](config)
 
 
-def entry_arguments(config: RunConfig, section: str) -> list[inspect.Parameter]:
-    """The settable arguments of a section's entry (``d2lkit show`` lists their defaults)."""
+def entry_arguments(config: RunConfig, section: str) -> list[Argument]:
+    """The settable arguments of a section's entry (``d2lkit show`` lists their defaults).
+
+    Read from the entry's source (no torch: ``show`` answers at once); an entry
+    registered at run time, with no source in d2lkit, is asked with ``inspect``.
+    """
+    name = {
+        "model": config.model.name,
+        "data": config.data.dataset,
+        "task": config.task.name,
+        "sched": config.sched.name,
+    }[section]
+    if section == "sched" and name is None:
+        entry_of(config, section)  # the error that says to choose a schedule first
+    found = _entries_in_source(section).get(str(name))
+    if found is None:
+        return [Argument.of(p) for p in _inspected(config, section)]
+    return [
+        a
+        for a in found.arguments
+        if not a.kind.startswith("VAR_") and a.name not in _PASSED.get(section, ())
+    ]
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # src/d2lkit, found without importing train/
+_REGISTRARS = {  # section -> (the modules that register its entries, the decorator)
+    "model": ("models/*.py", "register_model"),
+    "data": ("experiments/builders/*.py", "register_data"),
+    "task": ("train/*.py", "register_task"),
+    "sched": ("train/schedules.py", "SCHEDULES.register"),
+}
+
+
+@functools.cache
+def _entries_in_source(section: str) -> dict[str, Entry]:
+    pattern, registrar = _REGISTRARS[section]
+    return read_entries(sorted(_PACKAGE.glob(pattern)), registrar)
+
+
+def data_files(dataset: str) -> str | None:
+    """The store's data set a recipes' data set reads, from its registration (no torch).
+
+    None for a synthetic one, or one registered at run time (its files are then
+    fetched when the run is built).
+    """
+    entry = _entries_in_source("data").get(dataset)
+    files = None if entry is None else entry.option("files")
+    return files if isinstance(files, str) else None
+
+
+def _inspected(config: RunConfig, section: str) -> list[inspect.Parameter]:
     _, fn = entry_of(config, section)
     skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     return [
@@ -321,7 +374,7 @@ def entry_arguments(config: RunConfig, section: str) -> list[inspect.Parameter]:
 def _arg_type(config: RunConfig, section: str, arg: str, key: str) -> Any:
     """The type of argument ``arg`` of a section's entry, from its hints or its default."""
     what, fn = entry_of(config, section)
-    params = {p.name: p for p in entry_arguments(config, section)}
+    params = {p.name: p for p in _inspected(config, section)}
     if arg not in params:
         raise ConfigError(
             f"unknown setting {key!r}: {what} takes no argument {arg!r}",

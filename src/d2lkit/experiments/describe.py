@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from d2lkit.entries import Argument
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.config import RunConfig, entry_arguments, settings
+from d2lkit.experiments.editions import Edition, Section, book_sections, section_label
 from d2lkit.experiments.recipe import QUICK, Recipe
+from d2lkit.table import fit_line, format_table, layout_table
 
 __all__ = [
     "data_status_text",
@@ -23,21 +26,17 @@ __all__ = [
     "models_text",
     "plural",
     "recipe_card",
+    "runs_text",
     "section_key",
     "summary_text",
     "table",
 ]
 
 
-def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    """Columns padded to their widest cell, a rule under the header."""
-    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def table(rows: Sequence[Sequence[str]], header: Sequence[str], **give: Any) -> str:
+    """A table within the terminal's width (80 when unknown); ``cut``/``wrap`` name the
+    columns that may give way (see :func:`d2lkit.table.format_table`)."""
+    return format_table(rows, header, **give)
 
 
 def plural(n: int, word: str) -> str:
@@ -61,28 +60,46 @@ def section_key(section: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in section.split("."))
 
 
-def _chapter(section: str) -> int:
-    head = section.split(".")[0]
-    return int(head) if head.isdigit() else 0
+def _lead(recipe: Recipe, first: Edition) -> Section | None:
+    sections = book_sections(recipe)
+    return sections.en if first == "en" else sections.zh
 
 
-def list_text(recipes: Sequence[Recipe]) -> str:
-    """The recipes by chapter: section, data, model, epochs and the book's figure."""
-    ordered = sorted(recipes, key=lambda r: section_key(r.section))  # stable within a section
+def book_order(recipes: Sequence[Recipe], first: Edition = "en") -> list[Recipe]:
+    """Recipes in the order of one edition's sections; those it lacks last, in 2.0's order."""
+
+    def key(recipe: Recipe) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+        lead = _lead(recipe, first)
+        own = section_key(recipe.section)
+        return (0, section_key(lead.number), own) if lead else (1, own, own)
+
+    return sorted(recipes, key=key)  # stable: a section's recipes keep their order
+
+
+def list_text(recipes: Sequence[Recipe], first: Edition = "en") -> str:
+    """The recipes by chapter of one edition: both editions' numbers, model, data, figure."""
+    ordered = book_order(recipes, first)
     rows, chapters = [], []
     for r in ordered:
-        book = f"{r.expected.metric} {r.expected.value:.4g}" if r.expected else "-"
-        config = r.config
-        row = (r.name, r.section, config.data.dataset, config.model.name, str(config.train.epochs))
-        rows.append((*row, book))
-        chapters.append(_chapter(r.section))
-    lines = table(rows, ("recipe", "section", "data", "model", "epochs", "book")).splitlines()
-    out = lines[:2]
-    for i, line in enumerate(lines[2:]):
+        sections = book_sections(r)
+        en, zh = (s.number if s else "-" for s in (sections.en, sections.zh))
+        numbers = (en, zh) if first == "en" else (zh, en)
+        # the figure first: a narrow column cuts the metric's name, not the number
+        book = f"{r.expected.value:.4g} {r.expected.metric}" if r.expected else "-"
+        rows.append((r.name, *numbers, r.config.model.name, r.config.data.dataset, book))
+        lead = _lead(r, first)
+        chapters.append(lead.number.split(".")[0] if lead else "")
+    editions = ("d2l.ai", "zh") if first == "en" else ("zh", "d2l.ai")
+    laid = layout_table(
+        rows, ("recipe", *editions, "model", "data", "book"), cut=("model", "data", "book")
+    )
+    out = list(laid.header)
+    for i, lines in enumerate(laid.rows):
         if i == 0 or chapters[i] != chapters[i - 1]:
-            out.append(f"[chapter {chapters[i]}]" if chapters[i] else "[other]")
-        out.append(line)
-    out.append("(details of one: `d2lkit show NAME`; models: `d2lkit list --models`)")
+            site = "d2l.ai" if first == "en" else "zh.d2l.ai"
+            out.append(f"[{site} chapter {chapters[i]}]" if chapters[i] else "[not in the book]")
+        out += lines
+    out.append(fit_line("(one recipe: `d2lkit show NAME`; models: `d2lkit list --models`)"))
     return "\n".join(out)
 
 
@@ -96,7 +113,7 @@ def models_text(names: Sequence[str]) -> str:
         family = getattr(entry, "__module__", "").rsplit(".", 1)[-1]
         doc = (inspect.getdoc(entry) or "").split("\n")[0]
         rows.append((name, family, doc))
-    return table(rows, ("model", "family", "what")) + (
+    return table(rows, ("model", "family", "what"), wrap=("what",)) + (
         "\n(use one with `d2lkit run RECIPE --set model.name=NAME`)"
     )
 
@@ -113,14 +130,23 @@ def _argument_defaults(config: RunConfig) -> list[tuple[str, str, str]]:
         for p in params:
             if p.name in given:
                 continue
-            default = "(from the data)" if p.default is p.empty else value_text(p.default)
-            found.append((f"{section}.{p.name}", default, "default"))
+            found.append((f"{section}.{p.name}", _default_text(p), "default"))
     return found
+
+
+def _default_text(argument: Argument) -> str:
+    """A default as ``--set`` takes it; "(from the data)" for one the data supplies."""
+    if argument.default_source is None:
+        return "(from the data)"
+    try:
+        return value_text(argument.default)
+    except ValueError:  # not a literal: show its source
+        return argument.default_source
 
 
 def recipe_card(recipe: Recipe, config: RunConfig) -> str:
     """A recipe's claim, its source, and every setting with its ``--set`` key and value."""
-    lines = [f"{recipe.name} (d2l {recipe.section}): {recipe.title}"]
+    lines = [f"{recipe.name}: {recipe.title}", f"book:   {_editions_line(recipe)}"]
     claim = recipe.claim
     if claim is not None:
         e = claim.expected
@@ -157,6 +183,22 @@ def recipe_card(recipe: Recipe, config: RunConfig) -> str:
     return "\n".join(lines)
 
 
+def _editions_line(recipe: Recipe) -> str:
+    """``d2l.ai 8.5 Batch Normalization; zh.d2l.ai 7.5 批量规范化`` (and why one is missing)."""
+    sections = book_sections(recipe)
+    found = [
+        f"{site} {section}"
+        for site, section in (("d2l.ai", sections.en), ("zh.d2l.ai", sections.zh))
+        if section is not None
+    ]
+    if sections.zh_first is not None:
+        found.append(f"the first Chinese edition's {sections.zh_first}")
+    if not found:
+        found.append(sections.origin)
+    note = f" ({sections.note})" if sections.note else ""
+    return "; ".join(found) + note
+
+
 def _figure_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     book = summary.get("book")
     rows = []
@@ -173,14 +215,24 @@ def _figure_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def _head(summary: dict[str, Any]) -> str:
     name = summary.get("label", summary["recipe"])
+    where = _section_words(summary)
     if summary.get("kind") == "function":  # no training: no epochs of a Trainer, no throughput
-        return f"{name} (d2l {summary['section']}): {summary['wall_time_s']:.1f} s"
+        return f"{name} ({where}): {summary['wall_time_s']:.1f} s"
     unit = summary["unit"]
     return (
-        f"{name} (d2l {summary['section']}): {plural(summary['epochs'], 'epoch')} "
+        f"{name} ({where}): {plural(summary['epochs'], 'epoch')} "
         f"on {summary['device']}, {summary['wall_time_s']:.1f} s "
         f"({summary[unit + '_per_sec']:,.0f} train {unit}/s)"
     )
+
+
+def _section_words(summary: dict[str, Any]) -> str:
+    """``d2l 8.5, zh 7.5`` for a recipe d2lkit knows; the saved section otherwise."""
+    try:
+        label = section_label(summary["recipe"], titles=False)  # "8.5 (zh 7.5)"
+    except ConfigError:  # a recipe registered by a user, or a run of an older version
+        return f"d2l {summary.get('section', '?')}"
+    return "d2l " + label.replace(" (", ", ").rstrip(")")
 
 
 def summary_text(summary: dict[str, Any], run_dir: Path) -> str:
@@ -231,6 +283,42 @@ def data_status_text(root: Any = None) -> str:
             rows.append(
                 (dataset.name, st.name, state, _human_size(st.size), st.url or "(no known URL)")
             )
-    return table(rows, ("data set", "file", "status", "size", "source")) + (
+    header = ("data set", "file", "status", "size", "source")
+    return table(rows, header, cut=("file", "source")) + (
         "\n('present' files are verified on first use, or now with `d2lkit data verify`)"
     )
+
+
+def runs_text(runs: Sequence[Any]) -> str:
+    """Runs (``listing.RunInfo``) as a table: which, when, how far, what they reached."""
+    rows = []
+    for r in runs:
+        figure = "-"
+        if r.final:
+            key = _claimed(r.recipe) if _claimed(r.recipe) in r.final else next(iter(r.final))
+            figure = f"{key.replace('_', ' ')} {figure_text(r.final[key])}"
+        rows.append(
+            (
+                f"{r.label}/{r.folder.path.name}",  # the folder's name is when it was made
+                f"{r.epochs_done}/{r.epochs}",
+                figure,
+                r.verdict,
+                "yes" if r.resumable else "no",
+            )
+        )
+    header = ("run", "epochs", "figure", "verdict", "resume")
+    return table(rows, header, cut=("figure", "verdict"))
+
+
+def _claimed(recipe: str) -> str:
+    """The figure a recipe's book claim is about, "" when unknown or none."""
+    from d2lkit.experiments.registry import RECIPES
+
+    if recipe not in RECIPES:
+        return ""
+    expected = RECIPES.get(recipe).expected
+    return expected.metric if expected else ""
+
+
+def figure_text(value: float) -> str:
+    return figure(value, digits=4)

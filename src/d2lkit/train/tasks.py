@@ -120,6 +120,28 @@ class Task:
         return f"{type(self).__name__}()"
 
 
+def _load_task_modules() -> None:
+    """Import the modules of d2lkit.train that register tasks (found in their source)."""
+    own = Path(__file__).resolve().parent
+    for path in sorted(own.glob("*.py")):
+        if path.stem != "tasks" and "@register_task(" in path.read_text(encoding="utf-8"):
+            importlib.import_module(f"d2lkit.train.{path.stem}")
+
+
+TASKS: Registry[Callable[..., Task]] = Registry("task", loader=_load_task_modules)
+
+
+def register_task(name: str) -> Callable[[TaskClass], TaskClass]:
+    """Class decorator: register a task under ``name`` (``train.task`` / ``task.name``)."""
+
+    def decorate(cls: TaskClass) -> TaskClass:
+        TASKS.add(name, cls)
+        return cls
+
+    return decorate
+
+
+@register_task("classification")
 class Classification(Task):
     """``(X, y)`` batches; mean loss over examples and argmax accuracy (the default).
 
@@ -150,6 +172,7 @@ class Classification(Task):
         return f"Classification(topk={self.topk})" if self.topk else "Classification()"
 
 
+@register_task("regression")
 class Regression(Task):
     """``(X, y)`` batches with real targets; optionally the log-RMSE of Kaggle (4.10).
 
@@ -179,6 +202,7 @@ class Regression(Task):
         return f"Regression(log_rmse={self.log_rmse})"
 
 
+@register_task("language_model")
 class LanguageModel(Task):
     """``(X, Y)`` token ids ``(B, T)``; the model maps ``(X, state)`` to ``(logits, state)``.
 
@@ -221,6 +245,7 @@ class LanguageModel(Task):
         return f"LanguageModel(random_sampling={self.random_sampling})"
 
 
+@register_task("seq2seq")
 class Seq2Seq(Task):
     """``(X, X_valid_len, Y, Y_valid_len)``: teacher forcing behind ``<bos>``, masked loss.
 
@@ -280,6 +305,7 @@ class Seq2Seq(Task):
         return f"Seq2Seq(bos={self.bos}, reduction={self.reduction!r})"
 
 
+@register_task("penalised_regression")
 class PenalisedRegression(Regression):
     """Regression whose loss adds ``l1 * sum|w|`` and ``l2 * sum(w²) / 2`` over the weights.
 
@@ -321,34 +347,6 @@ def _unpack(batch: Batch, size: int, task: str, layout: str) -> Sequence[torch.T
             fix="choose the task that matches the loader (train.task=...)",
         )
     return batch
-
-
-def _load_task_modules() -> None:
-    """Import the modules of d2lkit.train that register tasks (found in their source)."""
-    own = Path(__file__).resolve().parent
-    for path in sorted(own.glob("*.py")):
-        if path.stem != "tasks" and "@register_task(" in path.read_text(encoding="utf-8"):
-            importlib.import_module(f"d2lkit.train.{path.stem}")
-
-
-TASKS: Registry[Callable[..., Task]] = Registry("task", loader=_load_task_modules)
-
-
-def register_task(name: str) -> Callable[[TaskClass], TaskClass]:
-    """Class decorator: register a task under ``name`` (``train.task`` / ``task.name``)."""
-
-    def decorate(cls: TaskClass) -> TaskClass:
-        TASKS.add(name, cls)
-        return cls
-
-    return decorate
-
-
-TASKS.add("classification", Classification)
-TASKS.add("regression", Regression)
-TASKS.add("language_model", LanguageModel)
-TASKS.add("seq2seq", Seq2Seq)
-TASKS.add("penalised_regression", PenalisedRegression)
 
 
 def build_task(name: str, **kwargs: Any) -> Task:
