@@ -17,6 +17,7 @@ from d2lkit.train.threads import (
     ThreadChoice,
     choose_threads,
     free_cores,
+    probe_batch,
     time_step,
     training_step,
 )
@@ -166,3 +167,14 @@ def test_the_probe_step_leaves_the_models_state_grads_and_the_rng_untouched():
 
 def test_the_choice_is_recorded_as_a_dict():
     assert ThreadChoice(1, "why").as_dict() == {"threads": 1, "reason": "why"}
+
+
+def test_the_probe_batch_is_the_first_and_leaves_the_loaders_order_as_it_was():
+    from d2lkit.data import TensorLoader
+
+    loader = TensorLoader(torch.arange(40.0), batch_size=8, shuffle=True, seed=3)
+    probe = probe_batch(loader)
+    after = [b for (b,) in loader]
+    fresh = [b for (b,) in TensorLoader(torch.arange(40.0), batch_size=8, shuffle=True, seed=3)]
+    assert torch.equal(probe[0], fresh[0])
+    assert all(torch.equal(a, b) for a, b in zip(after, fresh, strict=True))

@@ -51,6 +51,7 @@ __all__ = [
     "ThreadChoice",
     "choose_threads",
     "free_cores",
+    "probe_batch",
     "time_step",
     "training_step",
 ]
@@ -178,6 +179,16 @@ def training_step(
         probe_model.zero_grad(set_to_none=True)
 
     return step
+
+
+def probe_batch(loader: Any) -> Sequence[Any]:
+    """The loader's first batch, its shuffling state left as it was (for :func:`training_step`)."""
+    state = loader.state_dict() if hasattr(loader, "state_dict") else None
+    try:
+        return next(iter(loader))  # type: ignore[no-any-return]
+    finally:
+        if state is not None:
+            loader.load_state_dict(state)
 
 
 def _explicit(setting: int | str) -> int | None:
