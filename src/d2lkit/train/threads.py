@@ -185,7 +185,7 @@ def probe_batch(loader: Any) -> Sequence[Any]:
     """The loader's first batch, its shuffling state left as it was (for :func:`training_step`)."""
     state = loader.state_dict() if hasattr(loader, "state_dict") else None
     try:
-        return next(iter(loader))  # type: ignore[no-any-return]
+        return next(iter(loader))
     finally:
         if state is not None:
             loader.load_state_dict(state)
