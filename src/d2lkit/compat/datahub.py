@@ -18,8 +18,10 @@ import logging
 import os
 from pathlib import Path
 
+from d2lkit.compat.adapters import book_data_advice
 from d2lkit.data import DATASETS, DataFile, Dataset, extract_archive, fetch, require
 from d2lkit.data.catalog import D2L_HUB
+from d2lkit.data.missing import DataSetUnavailable
 from d2lkit.data.store import cache_dir
 from d2lkit.errors import DataError
 
@@ -70,6 +72,7 @@ def _register(name: str, url: str, sha1: str, fname: str) -> tuple[str, str]:
     return key, fname
 
 
+@book_data_advice("or pass cache_dir= a data directory that holds it")
 def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """The verified local path of ``DATA_HUB[name]``, downloaded only if it is not here.
 
@@ -84,7 +87,9 @@ def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     root = None if cache_dir is None or Path(cache_dir) == Path("..", "data") else cache_dir
     try:
         path = require(dataset, file, root)
-    except DataError:
+    except DataSetUnavailable:  # missing, and downloads are off or impossible: say so
+        raise
+    except DataError:  # a damaged copy: fetch replaces it
         log.warning("downloading %s from %s", fname, url)
         fetch(dataset, root)
         path = require(dataset, file, root)

@@ -29,7 +29,7 @@ from d2lkit.data.download import (
 )
 from d2lkit.data.install import restore_aside, unpack
 from d2lkit.data.integrity import verify
-from d2lkit.data.missing import Audience, DataSetUnavailable, missing_error
+from d2lkit.data.missing import ENV_OFFLINE, Audience, DataSetUnavailable, missing_error
 from d2lkit.data.paths import ENV_DATA, data_dir
 from d2lkit.data.tree import tree_files
 from d2lkit.data.verdicts import Verdicts
@@ -47,8 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": library readers never download
 
 
 def _offline_by_env() -> bool:
