@@ -36,6 +36,7 @@ def _machine(
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(torch, "get_num_threads", lambda: torch_default or cores)
+    monkeypatch.setattr(threads_mod, "_DEFAULT_THREADS", [])  # as in a fresh process
     proc = tmp_path / "loadavg"
     if running is not None:
         proc.write_text(f"{load:.2f} {load:.2f} {load:.2f} {running}/512 4242\n")
@@ -178,3 +179,10 @@ def test_the_probe_batch_is_the_first_and_leaves_the_loaders_order_as_it_was():
     fresh = [b for (b,) in TensorLoader(torch.arange(40.0), batch_size=8, shuffle=True, seed=3)]
     assert torch.equal(probe[0], fresh[0])
     assert all(torch.equal(a, b) for a, b in zip(after, fresh, strict=True))
+
+
+def test_a_second_run_in_the_same_process_still_sees_torchs_first_count(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=4, load=0.0, running=1)
+    assert free_cores().usable == 4
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # the first run set one thread
+    assert free_cores().usable == 4

@@ -122,9 +122,23 @@ def _runnable_now() -> int:
     return max(sorted(readings)[len(readings) // 2], 0)
 
 
+_DEFAULT_THREADS: list[int] = []  # torch's count when first asked, before any run changed it
+
+
+def _torch_default() -> int:
+    """torch's own thread count (``OMP_NUM_THREADS``, or one per core) as the process began.
+
+    Kept from the first call: once a run has set one thread, a later run in the
+    same process (``d2lkit reproduce``) must still see the machine's count.
+    """
+    if not _DEFAULT_THREADS:
+        _DEFAULT_THREADS.append(torch.get_num_threads())
+    return _DEFAULT_THREADS[0]
+
+
 def free_cores() -> CoreCount:
     """The cores this run may use without fighting other processes for them (at least 1)."""
-    usable = max(min(_affinity(), torch.get_num_threads()), 1)
+    usable = max(min(_affinity(), _torch_default()), 1)
     load = _load_average()
     runnable = _runnable_now()
     by_load = 0 if math.isnan(load) else math.floor(load)
