@@ -186,3 +186,9 @@ def test_a_second_run_in_the_same_process_still_sees_torchs_first_count(monkeypa
     assert free_cores().usable == 4
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # the first run set one thread
     assert free_cores().usable == 4
+
+
+def test_an_unreadable_proc_loadavg_counts_as_unknown(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.2, running=None)
+    (tmp_path / "loadavg").write_text("not the format\n")
+    assert free_cores().runnable == -1

@@ -115,10 +115,10 @@ def _runnable_now() -> int:
         if i:
             time.sleep(0.01)
         try:
-            running = _LOADAVG.read_text().split()[3].split("/")[0]
-        except (OSError, IndexError):
+            running = int(_LOADAVG.read_text().split()[3].split("/")[0])
+        except (OSError, IndexError, ValueError):  # not Linux, or not the format known
             return -1
-        readings.append(int(running) - 1)  # the reading thread itself is running
+        readings.append(running - 1)  # the reading thread itself is running
     return max(sorted(readings)[len(readings) // 2], 0)
 
 
