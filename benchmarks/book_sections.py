@@ -2,7 +2,7 @@
 
     python benchmarks/book_sections.py PATH/TO/d2l-zh [--lib d2lkit|d2l] [--python PY]
         [--chapters preliminaries,...] [--sections lenet,vgg] [--timeout 300]
-        [--out results.json]
+        [--out results.json] [--book-pandas]
 
 PATH/TO/d2l-zh is a local checkout (or export) of the d2l-zh book's sources:
 its ``chapter_*/*.md`` files. The book's text is never copied into this
@@ -31,7 +31,14 @@ in a fresh process with:
   store's ``fra-eng.zip`` checksum is accepted;
 - the book's ``img/`` folder (beside its chapters) as ``../img``, for the pictures
   chapter 13 reads;
-- the CPU, one thread (``torch.set_num_threads(1)``), matplotlib's Agg backend.
+- the CPU, one thread (``OMP_NUM_THREADS=1`` unless set), matplotlib's Agg backend;
+- as a learner runs it: nothing of the library (nor torch, nor pandas) is
+  imported before the section's own first line. The caps are applied by an
+  import hook, put before that line, that patches the library's functions
+  when the section itself imports it (a section that never imports it runs
+  untouched); ``--book-pandas`` runs each section with the learner's pandas
+  opt-in (``python -m d2lkit.compat.pandas_startup on``: a ``.pth`` file, put
+  here in a folder of the run, never in the venv).
 
 It prints one line per section and writes a JSON list of
 ``{chapter, section, status, seconds, error}``; ``--markdown`` prints a table.
@@ -75,97 +82,120 @@ IMPORT = re.compile(r"^from d2l import torch as d2l\s*$", re.M)
 EPOCHS = re.compile(r"^(\s*)num_epochs\s*=\s*(\d+)\s*$", re.M)
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Unavailable|Interrupt): ")
 
-# Patches applied before the section runs; {lib} is the module of the library under test.
+# Put before the section's first line. It imports nothing of the library, nor torch, nor
+# pandas: only the standard library. It registers an import hook; when the section's own
+# import line loads the library ({lib}), the hook caps the library's loaders and loops.
+# {book_pandas} is the opt-in's .pth folder when the section runs with the learner's
+# pandas opt-in (--book-pandas), else empty.
 PRELUDE = '''\
-import functools as _ft, importlib as _il, inspect as _insp, os as _os, sys as _sys
-import torch as _torch
-_torch.set_num_threads(1)
-_MAX_EPOCHS, _MAX_BATCHES, _MIN_EXAMPLES = {max_epochs}, {max_batches}, {min_examples}
-_lib = _il.import_module("{lib}")
+def _d2lkit_runner_caps():  # one function: no name of the runner leaks into the section
+    import functools, importlib.abc, importlib.util, inspect, site, sys
 
+    if {book_pandas!r}:
+        site.addsitedir({book_pandas!r})  # what Python does with site-packages at start-up
+    max_epochs, max_batches, min_examples = {max_epochs}, {max_batches}, {min_examples}
 
-class _Capped:
-    """About _MAX_BATCHES batches per pass; everything else from the loader.
+    class Capped:
+        """About max_batches batches per pass; everything else from the loader.
 
-    A pass also lasts until _MIN_EXAMPLES examples went by: chapter 11's loops
-    plot every 200 examples, which 20 batches of 1 or 5 never reach.
-    """
+        A pass also lasts until min_examples examples went by: chapter 11's loops
+        plot every 200 examples, which 20 batches of 1 or 5 never reach.
+        """
 
-    def __init__(self, loader):
-        self._loader = loader
-        size = getattr(loader, "batch_size", None) or 1
-        self._limit = max(_MAX_BATCHES, -(-_MIN_EXAMPLES // size))
+        def __init__(self, loader):
+            self._loader = loader
+            size = getattr(loader, "batch_size", None) or 1
+            self._limit = max(max_batches, -(-min_examples // size))
 
-    def __iter__(self):
-        for i, batch in enumerate(self._loader):
-            if i >= self._limit:
-                break
-            yield batch
+        def __iter__(self):
+            for i, batch in enumerate(self._loader):
+                if i >= self._limit:
+                    break
+                yield batch
 
-    def __len__(self):
-        return min(len(self._loader), self._limit)
+        def __len__(self):
+            return min(len(self._loader), self._limit)
 
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
+        def __getattr__(self, name):
+            return getattr(self._loader, name)
 
+    def cap(value):
+        kind = type(value).__name__
+        if kind in ("DataLoader", "TensorLoader", "SeqDataLoader", "PTBLoader", "_PairBatches"):
+            return Capped(value)
+        if isinstance(value, tuple):
+            return tuple(cap(v) for v in value)
+        return value
 
-def _cap(value):
-    kind = type(value).__name__
-    if kind in ("DataLoader", "TensorLoader", "SeqDataLoader", "PTBLoader", "_PairBatches"):
-        return _Capped(value)
-    if isinstance(value, tuple):
-        return tuple(_cap(v) for v in value)
-    return value
+    def loader_fn(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return cap(fn(*args, **kwargs))
+        return wrapper
 
+    def epochs_fn(fn, assert_ok=False):
+        sig = inspect.signature(fn)
 
-def _loader_fn(fn):
-    @_ft.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return _cap(fn(*args, **kwargs))
-    return wrapper
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = sig.bind(*args, **kwargs)
+            if "num_epochs" in bound.arguments:
+                bound.arguments["num_epochs"] = min(bound.arguments["num_epochs"], max_epochs)
+            try:
+                return fn(*bound.args, **bound.kwargs)
+            except AssertionError as exc:
+                if not assert_ok:
+                    raise
+                print(f"[capped run] {{fn.__name__}}'s bound not reached: {{exc}}",
+                      file=sys.stderr)
+        return wrapper
 
-
-def _epochs_fn(fn, assert_ok=False):
-    sig = _insp.signature(fn)
-
-    @_ft.wraps(fn)
-    def wrapper(*args, **kwargs):
-        bound = sig.bind(*args, **kwargs)
-        if "num_epochs" in bound.arguments:
-            bound.arguments["num_epochs"] = min(bound.arguments["num_epochs"], _MAX_EPOCHS)
-        try:
-            return fn(*bound.args, **bound.kwargs)
-        except AssertionError as exc:
-            if not assert_ok:
-                raise
-            print(f"[capped run] {{fn.__name__}}'s bound not reached: {{exc}}", file=_sys.stderr)
-    return wrapper
-
-
-for _name in ("load_data_fashion_mnist", "load_array", "load_data_time_machine",
-              "load_data_nmt", "get_data_ch11", "load_data_bananas", "load_data_voc",
-              "load_data_ptb", "load_data_wiki", "load_data_imdb", "load_data_snli"):
-    if hasattr(_lib, _name):
-        setattr(_lib, _name, _loader_fn(getattr(_lib, _name)))
-for _name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch11",
-              "train_concise_ch11", "train_ch13"):
-    if hasattr(_lib, _name):
-        setattr(_lib, _name, _epochs_fn(getattr(_lib, _name), _name == "train_ch3"))
+    def patch(_lib):
+        for name in ("load_data_fashion_mnist", "load_array", "load_data_time_machine",
+                     "load_data_nmt", "get_data_ch11", "load_data_bananas", "load_data_voc",
+                     "load_data_ptb", "load_data_wiki", "load_data_imdb", "load_data_snli"):
+            if hasattr(_lib, name):
+                setattr(_lib, name, loader_fn(getattr(_lib, name)))
+        for name in ("train_ch3", "train_ch6", "train_ch8", "train_seq2seq", "train_ch11",
+                     "train_concise_ch11", "train_ch13"):
+            if hasattr(_lib, name):
+                setattr(_lib, name, epochs_fn(getattr(_lib, name), name == "train_ch3"))
 {extra}
+    class CapOnImport(importlib.abc.MetaPathFinder):
+        """Lets {lib} load as usual, then patches it, before the section sees it."""
+
+        def find_spec(self, fullname, path, target=None):
+            if fullname != "{lib}":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, CapOnImport())
+
+
+_d2lkit_runner_caps()
+del _d2lkit_runner_caps
 '''
 
 # The original library reads '../data' and checks the book's own fra-eng.zip checksum.
 BOOK_EXTRA = """\
-class _Hub(dict):
-    # a section's own DATA_HUB['fra-eng'] = (..., book's sha1) keeps the store's checksum
-    def __setitem__(self, key, value):
-        if key == 'fra-eng':
-            value = (value[0], '{fra_sha1}')
-        super().__setitem__(key, value)
+        class Hub(dict):
+            # a section's own DATA_HUB['fra-eng'] = (..., book's sha1) keeps the store's sha1
+            def __setitem__(self, key, value):
+                if key == 'fra-eng':
+                    value = (value[0], '{fra_sha1}')
+                super().__setitem__(key, value)
 
-
-_lib.DATA_HUB = _Hub(_lib.DATA_HUB)
-_lib.DATA_HUB['fra-eng'] = (_lib.DATA_URL + 'fra-eng.zip', '{fra_sha1}')
+        _lib.DATA_HUB = Hub(_lib.DATA_HUB)
+        _lib.DATA_HUB['fra-eng'] = (_lib.DATA_URL + 'fra-eng.zip', '{fra_sha1}')
 """
 
 
@@ -279,6 +309,7 @@ def run_section(
         min_examples=args.min_examples,
         lib=lib,
         extra=extra,
+        book_pandas=str(args.book_pandas_dir or ""),
     )
     script = cwd / f"section_{md.stem.replace('-', '_')}.py"  # never shadows a module
     script.write_text(prelude + "\n" + code + "\n", encoding="utf-8")
@@ -336,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, help="write the rows as JSON")
     parser.add_argument("--compare", type=Path, help="JSON rows of the other library")
+    parser.add_argument(
+        "--book-pandas",
+        action="store_true",
+        help="with the learner's pandas opt-in (python -m d2lkit.compat.pandas_startup on)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a table at the end")
     args = parser.parse_args(argv)
 
@@ -343,16 +379,22 @@ def main(argv: list[str] | None = None) -> int:
     if not (data / "fashion-mnist").is_dir():
         parser.error("set D2LKIT_DATA to the data folder (with fashion-mnist/ and d2l/)")
     lib = "d2lkit.torch" if args.lib == "d2lkit" else "d2l.torch"
-    env = {**os.environ, "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
+    # one thread, set as a learner would (torch reads it when imported): nothing imported first
+    env = {"OMP_NUM_THREADS": "1", **os.environ, "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
+    src = Path(__file__).resolve().parents[1] / "src"
+    cwd = book_workspace(data) / "work"
+    args.book_pandas_dir = None
+    if args.book_pandas:  # the opt-in's .pth, in a folder of this run (never the venv's)
+        sys.path.insert(0, str(src))
+        from d2lkit.compat import pandas_book
+
+        args.book_pandas_dir = pandas_book.install_startup(cwd.parent / "site").parent
     if args.lib == "d2lkit":
-        src = Path(__file__).resolve().parents[1] / "src"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
-        cwd = book_workspace(data) / "work"
         env["D2LKIT_PLOTS"] = str(cwd / "plots")
         env["D2LKIT_CACHE"] = str(cwd.parent / "cache")  # extracted copies go with the workspace
         extra = ""
     else:
-        cwd = book_workspace(data) / "work"
         extra = BOOK_EXTRA.format(fra_sha1=_sha1(data / "d2l" / "fra-eng.zip"))
     if (args.book / "img").is_dir():  # the sections read their pictures from ../img
         (cwd.parent / "img").symlink_to((args.book / "img").resolve())

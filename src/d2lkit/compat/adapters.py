@@ -8,13 +8,41 @@ optimiser; these wrappers are those, and nothing more.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import torch
 from torch import nn
 
-__all__ = ["BookLanguageModel", "FunctionModule", "as_module", "params_of"]
+from d2lkit.data.missing import DataSetUnavailable
+
+__all__ = [
+    "BookLanguageModel",
+    "FunctionModule",
+    "as_module",
+    "book_data_advice",
+    "params_of",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def book_data_advice(extra: str = "") -> Callable[[_F], _F]:
+    """Missing data: the error names only what the book's function accepts (no ``root=``,
+    no ``download=``), plus ``extra``: one more way out that a variant offers."""
+
+    def decorate(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except DataSetUnavailable as exc:
+                raise exc.retold("book", extra) from None
+
+        return cast(_F, wrapper)
+
+    return decorate
 
 
 def params_of(net: Any) -> list[torch.Tensor]:

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from d2lkit.compat.adapters import BookLanguageModel, as_module, params_of
+from d2lkit.compat.adapters import BookLanguageModel, as_module, book_data_advice, params_of
 from d2lkit.data import TensorLoader
 from d2lkit.data import nmt as _nmt
 from d2lkit.data import synthetic as _synthetic
@@ -143,13 +143,17 @@ def get_dataloader_workers() -> int:
     return 4
 
 
+@book_data_advice()
 def load_data_fashion_mnist(
     batch_size: int, resize: int | None = None
 ) -> tuple[TensorLoader, TensorLoader]:
     """(train shuffled, test in order) loaders of float images ``(B, 1, H, W)`` in [0, 1].
 
     Tensor-resident loaders over the data set in ``$D2LKIT_DATA``: no workers,
-    no per-image Python; resizing happens per batch.
+    no per-image Python; resizing happens per batch. Missing files are
+    downloaded there on first use, as the book's torchvision loader does
+    (``D2LKIT_OFFLINE=1`` forbids it; then the error lists every file, its URL
+    and the folder to put it in).
     """
     return _vision.fashion_mnist_loaders(batch_size, resize, seed=_seed())
 
@@ -253,11 +257,13 @@ count_corpus = _text.count_corpus
 tokenize = _text.tokenize
 
 
+@book_data_advice()
 def read_time_machine() -> list[str]:
     """The Time Machine's lines: letters only, lower case."""
     return _text.read_time_machine()
 
 
+@book_data_advice()
 def load_corpus_time_machine(max_tokens: int = -1) -> tuple[list[int], _text.Vocab]:
     """(character indices as a list, vocabulary), as the book returns them."""
     corpus, vocab = _text.load_corpus_time_machine(max_tokens)
@@ -277,6 +283,7 @@ def seq_data_iter_sequential(corpus: Any, batch_size: int, num_steps: int) -> An
 class SeqDataLoader(_text.SeqDataLoader):
     """``SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)``: the Time Machine."""
 
+    @book_data_advice()
     def __init__(
         self, batch_size: int, num_steps: int, use_random_iter: bool, max_tokens: int
     ) -> None:
@@ -284,6 +291,7 @@ class SeqDataLoader(_text.SeqDataLoader):
         super().__init__(corpus, vocab, batch_size, num_steps, use_random_iter, seed=_seed())
 
 
+@book_data_advice()
 def load_data_time_machine(
     batch_size: int, num_steps: int, use_random_iter: bool = False, max_tokens: int = 10000
 ) -> tuple[_text.SeqDataLoader, _text.Vocab]:
@@ -369,6 +377,7 @@ Seq2SeqEncoder = _seq2seq.Seq2SeqEncoder
 bleu = _bleu
 
 
+@book_data_advice()
 def read_data_nmt() -> str:
     """The English-French text of ``fra-eng/fra.txt``."""
     return _nmt.read_data_nmt()
@@ -385,6 +394,7 @@ def build_array_nmt(lines: Any, vocab: _text.Vocab, num_steps: int) -> Any:
     return array, valid_len.long()
 
 
+@book_data_advice()
 def load_data_nmt(
     batch_size: int, num_steps: int, num_examples: int = 600
 ) -> tuple[TensorLoader, _text.Vocab, _text.Vocab]:
@@ -546,6 +556,7 @@ class TransformerEncoder(_transformer.TransformerEncoder):
 # --- 11 Optimisation ------------------------------------------------------------------
 
 
+@book_data_advice()
 def get_data_ch11(batch_size: int = 10, n: int = 1500) -> tuple[TensorLoader, int]:
     """(shuffled loader of standardised airfoil rows (X (B, 5), y (B,)), 5)."""
     return _tabular.get_data_ch11(batch_size, n, seed=_seed())

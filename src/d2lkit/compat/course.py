@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from d2lkit.compat import book
-from d2lkit.compat.adapters import as_module
+from d2lkit.compat.adapters import as_module, book_data_advice
 from d2lkit.data import TensorLoader
 from d2lkit.data import vision as _vision
 from d2lkit.models import resnet as _resnet
@@ -56,6 +56,7 @@ class Residual(_resnet.Residual):
         super().__init__(in_channels, out_channels, use_1x1conv=use_1x1conv, strides=stride)
 
 
+@book_data_advice("or pass root= a folder whose fashion-mnist/ holds them")
 def load_data_fashion_mnist(
     batch_size: int, resize: int | None = None, root: str | None = None
 ) -> tuple[TensorLoader, TensorLoader]:

@@ -29,8 +29,10 @@ import re
 import urllib.parse
 from pathlib import Path
 
+from d2lkit.compat.adapters import book_data_advice
 from d2lkit.data import DATASETS, DataFile, Dataset, extract_archive, fetch, require
 from d2lkit.data.catalog import D2L_HUB
+from d2lkit.data.missing import DataSetUnavailable
 from d2lkit.data.paths import ENV_CACHE
 from d2lkit.data.store import cache_dir
 from d2lkit.data.workcopy import linked_copy
@@ -165,6 +167,7 @@ def _register(name: str, url: str, sha1: str, fname: str) -> tuple[str, str]:
     return key, fname
 
 
+@book_data_advice("or pass cache_dir= a data directory that holds it")
 def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """The verified local path of ``DATA_HUB[name]``, downloaded only if it is not here.
 
@@ -177,7 +180,9 @@ def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     root = None if cache_dir is None or Path(cache_dir) == Path("..", "data") else cache_dir
     try:
         path = require(dataset, file, root)
-    except DataError:
+    except DataSetUnavailable:  # missing, and downloads are off or impossible: say so
+        raise
+    except DataError:  # a damaged copy: fetch replaces it
         log.warning("downloading %s from %s", fname, url)
         fetch(dataset, root, hints="library")
         path = require(dataset, file, root)

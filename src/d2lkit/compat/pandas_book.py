@@ -3,22 +3,52 @@
 Two changes broke those cells: text columns became the ``str`` dtype
 (pandas 3), so ``dtypes != 'object'`` counts them as numeric; and
 ``DataFrame.mean()`` stopped skipping text columns (pandas 2), so
-``inputs.fillna(inputs.mean())`` raises. :func:`enable` (run when
-``d2lkit.torch`` or ``d2lkit.d2lzh`` is imported, unless
-``D2LKIT_BOOK_PANDAS=0``) restores both, for this process only:
-text is inferred as ``object`` again, and ``DataFrame.mean/std/median``
-without ``numeric_only`` skip non-numeric columns as pandas 1 did.
-The bool columns of ``get_dummies`` are handled by ``d2l.tensor``.
+``inputs.fillna(inputs.mean())`` raises. :func:`enable` restores both, for
+this process only: text is inferred as ``object`` again, and
+``DataFrame.mean/std/median`` without ``numeric_only`` skip non-numeric
+columns as pandas 1 did. The bool columns of ``get_dummies`` are handled by
+``d2l.tensor``. ``D2LKIT_BOOK_PANDAS=0`` turns all of this off.
+
+When it holds: :func:`enable` runs when ``d2lkit.torch`` or ``d2lkit.d2lzh``
+is imported. A section that never imports the book's library (2.2, the
+pandas section) gets it from one of:
+
+- the book's own import line first, ``from d2lkit import torch as d2l``;
+- the opt-in for a whole environment, ``python -m d2lkit.compat.pandas_startup
+  on``: it writes a one-line ``.pth`` file into the environment's
+  site-packages (:func:`install_startup`), which Python runs at every start;
+  the line calls :func:`enable_on_import`, which imports nothing (not pandas,
+  not torch) and makes pandas book-like the moment a cell imports it. ``off``
+  removes the file, ``status`` says whether it is there.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
+import sysconfig
 import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-__all__ = ["ENV_BOOK_PANDAS", "disable", "enable", "enabled"]
+__all__ = [
+    "ENV_BOOK_PANDAS",
+    "STARTUP_FILE",
+    "STARTUP_LINE",
+    "disable",
+    "enable",
+    "enable_on_import",
+    "enabled",
+    "install_startup",
+    "remove_startup",
+    "startup_path",
+]
 
 ENV_BOOK_PANDAS = "D2LKIT_BOOK_PANDAS"
 _STATE: dict[str, Any] = {"enabled": False, "infer_string": None}
@@ -80,3 +110,82 @@ def disable() -> None:
             warnings.simplefilter("ignore")
             pd.set_option("future.infer_string", _STATE["infer_string"])
     _STATE["enabled"] = False
+
+
+# --- the opt-in for sections that never import the library -------------------
+
+STARTUP_FILE = "d2lkit-book-pandas.pth"
+# A .pth line that starts with "import" is run by Python at start-up (module `site`).
+# It does nothing once d2lkit is uninstalled (pip leaves this file behind): no error at start.
+STARTUP_LINE = (
+    "import importlib.util as _u; _u.find_spec('d2lkit') and "
+    "__import__('d2lkit.compat.pandas_book', fromlist=['_']).enable_on_import()"
+)
+
+
+class _EnableAfterPandas(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: when pandas is first imported, :func:`enable` runs right after."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "pandas":
+            return None
+        _remove_finder()  # one shot; the lookup below must not come back here
+        spec = importlib.util.find_spec("pandas")
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run_module = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run_module(module)
+            enable()
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _remove_finder() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _EnableAfterPandas)]
+
+
+def enable_on_import() -> None:
+    """Run :func:`enable` as soon as pandas is imported (at once if it already is).
+
+    Nothing is imported now: an interpreter that never imports pandas pays nothing.
+    """
+    if "pandas" in sys.modules:
+        enable()
+        return
+    if not any(isinstance(f, _EnableAfterPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _EnableAfterPandas())
+
+
+def startup_path(site_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the opt-in ``.pth`` file goes: ``site_dir``, else this environment's site-packages."""
+    folder = Path(site_dir) if site_dir is not None else Path(sysconfig.get_paths()["purelib"])
+    return folder / STARTUP_FILE
+
+
+def install_startup(site_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Write the opt-in ``.pth`` file (see the module's docstring); return its path."""
+    from d2lkit.atomic import write_text_atomic
+
+    path = startup_path(site_dir)
+    write_text_atomic(
+        path,
+        STARTUP_LINE + "\n",
+        elsewhere="run it inside a virtual environment you own, or add the line "
+        "`from d2lkit import torch as d2l` at the top of the section instead",
+    )
+    return path
+
+
+def remove_startup(site_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Remove the opt-in ``.pth`` file; False when there was none."""
+    path = startup_path(site_dir)
+    if not path.is_file():
+        return False
+    path.unlink()
+    return True

@@ -1,9 +1,13 @@
 """What to tell someone whose data is not here: every missing file, its URL, and the folder.
 
 One message names every missing file of a data set at once, so placing them
-by hand takes one round, not one per file. Its advice depends on who asked:
-the command line (``--data-dir``, ``d2lkit data list``) or library code, which
-has no flags (``root=``, ``download=True``). Both name ``$D2LKIT_DATA``.
+by hand takes one round, not one per file. Its advice depends on who asked,
+and names only what that caller can use: the command line (``--data-dir``,
+``d2lkit data list``), library code (``root=``, ``download=True``), or the
+book's own functions (``d2l.load_data_fashion_mnist(batch_size)`` takes
+neither: only ``$D2LKIT_DATA`` and ``$D2LKIT_OFFLINE`` reach them). All
+name ``$D2LKIT_DATA``. :meth:`DataSetUnavailable.retold` gives the same
+message for another caller.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from d2lkit.data.catalog import DataFile, Dataset
 from d2lkit.data.paths import ENV_DATA
 from d2lkit.errors import DownloadError
 
-__all__ = ["Audience", "DataSetUnavailable", "missing_error"]
+__all__ = ["ENV_OFFLINE", "Audience", "DataSetUnavailable", "missing_error"]
 
-Audience = Literal["cli", "library"]
+Audience = Literal["cli", "library", "book"]
+ENV_OFFLINE = "D2LKIT_OFFLINE"  # "1": library readers never download (d2lkit.data.access)
 
 
 class DataSetUnavailable(DownloadError):
@@ -29,6 +34,17 @@ class DataSetUnavailable(DownloadError):
         super().__init__(message, fix)
         self.dataset = dataset
         self.missing = missing
+        self._told: tuple[Dataset, tuple[DataFile, ...], Path, str] | None = None
+
+    def retold(self, audience: Audience, extra: str = "") -> DataSetUnavailable:
+        """The same error with the advice for another caller (``extra``: one more way out).
+
+        An error not made by :func:`missing_error` is returned as it is.
+        """
+        if self._told is None:
+            return self
+        dataset, missing, folder, why = self._told
+        return missing_error(dataset, missing, folder, why=why, audience=audience, extra=extra)
 
 
 def _source(entry: DataFile, dataset: Dataset) -> str:
@@ -61,6 +77,12 @@ def missing_error(
             f"or point --data-dir or ${ENV_DATA} at a data directory whose {dataset.folder}/ "
             f"holds {them}; `d2lkit data list` shows every file, its status and its URL"
         )
+    elif audience == "book":  # the book's functions take no root= and no download=
+        other = (
+            f"or set ${ENV_DATA} to a data directory whose {dataset.folder}/ holds {them}, "
+            f"before the first call; with a network and ${ENV_OFFLINE} unset, the first "
+            f"call downloads {them}"
+        )
     else:
         other = (
             f"or pass root= (or set ${ENV_DATA} to) a data directory whose {dataset.folder}/ "
@@ -70,9 +92,11 @@ def missing_error(
         f"download {them} where there is a network and put {them} in {folder}/:{sources}\n"
         f"    {other}{'; ' + extra if extra else ''}"
     )
-    return DataSetUnavailable(
+    error = DataSetUnavailable(
         f"{dataset.name}: {count} missing from {folder}, and {why}",
         fix,
         dataset=dataset.name,
         missing=tuple(entry.name for entry in missing),
     )
+    error._told = (dataset, tuple(missing), folder, why)
+    return error

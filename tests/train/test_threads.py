@@ -1,0 +1,194 @@
+"""The thread count of a run: explicit wins, then free cores, then whether the step gains."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from d2lkit.errors import ConfigError
+from d2lkit.train import Classification
+from d2lkit.train import threads as threads_mod
+from d2lkit.train.threads import (
+    BIG_STEP_S,
+    ThreadChoice,
+    choose_threads,
+    free_cores,
+    probe_batch,
+    time_step,
+    training_step,
+)
+
+
+def _machine(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    *,
+    cores: int,
+    load: float,
+    running: int | None,
+    torch_default: int | None = None,
+) -> None:
+    """Fake the machine: ``cores`` usable, a load average, ``running`` runnable now (us too)."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(torch, "get_num_threads", lambda: torch_default or cores)
+    monkeypatch.setattr(threads_mod, "_DEFAULT_THREADS", [])  # as in a fresh process
+    proc = tmp_path / "loadavg"
+    if running is not None:
+        proc.write_text(f"{load:.2f} {load:.2f} {load:.2f} {running}/512 4242\n")
+    monkeypatch.setattr(threads_mod, "_LOADAVG", proc)  # absent file: unknown
+    monkeypatch.setattr(threads_mod.time, "sleep", lambda s: None)
+
+
+class _Timer:
+    """A fake step timer: seconds per step by thread count, and the counts it was asked for."""
+
+    def __init__(self, seconds: dict[int, float]) -> None:
+        self.seconds = seconds
+        self.asked: list[int] = []
+
+    def __call__(self, step: object, threads: int) -> float:
+        self.asked.append(threads)
+        return self.seconds[threads]
+
+
+def test_an_explicit_count_wins_over_a_busy_machine_and_is_not_timed(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=6.0, running=7)
+    timer = _Timer({})
+    choice = choose_threads(3, step=lambda: None, timer=timer)
+    assert choice == ThreadChoice(3, "3 set explicitly (train.threads=3)")
+    assert choose_threads("2", timer=timer).threads == 2
+    assert timer.asked == []
+
+
+@pytest.mark.parametrize("setting", [0, -2, "two", "1.5", 2.5, True, ""])
+def test_a_setting_that_is_not_auto_or_a_count_is_a_config_error(setting):
+    with pytest.raises(ConfigError, match=r"train\.threads must be 'auto'"):
+        choose_threads(setting)
+
+
+def test_on_an_idle_machine_a_step_that_gains_from_threads_gets_every_core(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=4, load=0.4, running=1)
+    timer = _Timer({1: 0.020, 4: 0.008})
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 4
+    assert timer.asked == [1, 4]
+    assert "4 of 4 cores free (load 0.40, 0 other runnable)" in choice.reason
+    assert "20.0 ms on 1 thread, 8.0 ms on 4" in choice.reason
+
+
+def test_a_step_too_small_to_gain_uses_one_thread_on_an_idle_machine(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.1, running=1)
+    timer = _Timer({1: 0.00050, 2: 0.00040})  # 1.25x: under the 1.3x the threads must bring
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 1
+    assert "under 1.3x faster" in choice.reason and "\n" not in choice.reason
+
+
+def test_a_step_slow_on_one_thread_gets_the_free_cores_without_a_second_timing(
+    monkeypatch, tmp_path
+):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.0, running=1)
+    timer = _Timer({1: BIG_STEP_S * 2})
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 2 and timer.asked == [1]
+    assert "large enough to gain" in choice.reason
+
+
+def test_a_second_run_started_at_the_same_moment_leaves_one_core(monkeypatch, tmp_path):
+    # the load average has not moved yet; the sibling is runnable now
+    _machine(monkeypatch, tmp_path, cores=2, load=0.3, running=2)
+    timer = _Timer({1: 0.020, 2: 0.005})
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 1 and timer.asked == []
+    assert choice.reason == "1 thread: 1 of 2 cores free (load 0.30, 1 other runnable)"
+
+
+def test_a_load_average_above_the_cores_leaves_one_thread(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=4.6, running=1)
+    assert choose_threads("auto", step=lambda: None, timer=_Timer({})).threads == 1
+
+
+def test_free_cores_subtract_the_larger_of_load_and_runnable_from_the_usable(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=8, load=2.7, running=4)  # 3 others runnable now
+    cores = free_cores()
+    assert (cores.usable, cores.runnable, cores.free) == (8, 3, 5)
+    _machine(monkeypatch, tmp_path, cores=8, load=5.2, running=1)  # 5 busy on average
+    assert free_cores().free == 3
+
+
+def test_torch_default_caps_the_cores_so_omp_num_threads_still_counts(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=4, load=0.0, running=1, torch_default=1)
+    choice = choose_threads("auto", step=lambda: None, timer=_Timer({}))
+    assert choice == ThreadChoice(1, "1 thread: 1 of 1 core free (load 0.00, 0 other runnable)")
+
+
+def test_without_proc_loadavg_the_load_average_alone_decides(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.5, running=None)
+    cores = free_cores()
+    assert (cores.free, cores.runnable) == (2, -1)
+    assert cores.describe() == "2 of 2 cores free (load 0.50)"
+
+
+def test_without_a_step_the_free_cores_decide(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.2, running=1)
+    assert choose_threads().threads == 2
+
+
+def test_time_step_runs_the_step_at_the_asked_count_and_restores_torchs(monkeypatch):
+    before = torch.get_num_threads()
+    seen: list[int] = []
+    seconds = time_step(lambda: seen.append(torch.get_num_threads()), 1)
+    assert seen == [1, 1, 1, 1]  # a warm-up, then three timed steps
+    assert 0 <= seconds < BIG_STEP_S
+    assert torch.get_num_threads() == before
+
+
+def test_the_probe_step_leaves_the_models_state_grads_and_the_rng_untouched():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
+    calls: list[int] = []
+    model.register_forward_hook(lambda m, i, o: calls.append(o.shape[0]))
+    batch = (torch.randn(16, 4), torch.randint(0, 3, (16,)))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    step = training_step(model, nn.CrossEntropyLoss(), batch, Classification())
+    step()
+    step()
+    assert calls == [16, 16]  # it did run the model (a copy carries the hook)
+    assert torch.equal(torch.get_rng_state(), rng)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key  # running statistics included
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_the_choice_is_recorded_as_a_dict():
+    assert ThreadChoice(1, "why").as_dict() == {"threads": 1, "reason": "why"}
+
+
+def test_the_probe_batch_is_the_first_and_leaves_the_loaders_order_as_it_was():
+    from d2lkit.data import TensorLoader
+
+    loader = TensorLoader(torch.arange(40.0), batch_size=8, shuffle=True, seed=3)
+    probe = probe_batch(loader)
+    after = [b for (b,) in loader]
+    fresh = [b for (b,) in TensorLoader(torch.arange(40.0), batch_size=8, shuffle=True, seed=3)]
+    assert torch.equal(probe[0], fresh[0])
+    assert all(torch.equal(a, b) for a, b in zip(after, fresh, strict=True))
+
+
+def test_a_second_run_in_the_same_process_still_sees_torchs_first_count(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=4, load=0.0, running=1)
+    assert free_cores().usable == 4
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)  # the first run set one thread
+    assert free_cores().usable == 4
+
+
+def test_an_unreadable_proc_loadavg_counts_as_unknown(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.2, running=None)
+    (tmp_path / "loadavg").write_text("not the format\n")
+    assert free_cores().runnable == -1
