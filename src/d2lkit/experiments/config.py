@@ -121,6 +121,10 @@ class TrainConfig:
     # a loss that blows up yet stays finite (10x the untrained model's): "warn" once, "stop"
     # the run, or "off" (see d2lkit.train.divergence)
     divergence: str = "warn"
+    # intra-op CPU threads: "auto" (the cores free now, and 1 when the step does not gain
+    # from more: see d2lkit.train.threads) or a number. Exact figures depend on it.
+    threads: int | str = "auto"
+    logger: str | None = None  # also log to "tensorboard" (event files in the run folder)
 
 
 # (ok, key, value, what it must be): the ranges every run is checked against
@@ -185,6 +189,18 @@ class RunConfig:
                 "true, false or auto",
             ),
             (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
+            (
+                t.logger in (None, "tensorboard"),
+                "train.logger",
+                t.logger,
+                "tensorboard or none",
+            ),
+            (
+                t.threads == "auto" or (isinstance(t.threads, int) and 1 <= t.threads <= 1024),
+                "train.threads",
+                t.threads,
+                "auto or a whole number from 1 to 1024",
+            ),
             (
                 t.divergence in ("off", "warn", "stop"),
                 "train.divergence",

@@ -140,6 +140,7 @@ class ProgressBar(Callback):
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream
+        self._out = stream or sys.stderr  # until fit starts and picks the notebook's stdout
         self._bar: Any = None
         self._tqdm: Any = None
 

@@ -109,3 +109,25 @@ def test_resuming_after_epoch_one_ends_with_the_weights_of_an_uninterrupted_run(
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
     assert [r["test_acc"] for r in resumed.history] == [r["test_acc"] for r in full.history]
+
+
+def test_the_thread_count_is_chosen_once_and_recorded_with_its_reason(recipe, tmp_path, run_blobs):
+    auto = run_blobs(recipe, tmp_path, "train.epochs=1")
+    choice = json.loads((auto.run_dir / "config.json").read_text())["thread_choice"]
+    assert choice["threads"] >= 1 and "free" in choice["reason"]
+    fixed = run_blobs(recipe, tmp_path, "train.epochs=1", "train.threads=1")
+    choice = json.loads((fixed.run_dir / "config.json").read_text())["thread_choice"]
+    assert choice == {"threads": 1, "reason": "1 set explicitly (train.threads=1)"}
+    assert torch.get_num_threads() == 1
+
+
+def test_a_thread_count_out_of_range_is_refused_before_any_work(recipe, tmp_path, run_blobs):
+    with pytest.raises(ConfigError, match=r"train\.threads"):
+        run_blobs(recipe, tmp_path, "train.threads=0")
+    assert not any(tmp_path.iterdir())
+
+
+def test_tensorboard_logging_writes_event_files_beside_the_metrics(recipe, tmp_path, run_blobs):
+    result = run_blobs(recipe, tmp_path, "train.epochs=1", "train.logger=tensorboard")
+    assert list(result.run_dir.glob("events.out.tfevents.*"))
+    assert (result.run_dir / "metrics.csv").is_file()

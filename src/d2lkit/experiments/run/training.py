@@ -8,8 +8,11 @@ around it (see :mod:`~d2lkit.experiments.run.driver` and
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
+
+import torch
 
 from d2lkit.data import data_dir
 from d2lkit.errors import ConfigError
@@ -30,8 +33,29 @@ from d2lkit.train import (
     distributed,
 )
 from d2lkit.train.divergence import Divergence
+from d2lkit.train.tensorboard import TensorBoardLogger
+from d2lkit.train.threads import ThreadChoice, choose_threads, probe_batch, training_step
 
-__all__ = ["standard_callbacks", "train_into"]
+__all__ = ["set_threads", "standard_callbacks", "train_into"]
+
+log = logging.getLogger(__name__)
+
+
+def set_threads(run: Run) -> ThreadChoice:
+    """Choose the run's intra-op thread count (``train.threads``), apply it, say it once.
+
+    On a CPU "auto" counts the free cores and times the model's step; elsewhere
+    the threads only feed the device, and torch's default stays.
+    """
+    setting = run.config.train.threads
+    if run.device.type != "cpu" and setting == "auto":
+        return ThreadChoice(torch.get_num_threads(), f"torch's default ({run.device.type} run)")
+    step = None
+    if setting == "auto":
+        step = training_step(run.model, run.loss, probe_batch(run.data.train), run.task)
+    choice = choose_threads(setting, step)
+    torch.set_num_threads(choice.threads)
+    return choice
 
 
 def standard_callbacks(
@@ -49,6 +73,8 @@ def standard_callbacks(
         found.append(StepLogger(folder.path / "steps.csv", train.log_every))
     if train.divergence != "off":
         found.append(Divergence(train.divergence))
+    if train.logger == "tensorboard":
+        found.append(TensorBoardLogger(folder.path))
     if options.checkpoint:  # at most ~50 saves: 4.4's 1,500 short epochs would mostly write them
         found.append(Checkpoint(folder.checkpoint, every=max(1, train.epochs // 50)))
     return found
@@ -80,6 +106,8 @@ def train_into(
         *options.callbacks,
     ]
     trainer = run.make_trainer(callbacks)
+    threads = set_threads(run)
+    trainer.echo(f"threads: {threads.reason}")
     resumed = None
     if saved is not None:
         trainer.load_checkpoint(folder.checkpoint)
@@ -100,6 +128,7 @@ def train_into(
             model_kwargs=run.model_kwargs,
             resumed=resumed,
             world_size=distributed.dist_env().world_size,
+            thread_choice=threads.as_dict(),
             **config_extra,
         )
     start = time.perf_counter()
