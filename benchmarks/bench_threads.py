@@ -11,12 +11,10 @@ waits for):
 - **pair**: two runs of the recipe started together, both default or both
   auto; the pair's time is the later finish.
 
-``auto`` is :func:`d2lkit.train.threads.choose_threads` on the run's own
-model and first batch, applied with ``torch.set_num_threads`` before
-training. Today's CLI has no threads setting, so the auto processes are this
-script in ``--child`` mode: it wraps ``build_run`` to choose and set the
-count, then hands the arguments to the CLI unchanged. Each child's choice and
-reason are printed. Modes alternate first/second between repeats, and the
+``auto`` is ``--set train.threads=auto`` (the default:
+:func:`d2lkit.train.threads.choose_threads` on the run's own model and first
+batch); ``default`` is ``--set train.threads=N`` with torch's own count. Each
+auto run's choice and reason are printed. Modes alternate first/second between repeats, and the
 median of the repeats is printed with the load average before each
 measurement: on a shared machine the figures are noisy, compare the columns
 of one invocation. Targets (issue 22): auto no slower alone, at least 1.3x
@@ -40,35 +38,20 @@ RECIPES = ("softmax-regression", "lenet-bn", "seq2seq")
 MODES = ("default", "auto")
 
 
-def child(argv: list[str]) -> None:
-    """``d2lkit ARGV`` with the thread count chosen by ``choose_threads`` once the run is built."""
-    sys.path.insert(0, str(SRC))
-    import torch
-
-    from d2lkit.cli import main
-    from d2lkit.experiments import runner
-    from d2lkit.train.threads import choose_threads, probe_batch, training_step
-
-    build_run = runner.build_run
-
-    def build_and_choose(*args, **kwargs):  # type: ignore[no-untyped-def]
-        run = build_run(*args, **kwargs)
-        if run.device.type == "cpu":
-            step = training_step(run.model, run.loss, probe_batch(run.data.train), run.task)
-            choice = choose_threads("auto", step)
-            torch.set_num_threads(choice.threads)
-            print(f"[threads] {choice.reason}", file=sys.stderr, flush=True)
-        return run
-
-    runner.build_run = build_and_choose  # run_recipe looks it up at call time
-    main(argv)
-
-
-def _command(mode: str, recipe: str, epochs: int, out: Path) -> list[str]:
+def _command(mode: str, recipe: str, epochs: int, out: Path, default: int) -> list[str]:
+    threads = "auto" if mode == "auto" else str(default)
     args = ["run", recipe, "--epochs", str(epochs), "--out", str(out), "--offline"]
-    if mode == "auto":
-        return [sys.executable, __file__, "--child", *args]
-    return [sys.executable, "-m", "d2lkit", *args]
+    return [sys.executable, "-m", "d2lkit", *args, "--set", f"train.threads={threads}"]
+
+
+def _torch_default(env: dict[str, str]) -> int:
+    """The thread count torch starts with here (one per core, or $OMP_NUM_THREADS)."""
+    code = "import torch; print(torch.get_num_threads())"
+    return int(
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def _load() -> str:
@@ -91,7 +74,9 @@ def _measure(commands: list[list[str]], env: dict[str, str]) -> tuple[float, lis
         if proc.returncode != 0:
             tail = "\n".join((stderr or stdout).strip().splitlines()[-8:])
             raise SystemExit(f"{' '.join(proc.args)} failed ({proc.returncode}):\n{tail}")
-        notes += [line.split("] ", 1)[1] for line in stderr.splitlines() if "[threads]" in line]
+        notes += [
+            line.split("threads: ", 1)[1] for line in stderr.splitlines() if "threads: " in line
+        ]
     return time.perf_counter() - start, notes
 
 
@@ -117,14 +102,17 @@ def main() -> int:
 
 def _bench(args: argparse.Namespace, env: dict[str, str], out: Path) -> int:
     times: dict[tuple[str, str, str], list[float]] = {}
-    print(f"{os.cpu_count()} cores; load average before: {_load()}")
+    default = _torch_default(env)
+    print(f"{os.cpu_count()} cores, torch's default {default} threads; load before: {_load()}")
     for recipe in args.recipes:
         for repeat in range(args.repeats):
             order = MODES if repeat % 2 == 0 else MODES[::-1]
             for shape, count in (("alone", 1), ("pair", 2)):
                 for mode in order:
                     load = _load()
-                    commands = [_command(mode, recipe, args.epochs, out) for _ in range(count)]
+                    commands = [
+                        _command(mode, recipe, args.epochs, out, default) for _ in range(count)
+                    ]
                     seconds, notes = _measure(commands, env)
                     times.setdefault((recipe, shape, mode), []).append(seconds)
                     print(
@@ -149,7 +137,4 @@ def _bench(args: argparse.Namespace, env: dict[str, str], out: Path) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2:])
-    else:
-        raise SystemExit(main())
+    raise SystemExit(main())
