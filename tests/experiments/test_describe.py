@@ -47,3 +47,21 @@ def test_the_cli_prints_the_per_fold_table_and_the_weights(tmp_path):
     assert "fold" in text and "0.1800" in text and "valid log rmse" in text
     assert "learned weights: [4.99, 1.2]" in text
     assert str(tmp_path / "submission.csv") in text
+
+
+def test_a_resumed_runs_summary_counts_the_epochs_this_process_trained(tmp_path):
+    summary = {
+        "recipe": "lenet-bn",
+        "kind": "training",
+        "epochs": 10,
+        "resumed_from_epoch": 3,
+        "device": "cpu",
+        "wall_time_s": 5.0,
+        "unit": "examples",
+        "examples_per_sec": 100.0,
+        "final": {"test_acc": 0.8},
+    }
+    head = summary_text(summary, tmp_path).splitlines()[0]
+    assert head.startswith("lenet-bn (d2l 8.5, zh 7.5): epochs 4–10 of 10 (resumed) on cpu")
+    fresh = summary_text({**summary, "resumed_from_epoch": None}, tmp_path).splitlines()[0]
+    assert "10 epochs on cpu" in fresh

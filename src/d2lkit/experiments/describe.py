@@ -219,8 +219,12 @@ def _head(summary: dict[str, Any]) -> str:
     if summary.get("kind") == "function":  # no training: no epochs of a Trainer, no throughput
         return f"{name} ({where}): {summary['wall_time_s']:.1f} s"
     unit = summary["unit"]
+    epochs = plural(summary["epochs"], "epoch")
+    start = summary.get("resumed_from_epoch")
+    if start:  # only the epochs this process trained are timed
+        epochs = f"epochs {start + 1}–{summary['epochs']} of {summary['epochs']} (resumed)"
     return (
-        f"{name} ({where}): {plural(summary['epochs'], 'epoch')} "
+        f"{name} ({where}): {epochs} "
         f"on {summary['device']}, {summary['wall_time_s']:.1f} s "
         f"({summary[unit + '_per_sec']:,.0f} train {unit}/s)"
     )
