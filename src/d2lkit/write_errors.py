@@ -142,6 +142,72 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+# errno -> (the cause, the fix) in words; {folder}, {path} and {parent} are filled in.
+_PLAIN = {
+    errno.EROFS: (
+        "the file system holding {folder} is read-only",
+        "write to a folder on a writable file system",
+    ),
+    errno.EACCES: (
+        "permission denied: {folder} is not writable by this user",
+        "make it writable (`chmod u+w {folder}`)",
+    ),
+    errno.EDQUOT: (
+        "the disk quota for this user on {folder} is used up",
+        "free some space within the quota (`quota -s` shows it)",
+    ),
+    errno.EISDIR: ("{path} is a folder, where a file should go", "move that folder away"),
+    errno.ENOENT: (
+        "a folder on the way to it does not exist ({folder} is the last that does)",
+        "create it (`mkdir -p {parent}`)",
+    ),
+    errno.EMFILE: ("too many files are open", "raise the limit (`ulimit -n 4096`)"),
+    errno.EIO: (
+        "an input/output error: the disk or its connection failed",
+        "check the device (`dmesg` tells more)",
+    ),
+}
+_PLAIN[errno.EPERM] = _PLAIN[errno.EACCES]
+_PLAIN[errno.ENFILE] = _PLAIN[errno.EMFILE]
+
+
+def _no_space(path: Path, folder: Path) -> tuple[str, str]:
+    free = _free_bytes(folder)
+    left = f" ({_size(free)} free)" if free is not None else ""
+    return (
+        f"no space left on the device holding {folder}{left}",
+        f"free some space there (`df -h {folder}` shows the device)",
+    )
+
+
+def _too_large(path: Path, folder: Path) -> tuple[str, str]:
+    limit = _size_limit()
+    if limit is not None:
+        return (
+            f"the file would be larger than this process may write: the file-size limit "
+            f"(`ulimit -f`) is {_size(limit)}",
+            "raise the limit in the shell that starts d2lkit (`ulimit -f unlimited`)",
+        )
+    return (
+        "the file is larger than the file system allows (FAT32, for one, stops at 4 GiB)",
+        "write to a file system that takes large files (ext4, xfs, APFS, NTFS)",
+    )
+
+
+def _name_too_long(path: Path, folder: Path) -> tuple[str, str]:
+    name, length = _longest_name(path)
+    shown = name if len(name) <= 40 else f"{name[:24]}...{name[-12:]}"
+    limit = _name_max(folder)
+    if length > limit:
+        cause = f"the name {shown!r} is {length} bytes long; this file system allows {limit}"
+    else:
+        cause = f"the path is {len(os.fsencode(str(path)))} bytes long, more than allowed"
+    return cause, "choose a shorter name or a folder with a shorter path"
+
+
+_SPECIAL = {errno.ENOSPC: _no_space, errno.EFBIG: _too_large, errno.ENAMETOOLONG: _name_too_long}
+
+
 def _cause_and_fix(error: OSError, path: Path, elsewhere: str) -> tuple[str, str]:
     """The cause in words and what to do, for a write to ``path`` that failed with ``error``."""
     number = error.errno
@@ -154,80 +220,25 @@ def _cause_and_fix(error: OSError, path: Path, elsewhere: str) -> tuple[str, str
             + (elsewhere or "one under your home folder, for instance"),
         )
     folder = _folder_of(path)
-    if number == errno.EROFS:
-        return (
-            f"the file system holding {folder} is read-only",
-            f"write to a folder on a writable file system{other}",
-        )
-    if number in (errno.EACCES, errno.EPERM):
-        return (
-            f"permission denied: {folder} is not writable by this user",
-            f"make it writable (`chmod u+w {folder}`){other}",
-        )
-    if number == errno.ENOSPC:
-        free = _free_bytes(folder)
-        left = f" ({_size(free)} free)" if free is not None else ""
-        return (
-            f"no space left on the device holding {folder}{left}",
-            f"free some space there (`df -h {folder}` shows the device){other}",
-        )
-    if number == errno.EDQUOT:
-        return (
-            f"the disk quota for this user on {folder} is used up",
-            f"free some space within the quota (`quota -s` shows it){other}",
-        )
-    if number == errno.EFBIG:
-        limit = _size_limit()
-        if limit is not None:
-            return (
-                f"the file would be larger than this process may write: the file-size limit "
-                f"(`ulimit -f`) is {_size(limit)}",
-                f"raise the limit in the shell that starts d2lkit (`ulimit -f unlimited`){other}",
-            )
-        return (
-            "the file is larger than the file system allows (FAT32, for one, stops at 4 GiB)",
-            f"write to a file system that takes large files (ext4, xfs, APFS, NTFS){other}",
-        )
-    if number == errno.ENAMETOOLONG:
-        name, length = _longest_name(path)
-        shown = name if len(name) <= 40 else f"{name[:24]}...{name[-12:]}"
-        limit = _name_max(folder)
-        if length > limit:
-            cause = f"the name {shown!r} is {length} bytes long; this file system allows {limit}"
-        else:
-            cause = f"the path is {len(os.fsencode(str(path)))} bytes long, more than allowed"
-        return cause, f"choose a shorter name or a folder with a shorter path{other}"
     blocker = _not_a_folder(path) if number in (errno.ENOTDIR, errno.EEXIST) else None
     if number == errno.ENOTDIR or blocker is not None:
         where = f"{blocker} is a file, not a folder" if blocker else "a part of it is not a folder"
-        return (
-            where,
-            f"move or delete {blocker or 'that file'}{other}",
+        return where, f"move or delete {blocker or 'that file'}{other}"
+    if number in _SPECIAL:
+        cause, fix = _SPECIAL[number](path, folder)
+        return cause, fix + other
+    if number in _PLAIN:
+        cause, fix = (
+            text.format(folder=folder, path=path, parent=Path(path).parent)
+            for text in _PLAIN[number]
         )
-    if number == errno.EISDIR:
-        return f"{path} is a folder, where a file should go", f"move that folder away{other}"
-    if number == errno.ENOENT:
-        return (
-            f"a folder on the way to it does not exist ({folder} is the last that does)",
-            f"create it (`mkdir -p {Path(path).parent}`){other}",
-        )
-    if number in (errno.EMFILE, errno.ENFILE):
-        return "too many files are open", f"raise the limit (`ulimit -n 4096`){other}"
-    if number == errno.EIO:
-        return (
-            "an input/output error: the disk or its connection failed",
-            f"check the device (`dmesg` tells more){other}",
-        )
+        return cause, fix + other
     if number is None:  # an OSError raised by hand: its own words are all there is
-        return (
-            str(error) or "the write failed",
-            f"check {folder} and the space and permissions there{other}",
-        )
-    name = errno.errorcode.get(number, "")
-    return (
-        f"{os.strerror(number)}{f' ({name})' if name else ''}",
-        f"check {folder} and the space and permissions there{other}",
-    )
+        cause = str(error) or "the write failed"
+    else:
+        name = errno.errorcode.get(number, "")
+        cause = f"{os.strerror(number)}{f' ({name})' if name else ''}"
+    return cause, f"check {folder} and the space and permissions there{other}"
 
 
 def write_error(

@@ -19,8 +19,10 @@ left in place; it is neither replaced nor called missing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,33 +234,42 @@ def fetch(
             why, extra = off
             raise missing_error(ds, missing, folder, why=why, audience=hints, extra=extra)
     _clean_leftovers(ds, root)
+    get = functools.partial(
+        download,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        progress=progress,
+        mirror=mirror,
+        deadline=deadline,
+    )
+    return _place_files(ds, root, get, off, hints)
+
+
+def _place_files(
+    ds: Dataset,
+    root: str | os.PathLike[str] | None,
+    get: Callable[[DataFile, Path], Path],
+    off: tuple[str, str] | None,
+    hints: Audience,
+) -> list[Path]:
+    """Every file of ``ds`` verified in place, downloading (``get``) what is missing or damaged.
+
+    Offline (``off``: why, and one more way out) a damaged file is never replaced:
+    all of them are named in one error.
+    """
+    folder = data_dir(root) / ds.folder
     paths = []
     damaged: list[DataError] = []
     for index, entry in enumerate(ds.files):
-        local = find_local(ds, entry, root)
+        local = _verified_or_none(ds, entry, root, keep_damaged=off is not None, damaged=damaged)
         if local is not None:
-            try:
-                verify(local, entry)
-            except DataError as exc:
-                if off is not None:  # offline: say so; never replace it
-                    damaged.append(exc)
-                    continue
-                log.warning("replacing a damaged copy: %s", exc.message)
-            else:
-                paths.append(_ensure_unpacked(ds, entry, local, root))
-                continue
-        dest = folder / entry.name
+            paths.append(_ensure_unpacked(ds, entry, local, root))
+            continue
+        if off is not None:  # offline: a damaged file was noted; never replace it
+            continue
         try:
-            archive = download(
-                entry,
-                dest,
-                timeout=timeout,
-                retries=retries,
-                backoff=backoff,
-                progress=progress,
-                mirror=mirror,
-                deadline=deadline,
-            )
+            archive = get(entry, folder / entry.name)
         except Unreachable as exc:
             # no network: the other files would fail the same way, each after its own tries
             later = [e for e in ds.files[index + 1 :] if find_local(ds, e, root) is None]
@@ -270,6 +281,33 @@ def fetch(
         assert off is not None  # only offline leaves a damaged file in place
         raise _damaged_error(ds, folder, damaged, off[0], hints)
     return paths
+
+
+def _verified_or_none(
+    ds: Dataset,
+    entry: DataFile,
+    root: str | os.PathLike[str] | None,
+    *,
+    keep_damaged: bool,
+    damaged: list[DataError],
+) -> Path | None:
+    """The verified local copy of ``entry``; None when it is missing or damaged.
+
+    A damaged copy is noted in ``damaged`` when it must be kept (offline), else
+    logged: the caller downloads a replacement.
+    """
+    local = find_local(ds, entry, root)
+    if local is None:
+        return None
+    try:
+        verify(local, entry)
+    except DataError as exc:
+        if keep_damaged:
+            damaged.append(exc)
+        else:
+            log.warning("replacing a damaged copy: %s", exc.message)
+        return None
+    return local
 
 
 def _offline_reason(dataset: Dataset, offline: bool, hints: Audience) -> tuple[str, str] | None:

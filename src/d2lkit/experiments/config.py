@@ -157,67 +157,80 @@ class RunConfig:
         return self
 
     def _checks(self) -> list[_Check]:
-        d, o, t, sc = self.data, self.optim, self.train, self.sched
-        sched = sc.kwargs
         return [
-            (1 <= t.epochs <= 10**7, "train.epochs", t.epochs, "between 1 and 10,000,000"),
-            (1 <= d.batch_size <= 2**31, "data.batch_size", d.batch_size, "at least 1"),
-            (_none_or(d.eval_batch_size, 1), "data.eval_batch_size", d.eval_batch_size, ">= 1"),
-            (o.lr > 0, "optim.lr", o.lr, "positive"),
-            (o.momentum >= 0, "optim.momentum", o.momentum, "0 or more"),
-            (o.weight_decay >= 0, "optim.weight_decay", o.weight_decay, "0 or more"),
-            (0 <= o.beta1 < 1, "optim.beta1", o.beta1, "in [0, 1)"),
-            (0 <= o.beta2 < 1, "optim.beta2", o.beta2, "in [0, 1)"),
-            (0 <= o.rho < 1, "optim.rho", o.rho, "in [0, 1)"),
-            (0 <= o.alpha < 1, "optim.alpha", o.alpha, "in [0, 1)"),
-            (o.eps is None or o.eps > 0, "optim.eps", o.eps, "positive"),
-            (_none_or(d.limit_batches, 1), "data.limit_batches", d.limit_batches, "at least 1"),
-            (_none_or(d.resize, 1), "data.resize", d.resize, "a positive number of pixels"),
-            (t.grad_clip is None or t.grad_clip > 0, "train.grad_clip", t.grad_clip, "positive"),
-            (0 <= t.seed < 2**32, "train.seed", t.seed, "between 0 and 2**32 - 1"),
-            (t.nonfinite in ("stop", "skip"), "train.nonfinite", t.nonfinite, "stop or skip"),
-            (
-                t.amp_dtype in (None, "bfloat16", "float16"),
-                "train.amp_dtype",
-                t.amp_dtype,
-                "bfloat16, float16 or none",
-            ),
-            (
-                t.channels_last in (True, False, "auto"),
-                "train.channels_last",
-                t.channels_last,
-                "true, false or auto",
-            ),
-            (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
-            (
-                t.logger in (None, "tensorboard"),
-                "train.logger",
-                t.logger,
-                "tensorboard or none",
-            ),
-            (
-                t.threads == "auto" or (isinstance(t.threads, int) and 1 <= t.threads <= 1024),
-                "train.threads",
-                t.threads,
-                "auto or a whole number from 1 to 1024",
-            ),
-            (
-                t.divergence in ("off", "warn", "stop"),
-                "train.divergence",
-                t.divergence,
-                "off, warn or stop",
-            ),
-            (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
-            (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
-            (
-                _none_or(sched.get("step_size"), 1),
-                "sched.step_size",
-                sched.get("step_size"),
-                ">= 1",
-            ),
-            (_none_or(sched.get("warmup"), 0), "sched.warmup", sched.get("warmup"), "0 or more"),
-            (_none_or(sched.get("lag"), 0), "sched.lag", sched.get("lag"), "0 or more"),
+            *_data_checks(self.data),
+            *_optim_checks(self.optim),
+            *_train_checks(self.train),
+            *_sched_checks(self.sched),
         ]
+
+
+def _data_checks(d: DataConfig) -> list[_Check]:
+    return [
+        (1 <= d.batch_size <= 2**31, "data.batch_size", d.batch_size, "at least 1"),
+        (_none_or(d.eval_batch_size, 1), "data.eval_batch_size", d.eval_batch_size, ">= 1"),
+        (_none_or(d.limit_batches, 1), "data.limit_batches", d.limit_batches, "at least 1"),
+        (_none_or(d.resize, 1), "data.resize", d.resize, "a positive number of pixels"),
+    ]
+
+
+def _optim_checks(o: OptimConfig) -> list[_Check]:
+    return [
+        (o.lr > 0, "optim.lr", o.lr, "positive"),
+        (o.momentum >= 0, "optim.momentum", o.momentum, "0 or more"),
+        (o.weight_decay >= 0, "optim.weight_decay", o.weight_decay, "0 or more"),
+        (0 <= o.beta1 < 1, "optim.beta1", o.beta1, "in [0, 1)"),
+        (0 <= o.beta2 < 1, "optim.beta2", o.beta2, "in [0, 1)"),
+        (0 <= o.rho < 1, "optim.rho", o.rho, "in [0, 1)"),
+        (0 <= o.alpha < 1, "optim.alpha", o.alpha, "in [0, 1)"),
+        (o.eps is None or o.eps > 0, "optim.eps", o.eps, "positive"),
+    ]
+
+
+def _train_checks(t: TrainConfig) -> list[_Check]:
+    return [
+        (1 <= t.epochs <= 10**7, "train.epochs", t.epochs, "between 1 and 10,000,000"),
+        (t.grad_clip is None or t.grad_clip > 0, "train.grad_clip", t.grad_clip, "positive"),
+        (0 <= t.seed < 2**32, "train.seed", t.seed, "between 0 and 2**32 - 1"),
+        (t.nonfinite in ("stop", "skip"), "train.nonfinite", t.nonfinite, "stop or skip"),
+        (
+            t.amp_dtype in (None, "bfloat16", "float16"),
+            "train.amp_dtype",
+            t.amp_dtype,
+            "bfloat16, float16 or none",
+        ),
+        (
+            t.channels_last in (True, False, "auto"),
+            "train.channels_last",
+            t.channels_last,
+            "true, false or auto",
+        ),
+        (_none_or(t.log_every, 1), "train.log_every", t.log_every, "at least 1 example"),
+        (t.logger in (None, "tensorboard"), "train.logger", t.logger, "tensorboard or none"),
+        (
+            t.threads == "auto" or (isinstance(t.threads, int) and 1 <= t.threads <= 1024),
+            "train.threads",
+            t.threads,
+            "auto or a whole number from 1 to 1024",
+        ),
+        (
+            t.divergence in ("off", "warn", "stop"),
+            "train.divergence",
+            t.divergence,
+            "off, warn or stop",
+        ),
+    ]
+
+
+def _sched_checks(sc: SchedConfig) -> list[_Check]:
+    own = sc.kwargs
+    return [
+        (sc.interval in ("epoch", "step"), "sched.interval", sc.interval, "epoch or step"),
+        (_none_or(sc.total, 1), "sched.total", sc.total, "at least 1"),
+        (_none_or(own.get("step_size"), 1), "sched.step_size", own.get("step_size"), "1+"),
+        (_none_or(own.get("warmup"), 0), "sched.warmup", own.get("warmup"), "0 or more"),
+        (_none_or(own.get("lag"), 0), "sched.lag", own.get("lag"), "0 or more"),
+    ]
 
 
 def _none_or(value: int | None, low: int) -> bool:
