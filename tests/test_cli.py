@@ -479,3 +479,21 @@ def test_every_table_the_cli_prints_fits_an_80_by_24_terminal(run_in_pty, data_r
     assert len(lines) > 100 and "[d2l.ai chapter 8]" in lines and "[zh.d2l.ai chapter 7]" in lines
     wide = [line for line in lines if display_width(line) > 80]
     assert not wide, wide[:3]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "lenet-bn", "--timeout", "1e10"],
+        ["data", "fetch", "mnist", "--retries", "100"],
+        ["run", "lenet-bn", "--epochs", "100000000"],
+        ["run", "lenet-bn", "--batch-size", "0"],
+        ["run", "lenet-bn", "--set", "train.threads=0"],
+    ],
+)
+def test_numbers_out_of_range_are_refused_before_any_work_in_one_message(args, tmp_path):
+    out = ["--out", str(tmp_path)] if args[0] == "run" else []
+    result = runner.invoke(app, [*args, *out])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.output.strip()
+    assert not any(tmp_path.iterdir())

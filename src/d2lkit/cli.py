@@ -358,7 +358,7 @@ def data_fetch(
     name: Annotated[str, typer.Argument(help="Data set name, or 'all'.")],
     data_dir: DataDirOption = None,
     timeout: TimeoutOption = 30.0,
-    retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
+    retries: Annotated[int, typer.Option(min=1, max=20, help="Tries per URL.")] = 3,
     mirror: MirrorOption = None,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""
