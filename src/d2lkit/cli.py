@@ -89,11 +89,14 @@ def list_command(
     from d2lkit.experiments import describe
 
     if models:
-        from d2lkit.models.registry import MODELS
+        import fnmatch
 
-        names = sorted(MODELS.list(pattern))
+        from d2lkit.models.signatures import model_signatures
+
+        known = sorted(model_signatures())
+        names = [n for n in known if fnmatch.fnmatchcase(n, pattern)]
         if not names:
-            raise no_match("model", pattern, sorted(MODELS), "`d2lkit list --models`")
+            raise no_match("model", pattern, known, "`d2lkit list --models`")
         typer.echo(describe.models_text(names))
         return
     typer.echo(describe.list_text(_recipes(pattern), first="zh" if zh else "en"))

@@ -7,7 +7,6 @@ arguments of its model, data set, task and schedule (that imports them).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -104,15 +103,11 @@ def list_text(recipes: Sequence[Recipe], first: Edition = "en") -> str:
 
 
 def models_text(names: Sequence[str]) -> str:
-    """Registered models: name, family, what it is."""
-    from d2lkit.models import model_entry
+    """Registered models: name, family, what it is (read from source: no torch)."""
+    from d2lkit.models.signatures import model_signatures
 
-    rows = []
-    for name in names:
-        entry = model_entry(name)
-        family = getattr(entry, "__module__", "").rsplit(".", 1)[-1]
-        doc = (inspect.getdoc(entry) or "").split("\n")[0]
-        rows.append((name, family, doc))
+    known = model_signatures()
+    rows = [(n, known[n].family, known[n].doc) if n in known else (n, "?", "") for n in names]
     return table(rows, ("model", "family", "what"), wrap=("what",)) + (
         "\n(use one with `d2lkit run RECIPE --set model.name=NAME`)"
     )
