@@ -497,3 +497,29 @@ def test_numbers_out_of_range_are_refused_before_any_work_in_one_message(args, t
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and result.output.strip()
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["list"],
+        ["list", "--models"],
+        ["show", "lenet-bn"],
+        ["data", "list"],
+        ["data", "verify", "fashion-mnist"],
+    ],
+)
+def test_the_quick_commands_import_no_torch(args, data_root):
+    code = (
+        "import sys\n"
+        "from d2lkit.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print('torch' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "False"
