@@ -15,9 +15,9 @@ load. ``from d2lkit.data import X`` works for every name in ``__all__``.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from d2lkit.lazy import lazy_names
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads each name
     from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
@@ -388,19 +388,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule that defines ``name`` on first use, then keep the name here."""
-    module = _SOURCES.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # later lookups are plain attribute reads
-        return value
-    # ``d2lkit.data.vision`` without importing it first worked when this file imported every
-    # reader; keep that working.
-    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _SOURCES, __all__)
