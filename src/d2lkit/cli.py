@@ -145,8 +145,10 @@ def run(
     mirror: MirrorOption = None,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
+    from d2lkit.data.download import check_download_options
     from d2lkit.experiments import apply_overrides
 
+    check_download_options(timeout=timeout, mirror=mirror)  # every number before any work
     recipe, config, resume_dir = _recipe_to_run(name, resume, out)
     flags = {
         "train.epochs": epochs,
@@ -361,7 +363,7 @@ def data_fetch(
     name: Annotated[str, typer.Argument(help="Data set name, or 'all'.")],
     data_dir: DataDirOption = None,
     timeout: TimeoutOption = 30.0,
-    retries: Annotated[int, typer.Option(min=1, max=20, help="Tries per URL.")] = 3,
+    retries: Annotated[int, typer.Option(min=1, help="Tries per URL.")] = 3,
     mirror: MirrorOption = None,
 ) -> None:
     """Download what is missing (verified, atomically); present files are only verified."""

@@ -43,7 +43,6 @@ TimeoutOption = Annotated[
     float,
     typer.Option(
         min=0.1,
-        max=86400,
         metavar="SECONDS",
         help="Seconds without data before a download try fails; a whole try may last this "
         "plus the file's size at 32 KiB/s.",
