@@ -27,7 +27,9 @@ NOT_IN_SHARED_DATA = {
     "dog-tiny",
     "pokemon",
     "resnet18-imagenet",
+    "resnet34-imagenet",
     "vgg19-imagenet",
+    "style-images",
 }
 BOOK_HUB_FILES = {
     "kaggle-house": ("kaggle_house_pred_train.csv", "kaggle_house_pred_test.csv"),
@@ -88,7 +90,9 @@ def test_every_data_set_of_the_curriculum_is_listed_once():
         "dog-tiny",
         "pokemon",
         "resnet18-imagenet",
+        "resnet34-imagenet",
         "vgg19-imagenet",
+        "style-images",
         *BOOK_NLP_SHA1,
     }
     names = [(d.folder, f.name) for d in DATASETS.values() for f in d.files]
@@ -441,6 +445,7 @@ def test_voc_is_also_fetched_from_the_official_pascal_server():
 def test_pretrained_weights_come_from_pytorchs_server_named_by_their_sha256_prefix():
     for name, file in (
         ("resnet18-imagenet", "resnet18-f37072fd.pth"),
+        ("resnet34-imagenet", "resnet34-b627a593.pth"),
         ("vgg19-imagenet", "vgg19-dcbb9e9d.pth"),
     ):
         ds = catalog.get_dataset(name)
@@ -471,3 +476,11 @@ def test_missing_weights_name_the_file_its_url_and_the_folder(tmp_path):
     assert "resnet18-imagenet: 1 file missing" in err.value.message
     assert "https://download.pytorch.org/models/resnet18-f37072fd.pth" in err.value.fix
     assert str(tmp_path / "weights") in err.value.fix
+
+
+def test_the_style_photos_are_the_books_own_files_in_both_editions_repositories():
+    ds = catalog.get_dataset("style-images")
+    for entry in ds.files:
+        assert [u.rsplit("/", 1)[1] for u in entry.urls] == [entry.name, entry.name]
+        assert entry.urls[0].startswith("https://raw.githubusercontent.com/d2l-ai/d2l-zh/")
+        assert entry.urls[1].startswith("https://raw.githubusercontent.com/d2l-ai/d2l-en/")

@@ -60,3 +60,46 @@ def test_copyfile_creates_the_target_folder(tmp_path):
     (tmp_path / "a.txt").write_text("hello")
     kaggle.copyfile(tmp_path / "a.txt", tmp_path / "x" / "y")
     assert (tmp_path / "x" / "y" / "a.txt").read_text() == "hello"
+
+
+def test_the_split_in_memory_is_the_reorganised_folders_split(tiny, tmp_path):
+    labels = kaggle.read_csv_labels(tiny / "trainLabels.csv")
+    kaggle.reorg_train_valid(tiny, labels, 0.1, tmp_path)
+    labelled = kaggle.labelled_files(tiny / "train", labels)
+    is_valid, n_valid = kaggle.split_train_valid(labelled, 0.1)
+    in_valid = {p.name for (p, _), v in zip(labelled, is_valid, strict=True) if v}
+    copied = {p.name for p in (tmp_path / "valid").rglob("*.png")}
+    assert in_valid == copied and len(copied) == 10 * n_valid
+
+
+def test_kaggle_images_are_read_once_split_as_the_folders_and_numbered_as_imagefolder(
+    tiny, tmp_path
+):
+    import torchvision
+
+    data = kaggle.read_kaggle_images(tiny, "trainLabels.csv", 0.1)
+    labels = kaggle.read_csv_labels(tiny / "trainLabels.csv")
+    kaggle.reorg_train_valid(tiny, labels, 0.1, tmp_path)
+    folders = torchvision.datasets.ImageFolder(str(tmp_path / "valid"))
+    valid = data.split(valid=True)
+    assert data.train.classes == tuple(folders.classes)  # the same class numbers
+    assert len(valid) == len(folders) and len(data.split(valid=False)) == 1000 - len(folders)
+    assert sorted(valid.labels.tolist()) == sorted(folders.targets)
+    assert data.train.images.shape == (1000, 3, 32, 32)
+    assert data.test_ids == [str(i) for i in range(1, 101)] and (data.test.labels == -1).all()
+
+
+def test_photos_of_different_sizes_are_brought_to_one(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    for split, names in (("train", ["a", "b"]), ("test", ["c"])):
+        (tmp_path / split).mkdir()
+        for i, name in enumerate(names):
+            pixels = np.full((20 + 10 * i, 30, 3), 100, dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / split / f"{name}.png")
+    (tmp_path / "labels.csv").write_text("id,breed\na,pug\nb,boxer\n")
+    data = kaggle.read_kaggle_images(tmp_path, "labels.csv", 0.5, resize=16)
+    assert data.train.images.shape == (2, 3, 16, 16) and data.test.images.shape == (1, 3, 16, 16)
+    assert data.train.classes == ("boxer", "pug") and data.train.labels.tolist() == [1, 0]
+    assert bool((data.train.images == 100).all())  # a flat image stays flat when resized

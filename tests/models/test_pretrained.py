@@ -51,3 +51,13 @@ def test_a_damaged_weights_file_is_refused_before_loading(stored_resnet18):
 def test_without_pretrained_nothing_is_read(tmp_path):
     net = pretrained.imagenet_vgg19(False, tmp_path, download=False)
     assert len(net.features) == 37 and not (tmp_path / "weights").exists()
+
+
+def test_resnet34_weights_are_a_catalogued_file_of_their_own(tmp_path):
+    from d2lkit.errors import DownloadError
+
+    assert pretrained.WEIGHTS["resnet34"] == ("resnet34-imagenet", "resnet34-b627a593.pth")
+    assert len(list(pretrained.imagenet_resnet34(False, tmp_path).children())) == 10
+    with pytest.raises(DownloadError) as err:
+        pretrained.imagenet_resnet34(True, tmp_path, download=False)
+    assert "resnet34-b627a593.pth" in err.value.fix and str(tmp_path / "weights") in err.value.fix

@@ -590,6 +590,50 @@ VGG19_IMAGENET = Dataset(
 )
 
 
+# ResNet-34 for 13.14's dog breeds: only the name's sha256 prefix is known, as for VGG-19.
+RESNET34_IMAGENET = Dataset(
+    name="resnet34-imagenet",
+    folder="weights",
+    title="ResNet-34 trained on ImageNet (torchvision IMAGENET1K_V1): dog breeds (13.14)",
+    homepage="https://pytorch.org/vision/stable/models.html",
+    license="BSD-3-Clause",
+    files=(
+        DataFile(
+            name="resnet34-b627a593.pth",
+            urls=(_TORCH_MODELS + "resnet34-b627a593.pth",),
+            checksum="sha256-prefix:b627a593",
+        ),
+    ),
+)
+
+# 13.12's content and style photos ship in the book's repository (img/), not on its data
+# hub: the same files in d2l-zh and d2l-en (identical git blobs), fetched from either.
+_BOOK_IMG = (
+    "https://raw.githubusercontent.com/d2l-ai/d2l-zh/master/img/",
+    "https://raw.githubusercontent.com/d2l-ai/d2l-en/master/img/",
+)
+STYLE_IMAGES = Dataset(
+    name="style-images",
+    folder="style-images",
+    title="The book's photos for neural style transfer (13.12): Mount Rainier, an autumn oak",
+    homepage="https://github.com/d2l-ai/d2l-zh/tree/master/img",
+    files=(
+        DataFile(
+            name="rainier.jpg",
+            urls=tuple(base + "rainier.jpg" for base in _BOOK_IMG),
+            checksum="sha1:b0193ffd8ecea1631ac1092130017b884faafa30",
+            size=578469,
+        ),
+        DataFile(
+            name="autumn-oak.jpg",
+            urls=tuple(base + "autumn-oak.jpg" for base in _BOOK_IMG),
+            checksum="sha1:bbe11f01403b9726bbc625589550e574fc45980a",
+            size=2850502,
+        ),
+    ),
+)
+
+
 _D = TypeVar("_D")
 _NO_DEFAULT = object()
 
@@ -660,7 +704,9 @@ DATASETS = DatasetRegistry(
         DOG_TINY,
         POKEMON,
         RESNET18_IMAGENET,
+        RESNET34_IMAGENET,
         VGG19_IMAGENET,
+        STYLE_IMAGES,
         GLOVE_6B_50D,
         GLOVE_6B_100D,
         GLOVE_42B_300D,

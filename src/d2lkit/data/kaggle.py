@@ -21,12 +21,27 @@ import collections
 import math
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from d2lkit.data.files import read_text
+from d2lkit.data.images import read_image, stack_images
+from d2lkit.data.transforms import Resize
+from d2lkit.data.vision import ImageSet
 from d2lkit.errors import DataError
 
-__all__ = ["copyfile", "read_csv_labels", "reorg_test", "reorg_train_valid"]
+__all__ = [
+    "KaggleImages",
+    "copyfile",
+    "labelled_files",
+    "read_csv_labels",
+    "read_kaggle_images",
+    "reorg_test",
+    "reorg_train_valid",
+    "split_train_valid",
+]
 
 
 def read_csv_labels(fname: str | os.PathLike[str]) -> dict[str, str]:
@@ -62,6 +77,47 @@ def _by_id(folder: Path) -> list[Path]:
     return numbered + sorted((p for p in files if not p.stem.isdigit()), key=lambda p: p.name)
 
 
+def labelled_files(
+    folder: str | os.PathLike[str], labels: dict[str, str]
+) -> list[tuple[Path, str]]:
+    """The files of ``folder`` (by id, see :func:`reorg_train_valid`) with their labels.
+
+    A file without a label is an error naming it (and how many more).
+    """
+    folder = Path(folder)
+    files = _by_id(folder)
+    missing = [p for p in files if p.stem not in labels]
+    if missing:
+        raise DataError(
+            f"{missing[0]} has no label (no row {missing[0].stem!r} in the labels)"
+            + (f", nor have {len(missing) - 1} more images" if len(missing) > 1 else ""),
+            fix="use the label file that came with these images",
+        )
+    if not files:
+        raise DataError(f"{folder} holds no images", fix="fetch the data set again")
+    return [(p, labels[p.stem]) for p in files]
+
+
+def split_train_valid(
+    labelled: list[tuple[Path, str]], valid_ratio: float
+) -> tuple[list[bool], int]:
+    """Which files go to the validation set (the first of each label), and how many per label.
+
+    The book's rule: ``max(1, floor(n * valid_ratio))`` per label, ``n`` the count
+    of the rarest label among the files given.
+    """
+    # the rarest label among the images present: a label file that covers more images
+    # (the full competition's) gives the same split as one that covers exactly these
+    rarest = collections.Counter(label for _, label in labelled).most_common()[-1][1]
+    n_valid_per_label = max(1, math.floor(rarest * valid_ratio))
+    taken: collections.Counter[str] = collections.Counter()
+    is_valid = []
+    for _, label in labelled:
+        is_valid.append(taken[label] < n_valid_per_label)
+        taken[label] += is_valid[-1]
+    return is_valid, n_valid_per_label
+
+
 def reorg_train_valid(
     data_dir: str | os.PathLike[str],
     labels: dict[str, str],
@@ -74,29 +130,11 @@ def reorg_train_valid(
     """
     source = Path(data_dir)
     out = Path(out_dir) if out_dir is not None else source / "train_valid_test"
-    files = _by_id(source / "train")
-    missing = [p for p in files if p.stem not in labels]
-    if missing:
-        raise DataError(
-            f"{missing[0]} has no label (no row {missing[0].stem!r} in the labels)"
-            + (f", nor have {len(missing) - 1} more images" if len(missing) > 1 else ""),
-            fix="use the label file that came with these images",
-        )
-    if not files:
-        raise DataError(f"{source / 'train'} holds no images", fix="fetch the data set again")
-    # the rarest label among the images present: a label file that covers more images
-    # (the full competition's) gives the same split as one that covers exactly these
-    rarest = collections.Counter(labels[p.stem] for p in files).most_common()[-1][1]
-    n_valid_per_label = max(1, math.floor(rarest * valid_ratio))
-    taken: collections.Counter[str] = collections.Counter()
-    for path in files:
-        label = labels[path.stem]
+    labelled = labelled_files(source / "train", labels)
+    is_valid, n_valid_per_label = split_train_valid(labelled, valid_ratio)
+    for (path, label), valid in zip(labelled, is_valid, strict=True):
         copyfile(path, out / "train_valid" / label)
-        if taken[label] < n_valid_per_label:
-            copyfile(path, out / "valid" / label)
-            taken[label] += 1
-        else:
-            copyfile(path, out / "train" / label)
+        copyfile(path, out / ("valid" if valid else "train") / label)
     return n_valid_per_label
 
 
@@ -111,3 +149,69 @@ def reorg_test(
     out = Path(out_dir) if out_dir is not None else source / "train_valid_test"
     for path in _by_id(source / "test"):
         copyfile(path, out / "test" / "unknown")
+
+
+# --- the same split in memory: no copies (the data directory may be read-only) -----------
+
+
+@dataclass(frozen=True)
+class KaggleImages:
+    """A competition's images as tensors, split as :func:`reorg_train_valid` copies them.
+
+    Attributes:
+        train: every labelled image (the book's ``train_valid`` folder); classes
+            are the labels in sorted order, as torchvision's ``ImageFolder`` numbers them.
+        is_valid: ``(N,)`` bool, the images of the book's ``valid`` folder.
+        test: the unlabelled images (labels -1), in id order.
+        test_ids: their file names without extension, the rows of a submission.
+    """
+
+    train: ImageSet
+    is_valid: torch.Tensor
+    test: ImageSet
+    test_ids: list[str]
+
+    def split(self, valid: bool) -> ImageSet:
+        """The book's ``valid`` (True) or ``train`` (False) folder as an image set."""
+        keep = self.is_valid if valid else ~self.is_valid
+        return ImageSet(self.train.images[keep], self.train.labels[keep], self.train.classes)
+
+
+def _read(paths: list[Path], resize: int | None, where: str) -> torch.Tensor:
+    images = [read_image(p) for p in paths]
+    if resize is not None:
+        size = Resize(resize)
+        images = [size(img[None])[0] for img in images]
+    return stack_images(images, where)
+
+
+def read_kaggle_images(
+    folder: str | os.PathLike[str],
+    label_file: str,
+    valid_ratio: float,
+    resize: int | None = None,
+) -> KaggleImages:
+    """A competition folder (``train/``, ``test/``, ``label_file``) read and split in memory.
+
+    ``resize`` brings every image to ``resize x resize`` (photos differ in size);
+    without it they must share one size (CIFAR-10's 32 x 32).
+    """
+    folder = Path(folder)
+    labelled = labelled_files(folder / "train", read_csv_labels(folder / label_file))
+    is_valid, _ = split_train_valid(labelled, valid_ratio)
+    classes = tuple(sorted({label for _, label in labelled}))
+    index = {name: i for i, name in enumerate(classes)}
+    train = ImageSet(
+        _read([p for p, _ in labelled], resize, str(folder / "train")),
+        torch.tensor([index[label] for _, label in labelled], dtype=torch.int64),
+        classes,
+    )
+    tests = _by_id(folder / "test")
+    test = ImageSet(
+        _read(tests, resize, str(folder / "test")),
+        torch.full((len(tests),), -1, dtype=torch.int64),
+        classes,
+    )
+    return KaggleImages(
+        train, torch.tensor(is_valid, dtype=torch.bool), test, [p.stem for p in tests]
+    )

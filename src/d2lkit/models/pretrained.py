@@ -24,6 +24,7 @@ __all__ = [
     "WEIGHTS",
     "catalogued_weights",
     "imagenet_resnet18",
+    "imagenet_resnet34",
     "imagenet_vgg19",
     "load_weights",
     "load_weights_file",
@@ -32,6 +33,7 @@ __all__ = [
 # model -> (data set, file) in the catalog
 WEIGHTS = {
     "resnet18": ("resnet18-imagenet", "resnet18-f37072fd.pth"),
+    "resnet34": ("resnet34-imagenet", "resnet34-b627a593.pth"),
     "vgg19": ("vgg19-imagenet", "vgg19-dcbb9e9d.pth"),
 }
 
@@ -88,6 +90,18 @@ def imagenet_resnet18(
     net = torchvision.models.resnet18(weights=None)
     if pretrained:
         net.load_state_dict(load_weights("resnet18", root, download=download))
+    return net
+
+
+def imagenet_resnet34(
+    pretrained: bool = True, root: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> nn.Module:
+    """torchvision's ResNet-34 (1,000 ImageNet classes), with trained weights if ``pretrained``."""
+    import torchvision
+
+    net = torchvision.models.resnet34(weights=None)
+    if pretrained:
+        net.load_state_dict(load_weights("resnet34", root, download=download))
     return net
 
 

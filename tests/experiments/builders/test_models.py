@@ -57,3 +57,36 @@ def test_whitening_makes_a_frozen_first_layer_from_the_training_images(data_root
     run = build_run(recipe, apply_overrides(recipe.config, ["data.limit=512"]))
     first = next(m for m in run.model.modules() if isinstance(m, nn.Conv2d))
     assert not first.weight.requires_grad
+
+
+def test_the_data_prepares_the_model_after_its_initialisation():
+    from d2lkit.experiments.builders.data import RunData
+    from d2lkit.experiments.builders.models import build_model
+    from d2lkit.experiments.config import ModelConfig, RunConfig
+
+    seen = []
+
+    def prepare(model: nn.Module) -> None:
+        seen.append(model[-1].weight.detach().clone())  # what the init left
+        with torch.no_grad():
+            model[-1].weight.fill_(0.5)
+
+    config = RunConfig(model=ModelConfig(name="softmax_regression", init="normal"))
+    data = RunData(None, {}, prepare_model=prepare)
+    model = build_model(config, data, "test")
+    assert float(seen[0].std()) < 0.05  # normal(0, 0.01), not torch's default
+    assert bool((model[-1].weight == 0.5).all())
+
+
+def test_the_data_directory_goes_only_to_a_model_that_takes_one():
+    from d2lkit.experiments.builders.data import RunData
+    from d2lkit.experiments.builders.models import build_model
+    from d2lkit.experiments.config import ModelConfig, RunConfig
+
+    data = RunData(None, {}, model_kwargs={"num_classes": 3, "root": "/nowhere"})
+    config = RunConfig(model=ModelConfig(name="resnet18_finetune_tiny"))
+    assert build_model(config, data, "test").fc.out_features == 3
+    from d2lkit.errors import D2lkitError
+
+    with pytest.raises(D2lkitError, match="/nowhere/weights"):  # taken, and looked in
+        build_model(RunConfig(model=ModelConfig(name="resnet18_finetune")), data, "test")

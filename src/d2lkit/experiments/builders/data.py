@@ -59,6 +59,9 @@ class RunData:
             from a function that predicts rows of the prepared features.
         write_predictions: K-fold data only: write what the final model predicts
             (a Kaggle submission) into a folder; returns the file's name.
+        prepare_model: what the data puts into the model once it is built and
+            initialised, before the optimiser sees it: pretrained word vectors
+            for the data's vocabulary (15.2's GloVe), frozen or not.
     """
 
     train: Any
@@ -69,6 +72,7 @@ class RunData:
     input_shape: tuple[int, ...] | None = None
     fold_figures: Callable[[Callable[..., Any]], dict[str, float]] | None = None
     write_predictions: Callable[[Callable[..., Any], Any], str] | None = None
+    prepare_model: Callable[[torch.nn.Module], None] | None = None
 
 
 # A builder: (config, *, device, seed, root, **the data set's own settings) -> RunData.

@@ -10,13 +10,16 @@ and the smallest image side that works.
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import torch
 from torch import nn
 
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.builders.data import RunData, unaugmented_train_images
 from d2lkit.experiments.config import RunConfig
-from d2lkit.models import create_model, init_weights, whiten_first_conv
+from d2lkit.models import create_model, init_weights, model_entry, whiten_first_conv
 
 __all__ = ["build_model", "check_input"]
 
@@ -24,16 +27,34 @@ _SIDES = (32, 64, 96, 128, 224)  # image sides tried to name the smallest that f
 
 
 def build_model(config: RunConfig, data: RunData, label: str) -> nn.Module:
-    """``model.name`` with the data's arguments and the recipe's, initialised and checked."""
-    model = create_model(config.model.name, **{**data.model_kwargs, **config.model.kwargs})
+    """``model.name`` with the data's arguments and the recipe's, initialised and checked.
+
+    After the initialisation, the data may put what it brings into the model
+    (:attr:`RunData.prepare_model`: pretrained word vectors for its vocabulary).
+    """
+    model = create_model(config.model.name, **{**_from_data(config, data), **config.model.kwargs})
     if data.input_shape is not None:
         check_input(model, data.input_shape, config.model.name, label)
     if config.model.init:
         init_weights(model, config.model.init)
+    if data.prepare_model is not None:  # pretrained vectors for the data's vocabulary
+        data.prepare_model(model)
     if config.model.whiten:  # 200,000 of the 3.9 million 3x3 patches of 5,000 images
         images = unaugmented_train_images(data, 5000)
         whiten_first_conv(model, images, seed=config.train.seed)
     return model
+
+
+def _from_data(config: RunConfig, data: RunData) -> dict[str, Any]:
+    """The data's arguments for the model; its data directory (``root``, where pretrained
+    weights are kept) only for a model that takes one."""
+    kwargs = dict(data.model_kwargs)
+    if (
+        "root" in kwargs
+        and "root" not in inspect.signature(model_entry(config.model.name)).parameters
+    ):
+        del kwargs["root"]
+    return kwargs
 
 
 def _fits(model: nn.Module, shape: tuple[int, ...]) -> bool:

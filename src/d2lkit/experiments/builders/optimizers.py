@@ -1,8 +1,16 @@
-"""Optimisers by name: torch.optim's and the book's from-scratch ones, from ``optim.*``."""
+"""Optimisers by name: torch.optim's and the book's from-scratch ones, from ``optim.*``.
+
+A model may ask for a larger learning rate on some of its parameters, as the
+book's fine-tuning does for the new output layer (13.2: ten times the rate of
+the pretrained layers): it marks them with an ``lr_scale`` attribute
+(:data:`d2lkit.models.finetune.LR_SCALE`), and :func:`build_optimizer` puts them into a parameter
+group of their own with ``lr * lr_scale`` (schedules then scale every group).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 from torch import nn
@@ -10,9 +18,10 @@ from torch import nn
 from d2lkit import scratch
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.config import OptimConfig
+from d2lkit.models.finetune import LR_SCALE
 from d2lkit.registry import Registry
 
-__all__ = ["OPTIMIZERS", "build_optimizer"]
+__all__ = ["OPTIMIZERS", "build_optimizer", "param_groups"]
 
 Params = Iterable[nn.Parameter]
 OptimizerBuilder = Callable[[Params, OptimConfig], torch.optim.Optimizer]
@@ -126,5 +135,28 @@ def _yogi_scratch(params: Params, c: OptimConfig) -> torch.optim.Optimizer:
     )
 
 
+def param_groups(params: Params, lr: float) -> list[nn.Parameter] | list[dict[str, Any]]:
+    """The parameters as they are, or in groups by their ``lr_scale`` (see the module).
+
+    Without any marked parameter: the list itself (one group, as before). Else
+    one group per scale, in the order the scales first appear, each with its lr.
+    """
+    found = list(params)
+    scales = [float(getattr(p, LR_SCALE, 1.0)) for p in found]
+    if all(s == 1.0 for s in scales):
+        return found
+    groups: dict[float, list[nn.Parameter]] = {}
+    for p, scale in zip(found, scales, strict=True):
+        if scale <= 0:
+            raise ConfigError(
+                f"a parameter of shape {tuple(p.shape)} has lr_scale {scale}",
+                fix="a parameter's lr_scale must be positive (freeze it with requires_grad)",
+            )
+        groups.setdefault(scale, []).append(p)
+    return [{"params": group, "lr": lr * scale} for scale, group in groups.items()]
+
+
 def build_optimizer(config: OptimConfig, params: Params) -> torch.optim.Optimizer:
-    return OPTIMIZERS.get(config.name)(params, config)
+    """``optim.name`` over ``params``, marked parameters in groups of their own rate."""
+    grouped: Any = param_groups(params, config.lr)
+    return OPTIMIZERS.get(config.name)(grouped, config)
