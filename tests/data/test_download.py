@@ -7,6 +7,7 @@ import errno
 import gzip
 import hashlib
 import multiprocessing
+import os
 import socket
 import struct
 import time
@@ -485,3 +486,17 @@ def test_cli_fetch_with_a_huge_timeout_says_so_without_a_traceback(server, tmp_p
     assert result.output.count("error:") == 1 and "Traceback" not in result.output
     assert "timeout must be a number of seconds from 0.1 to 86400" in result.output
     assert _Handler.requests == []
+
+
+@pytest.mark.parametrize("before", [None, "0", "1"])
+def test_downloads_off_holds_only_within_and_gives_back_what_was_set(monkeypatch, before):
+    from d2lkit.data.download import ENV_OFFLINE, downloads_off, offline_by_env
+
+    if before is None:
+        monkeypatch.delenv(ENV_OFFLINE, raising=False)
+    else:
+        monkeypatch.setenv(ENV_OFFLINE, before)
+    with pytest.raises(KeyError), downloads_off():
+        assert offline_by_env()
+        raise KeyError("an error inside still restores")
+    assert os.environ.get(ENV_OFFLINE) == before

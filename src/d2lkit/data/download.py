@@ -66,6 +66,7 @@ __all__ = [
     "check_download_options",
     "download",
     "download_urls",
+    "downloads_off",
     "offline_by_env",
     "remembering_unreachable_servers",
 ]
@@ -154,6 +155,24 @@ def check_download_options(
 def offline_by_env() -> bool:
     """True when ``$D2LKIT_OFFLINE`` turns every download off (1, true, yes or on)."""
     return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@contextlib.contextmanager
+def downloads_off() -> Iterator[None]:
+    """Within: ``$D2LKIT_OFFLINE=1``, so no code path downloads (a run's ``--offline``).
+
+    A run reads more than its data set's files (pretrained vectors and weights
+    fetched on first use); the variable reaches every one of them.
+    """
+    before = os.environ.get(ENV_OFFLINE)
+    os.environ[ENV_OFFLINE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_OFFLINE, None)
+        else:
+            os.environ[ENV_OFFLINE] = before
 
 
 class _TooBig(DataError):

@@ -8,6 +8,7 @@ from http.server import SimpleHTTPRequestHandler
 
 import pytest
 
+from d2lkit.data.download import ENV_OFFLINE, offline_by_env
 from d2lkit.errors import ConfigError
 from d2lkit.experiments import apply_overrides, get_recipe, run_recipe
 from d2lkit.experiments.run import build
@@ -103,3 +104,21 @@ def test_resuming_another_recipes_folder_is_refused_naming_the_right_command(tmp
     with pytest.raises(ConfigError, match="is a run of 'gd'") as info:
         run_recipe(get_recipe("softmax-regression"), resume=first.run_dir, progress=False)
     assert f"d2lkit run gd --resume {first.run_dir}" in info.value.fix
+
+
+def test_an_offline_run_turns_every_download_off_while_it_runs_and_only_then(
+    monkeypatch, tmp_path, data_root
+):
+    """Pretrained vectors and weights are fetched on first use, past the run's own fetch:
+    the environment switch is what reaches them."""
+    monkeypatch.delenv(ENV_OFFLINE, raising=False)
+    seen = []
+    monkeypatch.setattr(build, "fetch", lambda *a, **k: seen.append(offline_by_env()) or [])
+    recipe = get_recipe("softmax-regression")
+    config = apply_overrides(recipe.config, ["data.limit_batches=1", "train.epochs=1"])
+    common = dict(out=tmp_path, data_root=data_root, progress=False, plot=False)
+    run_recipe(recipe, config, download=False, **common)
+    assert seen == [True]
+    assert not offline_by_env(), "the switch outlived the run"
+    run_recipe(recipe, config, download=True, **common)
+    assert seen == [True, False]

@@ -16,11 +16,13 @@ one place.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from d2lkit.data.download import downloads_off
 from d2lkit.errors import ConfigError
 from d2lkit.experiments.config import RunConfig
 from d2lkit.experiments.recipe import Recipe
@@ -67,8 +69,9 @@ def run_recipe(
     last checkpoint up to ``config.train.epochs`` (a K-fold run from its first
     unfinished fold). Data files that are missing are downloaded first
     (verified, atomically) unless ``download`` is False; files already
-    present are only verified. ``checkpoint=False`` and ``plot=False`` skip
-    checkpoint.pt and curves.png (smoke runs).
+    present are only verified; with ``download=False`` nothing the run reads
+    is downloaded, pretrained vectors and weights included. ``checkpoint=False``
+    and ``plot=False`` skip checkpoint.pt and curves.png (smoke runs).
     """
     options = RunOptions(
         out=Path(out),
@@ -77,7 +80,13 @@ def run_recipe(
         plot=plot,
         callbacks=tuple(callbacks),
     )
-    config = (config or recipe.config).validate()
+    with contextlib.nullcontext() if download else downloads_off():
+        return _run(recipe, (config or recipe.config).validate(), resume, options)
+
+
+def _run(
+    recipe: Recipe, config: RunConfig, resume: str | os.PathLike[str] | None, options: RunOptions
+) -> RunResult:
     folder = None
     if resume is not None:
         folder = _resumable(recipe, config, RunFolder.open(resume))
