@@ -1,7 +1,7 @@
 """What trained word vectors have learned (14.4, 14.7): nearest words and analogies.
 
 At the end of training :class:`NearestWords` looks the query words up in the
-model's vectors, prints them as the book does (``cosine sim=0.727: intel``),
+model's vectors, prints them as the book does (``cosine sim=0.773: microprocessor``),
 draws ``nearest_words.png`` into the run folder and reports both in
 summary.json (``nearest_words``, ``analogies``).
 """
