@@ -23,7 +23,14 @@ from d2lkit.data.catalog import D2L_HUB
 from d2lkit.data.store import cache_dir
 from d2lkit.errors import DataError
 
-__all__ = ["DATA_HUB", "DATA_URL", "download", "download_all", "download_extract"]
+__all__ = [
+    "DATA_HUB",
+    "DATA_URL",
+    "download",
+    "download_all",
+    "download_extract",
+    "store_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +86,32 @@ def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     if name not in DATA_HUB:
         raise DataError(f"{name} is not in DATA_HUB", fix="add DATA_HUB[name] = (url, sha1) first")
     url, sha1 = DATA_HUB[name]
-    fname = url.split("/")[-1]
-    dataset, file = _catalogued(fname, sha1) or _register(name, url, sha1, fname)
     root = None if cache_dir is None or Path(cache_dir) == Path("..", "data") else cache_dir
+    return str(store_path(name, url, sha1, root))
+
+
+def store_path(
+    name: str, url: str, sha1: str | None, root: str | os.PathLike[str] | None = None
+) -> Path:
+    """The verified path in d2lkit's store of the book's file ``url``, fetched only if absent.
+
+    The file is found by its name or checksum in the catalog; a file the
+    catalog does not know becomes the one-file entry ``hub:<name>``.
+    """
+    fname = url.split("/")[-1]
+    found = _catalogued(fname, sha1 or "")
+    if found is None and sha1 is None:
+        raise DataError(
+            f"{fname} is not a file d2lkit knows, and no sha1 was given to verify it",
+            fix="pass the file's sha1_hash (the book gives one for each of its files)",
+        )
+    dataset, file = found or _register(name, url, sha1 or "", fname)
     try:
-        path = require(dataset, file, root)
+        return require(dataset, file, root)
     except DataError:
         log.warning("downloading %s from %s", fname, url)
         fetch(dataset, root)
-        path = require(dataset, file, root)
-    return str(path)
+        return require(dataset, file, root)
 
 
 def _extract_root(archive: Path) -> Path:

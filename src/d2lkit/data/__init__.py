@@ -7,7 +7,7 @@ or ``$D2LKIT_OFFLINE=1`` turns that off, and then (as without a network) one
 URL and the folder to put it in.
 """
 
-from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+from d2lkit.data.archive import extract_archive, extract_into, read_zip_member, zip_members
 from d2lkit.data.catalog import DATASETS, DataFile, Dataset, get_dataset
 from d2lkit.data.files import decode_text, read_csv, read_text, require_columns
 from d2lkit.data.loaders import TensorLoader
@@ -132,6 +132,7 @@ __all__ = [
     "data_dir",
     "decode_text",
     "extract_archive",
+    "extract_into",
     "fashion_mnist_loaders",
     "fetch",
     "fetch_all",
