@@ -156,9 +156,14 @@ class Trainer(HyperParameters):
                 board.flush()  # the last points, if the last redraw was deferred
 
     def fit_epoch(self) -> None:
-        """One epoch: train on every batch, then validate, in d2lkit's Trainer."""
+        """One epoch: train on every batch, then validate, in d2lkit's Trainer.
+
+        Like the book's loop, it leaves the model in evaluation mode after validating.
+        """
         engine = self._engine_for_epoch()
         engine.fit(self.train_dataloader, self.val_dataloader, epochs=engine.epoch + 1)
+        if self.val_dataloader is not None:
+            self.model.eval()
 
     def prepare_batch(self, batch: Sequence[Any]) -> Sequence[Any]:
         """The batch on the first GPU in use (as it is without one)."""
