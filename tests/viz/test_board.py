@@ -65,15 +65,26 @@ def test_redraws_wait_for_the_interval_and_flush_draws_the_last_state(_plots: Pa
     board = Board(min_interval=3600)  # far longer than the test
     for x in range(3):
         board.draw(x, x, "loss")
-    png = board.sink.path
-    assert png is not None and png.parent == _plots  # the first point is drawn at once
-    line = board.fig.axes[0].lines[0]
-    assert list(line.get_xdata()) == [0.0]  # the next two redraws were deferred
+    assert board.fig is None  # every redraw deferred, the first one too
     flush_boards()
+    png = board.sink.path
+    assert png is not None and png.parent == _plots
     assert list(board.fig.axes[0].lines[0].get_xdata()) == [0.0, 1.0, 2.0]
     before = png.stat().st_mtime_ns
     board.flush()  # nothing deferred any more: nothing redrawn
     assert png.stat().st_mtime_ns == before
+
+
+def test_points_after_the_interval_are_drawn_without_waiting_for_a_flush(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    now = [100.0]
+    monkeypatch.setattr(board_module.time, "monotonic", lambda: now[0])
+    board = Board(min_interval=0.5)
+    board.draw(0, 1.0, "loss")  # the interval starts with the first point
+    now[0] += 2.0  # longer than the interval (and than a PNG's SAVE_EVERY)
+    board.draw(1, 2.0, "loss")
+    assert list(board.fig.axes[0].lines[0].get_xdata()) == [0.0, 1.0]
 
 
 def test_a_board_that_does_not_display_writes_nothing(_plots: Path):

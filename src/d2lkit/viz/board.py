@@ -1,4 +1,4 @@
-"""Named lines that grow point by point while a loop runs, redrawn a few times a second.
+"""Named lines that grow point by point while a loop runs, redrawn at most once a second.
 
 This is the drawing behind d2l 1.0's ``ProgressBoard``: ``draw(x, y, label,
 every_n)`` collects raw points per label and, every ``every_n`` of them, adds
@@ -12,10 +12,12 @@ Two things keep drawing cheap, so it never dominates a training epoch:
 - values may be tensors on any device; they are kept as they are and read
   (one host wait) only when ``every_n`` of them make a point, not per batch;
 - the figure is redrawn at most every :data:`MIN_INTERVAL` seconds (a PNG file
-  at most every :data:`~d2lkit.viz.display.SAVE_EVERY` seconds). A redraw that
-  falls inside the interval is deferred, and :meth:`Board.flush` (called by
-  the trainer at the end of ``fit``, at the end of every notebook cell and
-  when the process exits) draws the last state.
+  at most every :data:`~d2lkit.viz.display.SAVE_EVERY` seconds), counted from
+  the first point: a redraw that falls inside the interval is deferred, and
+  :meth:`Board.flush` (called by the trainer at the end of ``fit``, at the end
+  of every notebook cell and when the process exits) draws the last state. A
+  fit shorter than the interval is drawn once, at its end (a redraw renders
+  the whole figure: about 0.1 s, as long as a small model's epoch).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import atexit
 import collections
 import logging
-import math
 import time
 import weakref
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ __all__ = ["MIN_INTERVAL", "Board", "Point", "flush_boards"]
 
 log = logging.getLogger(__name__)
 
-MIN_INTERVAL = 0.5  # seconds between two redraws of a figure while points keep coming
+MIN_INTERVAL = 1.0  # seconds between two redraws while points keep coming (a redraw: ~0.1 s)
 
 _PENDING: weakref.WeakSet[Board] = weakref.WeakSet()
 _HOOKED = {"notebook": False}
@@ -50,6 +51,8 @@ class Point(NamedTuple):
 
 def _mean(values: Sequence[Any]) -> float:
     """The mean of numbers, numpy scalars or tensors, as a float (one host wait for tensors)."""
+    if len(values) == 1:
+        return float(values[0])
     tensors = [v for v in values if hasattr(v, "detach")]
     if not tensors:
         return float(sum(float(v) for v in values) / len(values))
@@ -105,7 +108,7 @@ class Board:
         self._name = name
         self._min_interval = min_interval
         self._sink: FigureSink | None = None  # made on the first redraw: names files in order
-        self._drawn_at = -math.inf
+        self._drawn_at: float | None = None  # the first redraw waits an interval too
         self._pending = False
 
     # --- points ----------------------------------------------------------------------
@@ -146,6 +149,8 @@ class Board:
         """Redraw now if ``force`` or the last redraw is old enough; otherwise defer it."""
         if not self.display or not self.data:
             return
+        if self._drawn_at is None:
+            self._drawn_at = time.monotonic()
         if not force and time.monotonic() - self._drawn_at < self._interval():
             self._pending = True
             _PENDING.add(self)

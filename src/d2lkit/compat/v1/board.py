@@ -17,7 +17,7 @@ class ProgressBoard(Board, HyperParameters):
     As in the book, ``every_n`` points of a label are averaged into one and
     ``data[label]`` holds the drawn points (``.x``, ``.y``). Unlike the book,
     values stay on their device until a point is complete, and the figure is
-    redrawn at most a few times a second (a notebook output updated in place,
+    redrawn at most once a second (a notebook output updated in place,
     a window, or ``d2l-plots/board.png`` headless; see docs/compat.md).
     """
 
