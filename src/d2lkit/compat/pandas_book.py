@@ -85,7 +85,8 @@ def disable() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pd.set_option("future.infer_string", _STATE["infer_string"])
-    warnings.filters[:] = [f for f in warnings.filters if not _is_ragged_rows_filter(f)]
+    for item in [f for f in warnings.filters if _is_ragged_rows_filter(f)]:
+        warnings.filters.remove(item)  # type: ignore[attr-defined]  # a list at run time
     _STATE["enabled"] = False
 
 
