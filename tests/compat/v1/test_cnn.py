@@ -37,7 +37,7 @@ def test_init_cnn_draws_xavier_weights_for_linear_and_conv_only():
     d2l.init_cnn(bn)
     assert float(conv.weight.detach().abs().max()) <= math.sqrt(6 / (27 + 72))
     assert float(linear.weight.detach().abs().max()) <= math.sqrt(6 / 25)
-    assert float(bn.weight[0]) == 1.0
+    assert float(bn.weight.detach()[0]) == 1.0
     lazy = nn.LazyLinear(4)
     d2l.init_cnn(lazy)  # a lazy layer is not a nn.Linear yet: left alone, as in the book
 
