@@ -3,6 +3,11 @@
     python benchmarks/book_sections.py PATH/TO/d2l-zh [--lib d2lkit|d2l] [--python PY]
         [--chapters preliminaries,...] [--sections lenet,vgg] [--timeout 300]
         [--out results.json] [--book-pandas]
+    python benchmarks/book_sections.py PATH/TO/d2l-en --edition en [--lib d2l --d2l-path DIR]
+
+``--edition en`` runs the English book (d2l-en 1.0, chapters 2-13) with
+``from d2lkit.v1 import torch as d2l``; what differs is in
+benchmarks/book_sections_en.py.
 
 PATH/TO/d2l-zh is a local checkout (or export) of the d2l-zh book's sources:
 its ``chapter_*/*.md`` files. The book's text is never copied into this
@@ -59,6 +64,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import book_sections_en as en
 
 CHAPTERS = (
     "preliminaries",
@@ -183,7 +191,7 @@ def _d2lkit_runner_caps():  # one function: no name of the runner leaks into the
 
 _d2lkit_runner_caps()
 del _d2lkit_runner_caps
-'''
+{prologue}'''
 
 # The original library reads '../data' and checks the book's own fra-eng.zip checksum.
 BOOK_EXTRA = """\
@@ -207,9 +215,13 @@ def _tab_is_pytorch(cell: str) -> bool:
     return "pytorch" in tabs or "all" in tabs
 
 
-def section_code(md: Path, lib: str, max_epochs: int) -> str | None:
+def section_code(md: Path, lib: str, max_epochs: int, edition: str = "zh") -> str | None:
     """The section's PyTorch cells as one script, or None when it has none."""
-    cells = [c for c in CELL.findall(md.read_text(encoding="utf-8")) if _tab_is_pytorch(c)]
+    text = md.read_text(encoding="utf-8")
+    if edition == "en":
+        cells = [c for c in en.CELL.findall(text) if en.tab_is_pytorch(c)]
+    else:
+        cells = [c for c in CELL.findall(text) if _tab_is_pytorch(c)]
     if not cells:
         return None
     lines = []
@@ -222,6 +234,8 @@ def section_code(md: Path, lib: str, max_epochs: int) -> str | None:
     code = "\n".join(lines)
     if lib == "d2lkit.torch":
         code = IMPORT.sub("from d2lkit import torch as d2l", code)
+    elif lib == en.FACADE:
+        code = en.IMPORT.sub(en.FACADE_IMPORT, code)
     try:
         return _cap_epochs_ast(code, max_epochs)
     except SyntaxError:
@@ -300,7 +314,7 @@ def run_section(
         "chapter": md.parent.name.removeprefix("chapter_"),
         "section": md.stem,
     }
-    code = section_code(md, lib, args.max_epochs)
+    code = section_code(md, lib, args.max_epochs, args.edition)
     if code is None:
         return {**row, "status": "no pytorch code", "seconds": 0.0, "error": ""}
     prelude = PRELUDE.format(
@@ -310,6 +324,7 @@ def run_section(
         lib=lib,
         extra=extra,
         book_pandas=str(args.book_pandas_dir or ""),
+        prologue=getattr(args, "prologue", ""),
     )
     script = cwd / f"section_{md.stem.replace('-', '_')}.py"  # never shadows a module
     script.write_text(prelude + "\n" + code + "\n", encoding="utf-8")
@@ -354,10 +369,12 @@ def markdown(rows: list[dict[str, object]], other: list[dict[str, object]] | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("book", type=Path, help="a local d2l-zh checkout (chapter_*/ folders)")
+    parser.add_argument("book", type=Path, help="a local d2l-zh/d2l-en checkout (chapter_*/)")
+    parser.add_argument("--edition", choices=("zh", "en"), default="zh")
     parser.add_argument("--lib", choices=("d2lkit", "d2l"), default="d2lkit")
     parser.add_argument("--python", default=sys.executable, help="interpreter to run sections")
-    parser.add_argument("--chapters", default=",".join(CHAPTERS))
+    parser.add_argument("--d2l-path", help="--lib d2l: a folder holding the d2l package")
+    parser.add_argument("--chapters", default="")
     parser.add_argument("--sections", default="", help="comma-separated section names")
     parser.add_argument("--max-epochs", type=int, default=2)
     parser.add_argument("--max-batches", type=int, default=20)
@@ -378,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(os.environ.get("D2LKIT_DATA", "")).expanduser()
     if not (data / "fashion-mnist").is_dir():
         parser.error("set D2LKIT_DATA to the data folder (with fashion-mnist/ and d2l/)")
+    english = args.edition == "en"
     lib = "d2lkit.torch" if args.lib == "d2lkit" else "d2l.torch"
     # one thread, set as a learner would (torch reads it when imported): nothing imported first
     env = {"OMP_NUM_THREADS": "1", **os.environ, "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
@@ -389,18 +407,31 @@ def main(argv: list[str] | None = None) -> int:
         from d2lkit.compat import pandas_book
 
         args.book_pandas_dir = pandas_book.install_startup(cwd.parent / "site").parent
+    if english and args.lib == "d2lkit":
+        lib = en.FACADE
     if args.lib == "d2lkit":
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
         env["D2LKIT_PLOTS"] = str(cwd / "plots")
         env["D2LKIT_CACHE"] = str(cwd.parent / "cache")  # extracted copies go with the workspace
-        extra = ""
+        extra = en.EXTRA if english else ""
     else:
-        extra = BOOK_EXTRA.format(fra_sha1=_sha1(data / "d2l" / "fra-eng.zip"))
+        fra_sha1 = _sha1(data / "d2l" / "fra-eng.zip")
+        extra = (
+            en.EXTRA + en.book_extra(fra_sha1) if english else BOOK_EXTRA.format(fra_sha1=fra_sha1)
+        )
+        paths = [args.d2l_path, env.get("PYTHONPATH")]
+        if english:
+            paths.append(en.scipy_stub_path(args.python, cwd.parent))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    args.prologue = en.PROLOGUE if english else ""
+    chapters = (
+        args.chapters.split(",") if args.chapters else list(en.CHAPTERS if english else CHAPTERS)
+    )
     if (args.book / "img").is_dir():  # the sections read their pictures from ../img
         (cwd.parent / "img").symlink_to((args.book / "img").resolve())
     only = {s for s in args.sections.split(",") if s} or None
     rows = []
-    for md in sections(args.book, args.chapters.split(","), only):
+    for md in sections(args.book, chapters, only):
         row = run_section(md, args, lib, cwd, env, extra)
         rows.append(row)
         print(

@@ -44,7 +44,13 @@ def _runner():
 
 def _prelude(lib: str, book_pandas: str = "") -> str:
     return _runner().PRELUDE.format(
-        max_epochs=2, max_batches=20, min_examples=200, lib=lib, extra="", book_pandas=book_pandas
+        max_epochs=2,
+        max_batches=20,
+        min_examples=200,
+        lib=lib,
+        extra="",
+        book_pandas=book_pandas,
+        prologue="",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -122,3 +123,26 @@ def test_an_unwritable_site_folder_is_one_message_with_another_way(tmp_path):
     with pytest.raises(WriteError) as caught:
         pandas_book.install_startup(missing)
     assert "from d2lkit import torch as d2l" in caught.value.fix
+
+
+def _has_ragged_rows_filter() -> bool:
+    return any(pandas_book._is_ragged_rows_filter(f) for f in warnings.filters)
+
+
+def test_rows_of_different_lengths_are_padded_quietly_only_while_enabled():
+    """The English edition's 11.7 builds a ragged DataFrame on purpose."""
+    pandas_book.enable()  # the compat fixture enabled it already; enabling twice is harmless
+    with warnings.catch_warnings(record=True) as caught:
+        frame = pd.DataFrame([[1.0, 2.0], [3.0]])
+    assert frame.shape == (2, 2) and pd.isna(frame.iloc[1, 1])
+    assert not [w for w in caught if "mismatched lengths" in str(w.message)]
+    pandas_book.disable()
+    try:
+        assert not _has_ragged_rows_filter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pd.DataFrame([[1.0, 2.0], [3.0]])
+        assert [w for w in caught if "mismatched lengths" in str(w.message)]  # pandas 3 warns
+    finally:
+        pandas_book.enable()
+    assert _has_ragged_rows_filter()

@@ -316,3 +316,35 @@ def test_tar_files_are_read_in_place_in_order_and_a_cut_tar_is_refused(tmp_path,
         list(read_tar_files(cut))
     assert str(cut) in info.value.message and "fetch it again" in info.value.fix
     assert not list(tmp_path.glob("*/"))  # nothing extracted
+
+
+def test_extract_into_merges_into_an_existing_folder_and_replaces_same_names(tmp_path: Path):
+    from d2lkit.data.archive import extract_into
+
+    archive = tmp_path / "pairs.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("pairs/fra.txt", "new")
+        z.writestr("readme.txt", "hello")
+    folder = tmp_path / "data"
+    (folder / "pairs").mkdir(parents=True)
+    (folder / "pairs" / "old.txt").write_text("stale")
+    (folder / "kept.csv").write_text("mine")
+    moved = extract_into(archive, folder)
+    assert sorted(p.name for p in moved) == ["pairs", "readme.txt"]
+    assert (folder / "pairs" / "fra.txt").read_text() == "new"
+    assert not (folder / "pairs" / "old.txt").exists()  # the archive's folder replaces the old one
+    assert (folder / "kept.csv").read_text() == "mine"
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.csv", "pairs", "readme.txt"]
+
+
+def test_extract_into_refuses_an_unsafe_archive_and_leaves_the_folder_as_it_was(tmp_path: Path):
+    from d2lkit.data.archive import extract_into
+
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("../escape.txt", "x")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with pytest.raises(DataError):
+        extract_into(archive, folder)
+    assert list(folder.iterdir()) == [] and not (tmp_path / "escape.txt").exists()

@@ -189,3 +189,20 @@ def test_to_tokens_takes_any_integer_a_list_or_a_tensor():
     assert vocab.to_tokens(np.int32(1)) == "b" and vocab.to_tokens(torch.tensor(2)) == "a"
     assert vocab.to_tokens(np.array([2, 1], dtype=np.int32)) == ["a", "b"]
     assert vocab.to_tokens(torch.tensor([1, 0])) == ["b", "<unk>"] and vocab.to_tokens(2) == "a"
+
+
+def test_sorted_vocab_keeps_every_token_in_sorted_order_with_unk_among_them():
+    tokens = ["b", "<pad>", "a", "b", "c", "b", "a"]
+    vocab = text.SortedVocab([tokens], min_freq=2, reserved_tokens=["<bos>"])
+    assert vocab.idx_to_token == sorted({"<unk>", "<bos>", "a", "b", "<pad>"} - {"<pad>"})
+    assert vocab.unk == vocab.idx_to_token.index("<unk>") == 1  # '<bos>' sorts first
+    assert vocab["c"] == vocab.unk and vocab[["a", "b"]] == [2, 3]
+    assert vocab.token_freqs[0] == ("b", 3)  # most frequent first, as in Vocab
+
+
+def test_next_token_windows_are_every_window_and_its_shift_by_one():
+    corpus = torch.arange(10)
+    X, Y = text.next_token_windows(corpus, 3)
+    assert X.shape == Y.shape == (7, 3)
+    assert [X[i].tolist() for i in (0, 6)] == [[0, 1, 2], [6, 7, 8]]
+    assert torch.equal(Y, X + 1)

@@ -102,3 +102,15 @@ def test_image_and_label_counts_that_differ_name_both_files(tmp_path, monkeypatc
     assert "train-images-idx3-ubyte.gz has 3 images" in info.value.message
     assert "train-labels-idx1-ubyte.gz has 2 labels" in info.value.message
     assert "d2lkit data fetch toy" in info.value.fix
+
+
+def test_image_view_serves_one_transformed_image_and_its_label():
+    from d2lkit.data.vision import ImageSet, ImageView
+
+    images = torch.arange(2 * 1 * 4 * 4, dtype=torch.uint8).reshape(2, 1, 4, 4)
+    view = ImageView(ImageSet(images, torch.tensor([3, 7]), ("a",) * 10), ImageBatch(resize=8))
+    image, label = view[-1]
+    assert image.shape == (1, 8, 8) and image.dtype == torch.float32 and label == 7
+    assert len(view) == 2 and isinstance(view[0][1], int)
+    with pytest.raises(IndexError):
+        view[2]

@@ -120,3 +120,23 @@ def test_positional_encoding_offset_continues_positions() -> None:
 def test_positional_encoding_handles_odd_sizes() -> None:
     pe = PositionalEncoding(5).eval()
     assert pe(torch.zeros(2, 4, 5)).shape == (2, 4, 5)
+
+
+def test_additive_attention_without_sizes_equals_the_sized_one():
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 3, 5), torch.randn(2, 4, 7), torch.randn(2, 4, 6)
+    lazy = AdditiveAttention(None, None, 8)
+    out = lazy(q, k, v, torch.tensor([2, 4]))
+    sized = AdditiveAttention(7, 5, 8)
+    sized.load_state_dict(lazy.state_dict())
+    torch.testing.assert_close(sized(q, k, v, torch.tensor([2, 4])), out)
+
+
+def test_split_heads_gives_each_head_its_slice_and_merge_heads_undoes_it():
+    from d2lkit.models.attention import merge_heads, split_heads
+
+    X = torch.randn(2, 3, 12)
+    split = split_heads(X, 4)
+    assert split.shape == (8, 3, 3)
+    torch.testing.assert_close(split[4 + 2], X[1, :, 6:9])  # example 1, head 2
+    torch.testing.assert_close(merge_heads(split, 4), X)

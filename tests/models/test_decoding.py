@@ -88,3 +88,24 @@ def test_max_len_cuts_unfinished_sequences() -> None:
 def test_beam_size_must_be_positive() -> None:
     with pytest.raises(ValueError):
         beam_search(markov_net({}), [0], BOS, EOS, max_len=3, beam_size=0)
+
+
+def test_greedy_steps_decodes_a_batch_for_exactly_num_steps_from_the_first_tokens():
+    from d2lkit.models.decoding import greedy_steps
+
+    torch.manual_seed(0)
+    net = create_model("seq2seq_tiny")
+    net.eval()
+    src, first = torch.randint(0, 12, (3, 5)), torch.tensor([1, 1, 2])
+    with torch.no_grad():
+        preds, weights = greedy_steps(net, src, torch.tensor([5, 3, 4]), first, 4)
+        state = net.decoder.init_state(
+            net.encoder(src, torch.tensor([5, 3, 4])), torch.tensor([5, 3, 4])
+        )
+        token, expected = first.reshape(-1, 1), []
+        for _ in range(4):  # the same loop by hand: argmax fed back, no stop at <eos>
+            logits, state = net.decoder(token, state)
+            token = logits.argmax(2)
+            expected.append(token)
+    assert weights == [] and preds.shape == (3, 4)
+    torch.testing.assert_close(preds, torch.cat(expected, 1))

@@ -63,7 +63,12 @@ def test_every_family_has_a_tiny_variant() -> None:
 
 
 def test_list_models_filters_by_shell_pattern_and_sorts() -> None:
-    assert list_models("resnet*") == ["resnet18", "resnet18_small_images", "resnet18_tiny"]
+    assert list_models("resnet18_*i*") == [
+        "resnet18_finetune",
+        "resnet18_finetune_tiny",
+        "resnet18_small_images",
+        "resnet18_tiny",
+    ]
     assert list_models("seq2seq*") == sorted(list_models("seq2seq*"))
     assert list_models("no_such_*") == []
 

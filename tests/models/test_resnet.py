@@ -102,3 +102,29 @@ def test_the_small_image_resnet18_keeps_the_resolution_through_its_stem():
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in model.modules())
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
     assert model[4](torch.zeros(1, 64, 32, 32)).shape == (1, 128, 16, 16)
+
+
+def test_a_residual_block_without_in_channels_equals_the_sized_one():
+    torch.manual_seed(0)
+    lazy = Residual(None, 8, use_1x1conv=True, strides=2)
+    X = torch.randn(2, 3, 10, 10)
+    lazy.eval()
+    out = lazy(X)  # takes its input channels from X
+    sized = Residual(3, 8, use_1x1conv=True, strides=2)
+    sized.load_state_dict(lazy.state_dict())
+    sized.eval()
+    torch.testing.assert_close(sized(X), out)
+
+
+def test_resnext_block_adds_its_input_after_grouped_bottleneck_convolutions():
+    from d2lkit.models.resnet import ResNeXtBlock
+
+    torch.manual_seed(0)
+    blk = ResNeXtBlock(16, groups=4, bot_mul=0.5, in_channels=16)
+    blk.eval()
+    X = torch.randn(2, 16, 6, 6)
+    F = torch.nn.functional
+    Y = F.relu(blk.bn1(F.conv2d(X, blk.conv1.weight, blk.conv1.bias)))
+    Y = F.relu(blk.bn2(F.conv2d(Y, blk.conv2.weight, blk.conv2.bias, padding=1, groups=2)))
+    Y = blk.bn3(F.conv2d(Y, blk.conv3.weight, blk.conv3.bias))
+    torch.testing.assert_close(blk(X), F.relu(Y + X))  # 8 bottleneck channels in 2 groups of 4

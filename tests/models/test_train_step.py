@@ -24,9 +24,10 @@ Batch = Callable[[], tuple[Any, ...]]
 LossFn = Callable[[nn.Module, tuple[Any, ...]], torch.Tensor]
 
 
-def images(side: int) -> tuple[Batch, LossFn]:
+def images(side: int, channels: int = 1, num_classes: int = 10) -> tuple[Batch, LossFn]:
     def batch() -> tuple[Any, ...]:
-        return torch.randn(4, 1, side, side, dtype=torch.float64), torch.randint(0, 10, (4,))
+        X = torch.randn(4, channels, side, side, dtype=torch.float64)
+        return X, torch.randint(0, num_classes, (4,))
 
     return batch, lambda net, b: F.cross_entropy(net(b[0]), b[1])
 
@@ -209,6 +210,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[Batch, LossFn]]] = {
     "textcnn_tiny": ({}, token_classes(30, 2, 9)),
     "decomposable_attention": ({"vocab_size": 50}, token_classes(50, 3, 6, 8)),
     "decomposable_attention_tiny": ({}, token_classes(30, 3, 6, 8)),
+    "resnet34_dog_tiny": ({"num_classes": 5}, images(32, channels=3, num_classes=5)),
 }
 SHAPE_ONLY = {
     "alexnet",
@@ -222,6 +224,9 @@ SHAPE_ONLY = {
     "fast_cnn_wide",
     "fcn_resnet18",
     "tiny_ssd",
+    "resnet18_finetune",  # ImageNet weights: tests/models/test_finetune.py
+    "resnet18_finetune_tiny",  # resnet18's layout (batch norm on 4 examples): as resnet18
+    "resnet34_dog",
 }
 
 
@@ -244,6 +249,8 @@ def test_one_sgd_step_lowers_the_loss(name: str) -> None:
     loss.backward()
     assert torch.isfinite(loss)
     for param_name, param in net.named_parameters():
+        if not param.requires_grad:  # frozen on purpose (13.14's pretrained features)
+            continue
         assert param.grad is not None, f"{param_name} is not used"
         assert torch.isfinite(param.grad).all(), param_name
     optimizer.step()

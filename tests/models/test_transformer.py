@@ -100,3 +100,12 @@ def test_parameter_count(num_params) -> None:
     decoder = Vt * h + L * (2 * attention + ffn + 3 * norm) + h * Vt + Vt
     net = create_model("transformer", src_vocab_size=Vs, tgt_vocab_size=Vt)
     assert num_params(net) == encoder + decoder
+
+
+def test_a_positionwise_ffn_without_an_input_size_takes_it_from_the_first_call():
+    ffn = PositionWiseFFN(None, 8, 4)
+    X = torch.randn(2, 3, 5)
+    out = ffn(X)
+    assert out.shape == (2, 3, 4) and ffn.dense1.weight.shape == (8, 5)
+    hidden = torch.relu(X @ ffn.dense1.weight.T + ffn.dense1.bias)
+    torch.testing.assert_close(out, hidden @ ffn.dense2.weight.T + ffn.dense2.bias)

@@ -102,3 +102,12 @@ def test_other_settings_are_refused_with_the_choices(value):
         check_setting(value)
     with pytest.raises(ConfigError, match="channels_last"):
         Trainer(nn.Linear(2, 2), nn.MSELoss(), None, device="cpu", channels_last=value)
+
+
+def test_auto_gives_a_lazy_model_its_shapes_first_then_converts_it():
+    model = nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2))
+    images = torch.rand(2, 3, AUTO_MIN_SIDE, AUTO_MIN_SIDE)
+    assert wants_channels_last(model, (images,), torch.device("cpu"))
+    weight = model[0].weight
+    assert weight.shape == (4, 3, 3, 3)
+    assert weight.is_contiguous(memory_format=torch.channels_last)

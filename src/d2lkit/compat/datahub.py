@@ -38,7 +38,14 @@ from d2lkit.data.store import cache_dir
 from d2lkit.data.workcopy import linked_copy
 from d2lkit.errors import DataError
 
-__all__ = ["DATA_HUB", "DATA_URL", "download", "download_all", "download_extract"]
+__all__ = [
+    "DATA_HUB",
+    "DATA_URL",
+    "download",
+    "download_all",
+    "download_extract",
+    "store_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,18 +182,46 @@ def download(name: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     ``~/.cache/d2lkit``), not the book's ``../data``. The entry is read as it is
     now: the one registered last is used, with its URL and sha1.
     """
-    url, sha1, fname = _hub_entry(name)
-    dataset, file = _register(name, url, sha1, fname)
+    url, sha1, _ = _hub_entry(name)
     root = None if cache_dir is None or Path(cache_dir) == Path("..", "data") else cache_dir
+    return str(store_path(name, url, sha1, root))
+
+
+def store_path(
+    name: str, url: str, sha1: str | None, root: str | os.PathLike[str] | None = None
+) -> Path:
+    """The verified path in d2lkit's store of the book's file ``url``, fetched only if absent.
+
+    A sha1 the catalog knows is the catalog's file; another is the user's own
+    (``hub:<name>``). Without a sha1 (the English edition's ``download(url)``)
+    only a file the catalog knows by name can be verified, so only it is served.
+    """
+    fname = urllib.parse.unquote(urllib.parse.urlsplit(url).path).rsplit("/", 1)[-1]
+    if sha1 is not None:
+        dataset, file = _register(name, url, sha1.lower(), fname)
+    else:
+        dataset, file = _known_by_name(fname)
     try:
-        path = require(dataset, file, root)
+        return require(dataset, file, root)
     except DataSetUnavailable:  # missing, and downloads are off or impossible: say so
         raise
     except DataError:  # a damaged copy: fetch replaces it
         log.warning("downloading %s from %s", fname, url)
         fetch(dataset, root, hints="library")
-        path = require(dataset, file, root)
-    return str(path)
+        return require(dataset, file, root)
+
+
+def _known_by_name(fname: str) -> tuple[str, str]:
+    """The catalog's (data set, file) named ``fname``; one that is not there cannot be verified."""
+    for ds in DATASETS.values():
+        if not ds.name.startswith("hub:"):
+            for entry in ds.files:
+                if entry.name == fname:
+                    return ds.name, entry.name
+    raise DataError(
+        f"{fname} is not a file d2lkit knows, and no sha1 was given to verify it",
+        fix="pass the file's sha1_hash (the book gives one for each of its files)",
+    )
 
 
 def _extract_root(archive: Path) -> Path:

@@ -6,7 +6,9 @@ Two changes broke those cells: text columns became the ``str`` dtype
 ``inputs.fillna(inputs.mean())`` raises. :func:`enable` restores both, for
 this process only: text is inferred as ``object`` again, and
 ``DataFrame.mean/std/median`` without ``numeric_only`` skip non-numeric
-columns as pandas 1 did. The bool columns of ``get_dummies`` are handled by
+columns as pandas 1 did. A DataFrame built from rows of different lengths (the
+English edition's 11.7) is padded with NaN as before, without pandas 3's
+deprecation warning. The bool columns of ``get_dummies`` are handled by
 ``d2l.tensor``. ``D2LKIT_BOOK_PANDAS=0`` turns all of this off.
 
 When it holds: :func:`enable` runs when ``d2lkit.torch`` or ``d2lkit.d2lzh``
@@ -52,6 +54,9 @@ __all__ = [
 
 ENV_BOOK_PANDAS = "D2LKIT_BOOK_PANDAS"
 _STATE: dict[str, Any] = {"enabled": False, "infer_string": None}
+# 11.7 (English edition) builds a DataFrame from rows of different lengths on purpose: pandas
+# pads them with NaN (then the cell fills 0), which pandas 3 says it will stop doing.
+_RAGGED_ROWS = "Constructing a DataFrame from a list of sequences with mismatched lengths"
 _REDUCTIONS = ("mean", "std", "median")
 
 
@@ -91,6 +96,7 @@ def enable() -> bool:
         method = getattr(pd.DataFrame, name)
         if not getattr(method, "__d2lkit_book__", False):
             setattr(pd.DataFrame, name, _skip_text(method))
+    warnings.filterwarnings("ignore", message=_RAGGED_ROWS)
     _STATE["enabled"] = True
     return True
 
@@ -109,6 +115,8 @@ def disable() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pd.set_option("future.infer_string", _STATE["infer_string"])
+    for item in [f for f in warnings.filters if _is_ragged_rows_filter(f)]:
+        warnings.filters.remove(item)  # type: ignore[attr-defined]  # a list at run time
     _STATE["enabled"] = False
 
 
@@ -189,3 +197,8 @@ def remove_startup(site_dir: str | os.PathLike[str] | None = None) -> bool:
         return False
     path.unlink()
     return True
+
+
+def _is_ragged_rows_filter(item: Any) -> bool:
+    message = item[1]
+    return item[0] == "ignore" and message is not None and message.pattern == _RAGGED_ROWS

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from d2lkit.lazy import lazy_names
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time __getattr__ loads each name
-    from d2lkit.data.archive import extract_archive, read_zip_member, zip_members
+    from d2lkit.data.archive import extract_archive, extract_into, read_zip_member, zip_members
     from d2lkit.data.bert_inputs import (
         get_tokens_and_segments,
     )
@@ -189,6 +189,7 @@ _SOURCES: dict[str, str] = {
     "read_voc": "segmentation",
     "voc_loaders": "segmentation",
     "extract_archive": "archive",
+    "extract_into": "archive",
     "read_zip_member": "archive",
     "zip_members": "archive",
     "DATASETS": "catalog",
@@ -314,6 +315,7 @@ __all__ = [
     "data_dir",
     "decode_text",
     "extract_archive",
+    "extract_into",
     "fashion_mnist_loaders",
     "fetch",
     "fetch_all",

@@ -36,6 +36,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_MEMBERS",
     "extract_archive",
+    "extract_into",
     "read_tar_files",
     "read_zip_member",
     "zip_members",
@@ -413,3 +414,31 @@ def extract_archive(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def extract_into(path: Path, folder: Path) -> list[Path]:
+    """Extract an archive into an existing ``folder``, replacing what it held under the same names.
+
+    The book's ``extract`` semantics (``zipfile.extractall``), done safely: the
+    archive goes through :func:`extract_archive` into a new sibling folder
+    first; then each top-level entry is moved into ``folder``, an older entry of
+    that name removed just before. Returns the moved entries' new paths.
+    """
+    path, folder = Path(path), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{path.name}.", suffix=".extract"))
+    try:
+        staging.rmdir()  # extract_archive wants a target that does not exist yet
+        extract_archive(path, staging)
+        moved = []
+        for entry in sorted(staging.iterdir()):
+            dest = folder / entry.name
+            if dest.is_dir() and not dest.is_symlink():
+                shutil.rmtree(dest)
+            elif dest.exists() or dest.is_symlink():
+                dest.unlink()
+            os.replace(entry, dest)
+            moved.append(dest)
+        return moved
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -22,6 +22,7 @@ from d2lkit.data.files import decode_text, read_text
 
 __all__ = [
     "SeqDataLoader",
+    "SortedVocab",
     "Vocab",
     "count_corpus",
     "encode_padded",
@@ -29,6 +30,7 @@ __all__ = [
     "load_corpus_time_machine",
     "load_data_jay_lyrics",
     "load_data_time_machine",
+    "next_token_windows",
     "read_jay_lyrics",
     "read_time_machine",
     "seq_data_iter_random",
@@ -146,6 +148,43 @@ def encode_padded(
         ids = vocab[list(line[:num_steps])]
         out[i, : len(ids)] = torch.tensor(ids, dtype=torch.int64)
     return out
+
+
+class SortedVocab(Vocab):
+    """The English edition's vocabulary (d2l 1.0, 9.2): every kept token in sorted order.
+
+    ``<unk>``, the reserved tokens and the tokens seen at least ``min_freq``
+    times are sorted together (so ``<unk>`` is not always 0: see :attr:`unk`).
+    Sorting makes indices independent of how often tokens occur; the Chinese
+    edition's :class:`Vocab` orders by frequency instead.
+    """
+
+    def __init__(
+        self,
+        tokens: Tokens | None = None,
+        min_freq: int = 0,
+        reserved_tokens: Sequence[str] | None = None,
+    ) -> None:
+        counter = count_corpus(tokens or [])
+        self._token_freqs = sorted(counter.items(), key=lambda kv: kv[1], reverse=True)
+        kept = {t for t, freq in self._token_freqs if freq >= min_freq}
+        self.idx_to_token = sorted({"<unk>", *(reserved_tokens or []), *kept})
+        self.token_to_idx = {token: i for i, token in enumerate(self.idx_to_token)}
+
+    @property
+    def unk(self) -> int:  # type: ignore[override]  # Vocab's class attribute 0, sorted here
+        return self.token_to_idx["<unk>"]
+
+
+def next_token_windows(corpus: torch.Tensor, num_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every window of ``num_steps`` tokens (X) and the same window one token later (Y).
+
+    ``X[i] = corpus[i : i + T]``, ``Y[i] = corpus[i + 1 : i + T + 1]``, for all
+    ``len(corpus) - T`` starts (d2l 1.0's language-model data, 9.3): views of
+    the corpus, no copy.
+    """
+    windows = corpus.unfold(0, num_steps + 1, 1)  # (N - T, T + 1)
+    return windows[:, :-1], windows[:, 1:]
 
 
 def _corpus(tokens: list[list[str]], vocab: Vocab, max_tokens: int) -> torch.Tensor:

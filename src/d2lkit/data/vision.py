@@ -35,6 +35,7 @@ __all__ = [
     "MNIST_CLASSES",
     "MNIST_MEAN_STD",
     "ImageSet",
+    "ImageView",
     "fashion_mnist_loaders",
     "image_loaders",
     "read_cifar10",
@@ -94,6 +95,34 @@ class ImageSet:
         """Class names for ``labels`` (default: all of this set's labels)."""
         labels = self.labels if labels is None else labels
         return [self.classes[int(i)] for i in labels]
+
+
+class ImageView:
+    """An :class:`ImageSet` indexed one example at a time, as torchvision data sets are.
+
+    ``view[i]`` is ``(image, label)``: the image after ``transform`` (e.g.
+    :class:`~d2lkit.data.transforms.ImageBatch`: float in [0, 1], resized), the
+    label an ``int``. For looking at examples; loaders serve whole batches.
+    """
+
+    def __init__(self, images: ImageSet, transform: Any = None) -> None:
+        self.images = images
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self)} images")
+        i = i % len(self)
+        image = self.images.images[i : i + 1]
+        if self.transform is not None:
+            image = self.transform(image)
+        return image[0], int(self.images.labels[i])
+
+    def __repr__(self) -> str:
+        return f"ImageView({len(self)} images, transform={self.transform!r})"
 
 
 _SPLIT_PREFIX = {"train": "train", "test": "t10k"}

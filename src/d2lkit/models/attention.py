@@ -24,6 +24,8 @@ __all__ = [
     "MultiHeadAttention",
     "PositionalEncoding",
     "masked_softmax",
+    "merge_heads",
+    "split_heads",
 ]
 
 # Masked scores become this before the softmax: exp(-1e6 - max) is exactly 0 in float32.
@@ -43,15 +45,30 @@ def masked_softmax(X: torch.Tensor, valid_lens: torch.Tensor | None) -> torch.Te
     return F.softmax(X.reshape(shape), dim=-1)
 
 
+def _linear(in_features: int | None, out_features: int, bias: bool = True) -> nn.Module:
+    """A linear layer; a lazy one (input size from the first call) for ``None``."""
+    if in_features is None:
+        return nn.LazyLinear(out_features, bias=bias)
+    return nn.Linear(in_features, out_features, bias=bias)
+
+
 class AdditiveAttention(nn.Module):
-    """Scores ``w_v^T tanh(W_q q + W_k k)``: queries and keys may differ in size; d2l 10.3."""
+    """Scores ``w_v^T tanh(W_q q + W_k k)``: queries and keys may differ in size; d2l 10.3.
+
+    ``key_size`` / ``query_size`` None: inferred from the first call (the English
+    edition's lazy layers).
+    """
 
     def __init__(
-        self, key_size: int, query_size: int, num_hiddens: int, dropout: float = 0.0
+        self,
+        key_size: int | None,
+        query_size: int | None,
+        num_hiddens: int,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        self.W_k = nn.Linear(key_size, num_hiddens, bias=False)
-        self.W_q = nn.Linear(query_size, num_hiddens, bias=False)
+        self.W_k = _linear(key_size, num_hiddens, bias=False)
+        self.W_q = _linear(query_size, num_hiddens, bias=False)
         self.w_v = nn.Linear(num_hiddens, 1, bias=False)
         self.dropout = nn.Dropout(dropout)
         self.attention_weights: torch.Tensor | None = None
@@ -142,14 +159,24 @@ class MultiHeadAttention(nn.Module):
         return self.W_o(self._merge_heads(output))  # (B, T_q, h)
 
     def _split_heads(self, X: torch.Tensor) -> torch.Tensor:
-        B, T, _ = X.shape
-        X = X.reshape(B, T, self.num_heads, -1).permute(0, 2, 1, 3)  # (B, heads, T, h / heads)
-        return X.reshape(B * self.num_heads, T, -1)
+        return split_heads(X, self.num_heads)
 
     def _merge_heads(self, X: torch.Tensor) -> torch.Tensor:
-        _, T, d = X.shape
-        X = X.reshape(-1, self.num_heads, T, d).permute(0, 2, 1, 3)  # (B, T, heads, h / heads)
-        return X.reshape(X.shape[0], T, -1)
+        return merge_heads(X, self.num_heads)
+
+
+def split_heads(X: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """``(B, T, h)`` -> ``(B * heads, T, h / heads)``: each head's features, head index fastest."""
+    B, T, _ = X.shape
+    X = X.reshape(B, T, num_heads, -1).permute(0, 2, 1, 3)  # (B, heads, T, h / heads)
+    return X.reshape(B * num_heads, T, -1)
+
+
+def merge_heads(X: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """The inverse of :func:`split_heads`: ``(B * heads, T, d)`` -> ``(B, T, heads * d)``."""
+    _, T, d = X.shape
+    X = X.reshape(-1, num_heads, T, d).permute(0, 2, 1, 3)  # (B, T, heads, d)
+    return X.reshape(X.shape[0], T, -1)
 
 
 class PositionalEncoding(nn.Module):

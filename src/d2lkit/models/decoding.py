@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from d2lkit.models.seq2seq import EncoderDecoder
 
-__all__ = ["beam_search", "greedy_decode"]
+__all__ = ["beam_search", "greedy_decode", "greedy_steps"]
 
 
 @contextmanager
@@ -71,6 +71,39 @@ def greedy_decode(
                 break
             output.append(token)
     return output
+
+
+def greedy_steps(
+    net: Any,
+    src: torch.Tensor,
+    src_valid_len: torch.Tensor | None,
+    first: torch.Tensor,
+    num_steps: int,
+    save_attention_weights: bool = False,
+) -> tuple[torch.Tensor, list[Any]]:
+    """A whole batch decoded greedily for exactly ``num_steps`` steps (d2l 1.0's ``predict_step``).
+
+    Unlike :func:`greedy_decode` there is no stop at ``<eos>`` (the caller cuts
+    each row there) and the model runs in whatever mode it is in.
+
+    Args:
+        net: an encoder-decoder (``net.encoder``, ``net.decoder.init_state``, ``net.decoder``).
+        src: source ids ``(B, T_src)``; ``src_valid_len`` ``(B,)``.
+        first: the first decoder input per row ``(B,)``, usually ``<bos>``.
+        save_attention_weights: also return ``net.decoder.attention_weights`` after each step.
+
+    Returns:
+        The predicted ids ``(B, num_steps)`` and the list of attention weights (or []).
+    """
+    enc_outputs = net.encoder(src, src_valid_len)
+    state = net.decoder.init_state(enc_outputs, src_valid_len)
+    outputs, weights = [first.reshape(-1, 1)], []
+    for _ in range(num_steps):
+        Y, state = net.decoder(outputs[-1], state)  # (B, 1, V)
+        outputs.append(Y.argmax(2))  # (B, 1)
+        if save_attention_weights:
+            weights.append(net.decoder.attention_weights)
+    return torch.cat(outputs[1:], 1), weights
 
 
 class _Hypothesis(NamedTuple):

@@ -1,8 +1,13 @@
-"""ResNet (d2l 7.6): residual blocks; ResNet-18 as the book sizes it for Fashion-MNIST."""
+"""ResNet (d2l 7.6): residual blocks; ResNet-18 as the book sizes it for Fashion-MNIST.
+
+Blocks take ``in_channels=None`` to infer the input channels from the first
+batch (``nn.LazyConv2d``), as the English edition's blocks do.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -11,6 +16,7 @@ from torch.nn import functional as F
 from d2lkit.models.registry import register_model
 
 __all__ = [
+    "ResNeXtBlock",
     "Residual",
     "resnet",
     "resnet18",
@@ -18,6 +24,13 @@ __all__ = [
     "resnet18_tiny",
     "resnet_block",
 ]
+
+
+def _conv(in_channels: int | None, out_channels: int, **kwargs: Any) -> nn.Module:
+    """A 2-D convolution; a lazy one (input channels from the first batch) for ``None``."""
+    if in_channels is None:
+        return nn.LazyConv2d(out_channels, **kwargs)
+    return nn.Conv2d(in_channels, out_channels, **kwargs)
 
 
 class Residual(nn.Module):
@@ -28,15 +41,17 @@ class Residual(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1
+        self,
+        in_channels: int | None,
+        num_channels: int,
+        use_1x1conv: bool = False,
+        strides: int = 1,
     ) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv1 = _conv(in_channels, num_channels, kernel_size=3, padding=1, stride=strides)
         self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
         self.conv3 = (
-            nn.Conv2d(in_channels, num_channels, kernel_size=1, stride=strides)
-            if use_1x1conv
-            else None
+            _conv(in_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
         )
         self.bn1 = nn.BatchNorm2d(num_channels)
         self.bn2 = nn.BatchNorm2d(num_channels)
@@ -46,6 +61,55 @@ class Residual(nn.Module):
         Y = self.bn2(self.conv2(Y))
         if self.conv3 is not None:
             X = self.conv3(X)
+        return F.relu(Y + X)
+
+
+class ResNeXtBlock(nn.Module):
+    """A bottleneck residual block with grouped 3x3 convolutions (d2l 1.0, 8.6.5).
+
+    1x1 conv to ``num_channels * bot_mul`` channels, 3x3 conv in groups of
+    ``groups`` channels each (so ``bot_channels // groups`` groups), 1x1 conv back
+    to ``num_channels``, each followed by batch norm; the input is added, through
+    a 1x1 conv and batch norm when ``use_1x1conv`` (needed when the block changes
+    channels or strides).
+    """
+
+    def __init__(
+        self,
+        num_channels: int,
+        groups: int,
+        bot_mul: float,
+        use_1x1conv: bool = False,
+        strides: int = 1,
+        in_channels: int | None = None,
+    ) -> None:
+        super().__init__()
+        bot_channels = round(num_channels * bot_mul)
+        self.conv1 = _conv(in_channels, bot_channels, kernel_size=1, stride=1)
+        self.conv2 = nn.Conv2d(
+            bot_channels,
+            bot_channels,
+            kernel_size=3,
+            stride=strides,
+            padding=1,
+            groups=bot_channels // groups,
+        )
+        self.conv3 = nn.Conv2d(bot_channels, num_channels, kernel_size=1, stride=1)
+        self.bn1 = nn.BatchNorm2d(bot_channels)
+        self.bn2 = nn.BatchNorm2d(bot_channels)
+        self.bn3 = nn.BatchNorm2d(num_channels)
+        self.conv4: nn.Module | None = None
+        self.bn4: nn.Module | None = None
+        if use_1x1conv:
+            self.conv4 = _conv(in_channels, num_channels, kernel_size=1, stride=strides)
+            self.bn4 = nn.BatchNorm2d(num_channels)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        Y = F.relu(self.bn1(self.conv1(X)))  # (B, bot, H, W)
+        Y = F.relu(self.bn2(self.conv2(Y)))  # (B, bot, H / s, W / s)
+        Y = self.bn3(self.conv3(Y))  # (B, C, H / s, W / s)
+        if self.conv4 is not None and self.bn4 is not None:
+            X = self.bn4(self.conv4(X))
         return F.relu(Y + X)
 
 

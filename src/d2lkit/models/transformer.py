@@ -36,11 +36,20 @@ TransformerState = tuple[torch.Tensor, torch.Tensor | None, tuple[torch.Tensor |
 
 
 class PositionWiseFFN(nn.Module):
-    """The same two-layer MLP applied at every position: ``(B, T, d_in) -> (B, T, d_out)``."""
+    """The same two-layer MLP applied at every position: ``(B, T, d_in) -> (B, T, d_out)``.
 
-    def __init__(self, ffn_num_input: int, ffn_num_hiddens: int, ffn_num_outputs: int) -> None:
+    ``ffn_num_input=None`` infers ``d_in`` from the first call (a lazy layer).
+    """
+
+    def __init__(
+        self, ffn_num_input: int | None, ffn_num_hiddens: int, ffn_num_outputs: int
+    ) -> None:
         super().__init__()
-        self.dense1 = nn.Linear(ffn_num_input, ffn_num_hiddens)
+        self.dense1 = (
+            nn.LazyLinear(ffn_num_hiddens)
+            if ffn_num_input is None
+            else nn.Linear(ffn_num_input, ffn_num_hiddens)
+        )
         self.dense2 = nn.Linear(ffn_num_hiddens, ffn_num_outputs)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ from d2lkit.train.device import resolve_device
 from d2lkit.train.metrics import RunningMetrics, correct_count
 from d2lkit.train.schedules import SCHEDULES, build_scheduler
 from d2lkit.train.seed import get_rng_state, seed_everything, set_rng_state
+from d2lkit.train.step_functions import StepFunctions
 from d2lkit.train.tasks import (
     TASKS,
     Classification,
@@ -47,6 +48,7 @@ __all__ = [
     "RunningMetrics",
     "Seq2Seq",
     "Step",
+    "StepFunctions",
     "StepLogger",
     "StopTraining",
     "Task",

@@ -14,6 +14,8 @@ batch-normalised LeNet at 28 px. Measured on the project's 2-core CPU
 So ``"auto"`` means NHWC on a CPU for images of :data:`AUTO_MIN_SIDE` pixels
 or more a side, and only for a model that accepts it: a network that reshapes
 with ``Tensor.view`` fails on NHWC activations and keeps the default format.
+A model with lazy layers (``nn.LazyConv2d`` ...) first takes its shapes from one
+example, since an uninitialised parameter cannot change its memory format.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from d2lkit.errors import ConfigError
 
@@ -63,12 +66,23 @@ def accepts_channels_last(model: nn.Module, images: torch.Tensor) -> bool:
     try:
         with torch.no_grad():
             model(images[:1].contiguous(memory_format=torch.channels_last))
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         log.info("the model does not take channels_last input (%s): NCHW it is", exc)
         return False
     finally:
         model.train(was_training)
     return True
+
+
+def _materialized(model: nn.Module, images: torch.Tensor) -> bool:
+    """Give lazy layers their shapes with one example (eval mode, no gradients); False if it fails.
+
+    The first forward pass would do the same; doing it on one example leaves
+    batch-norm statistics and dropout's random draws untouched.
+    """
+    if not any(is_lazy(p) for p in model.parameters()):
+        return True
+    return accepts_channels_last(model, images.contiguous())
 
 
 def wants_channels_last(model: Any, batch: Sequence[Any], device: torch.device) -> bool:
@@ -80,6 +94,8 @@ def wants_channels_last(model: Any, batch: Sequence[Any], device: torch.device) 
     if device.type != "cpu" or images is None or not isinstance(model, nn.Module):
         return False
     if min(images.shape[-2:]) < AUTO_MIN_SIDE:
+        return False
+    if not _materialized(model, images):
         return False
     model.to(memory_format=torch.channels_last)
     if accepts_channels_last(model, images):
