@@ -14,6 +14,7 @@ trainer changes, never a ``KeyError`` from deep inside ``load_state_dict``.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -183,6 +184,9 @@ def _history(value: Any, epochs: int) -> None:
         _mapping(row, field)
         if row.get("epoch", _MISSING) != i + 1:
             raise _Bad(f"{field}.epoch", row.get("epoch", _MISSING), f"{i + 1}")
+        for key, figure in row.items():  # what metrics.csv and metrics.jsonl can hold
+            if figure is not None and not isinstance(figure, bool | int | float | str):
+                raise _Bad(f"{field}.{key}", figure, "a number, text, true/false or None")
     if len(value) != epochs:
         raise _Bad("history", value, f"{epochs} rows, one per epoch done (epoch is {epochs})")
 
@@ -230,12 +234,13 @@ def _loader(value: Any) -> None:
     """The loader state d2lkit's loaders write: a generator's state, a seed, an epoch."""
     if value is None:
         return
-    if "generator" in value:
-        _generator(value["generator"], "train_loader.generator")
-    for key in ("seed", "epoch"):
-        found = value.get(key)
-        if found is not None and not _is_int(found):
-            raise _Bad(f"train_loader.{key}", found, "a whole number or None")
+    _generator(value.get("generator", _MISSING), "train_loader.generator")
+    seed = value.get("seed", 0)  # the seed of each epoch's order (TensorLoader)
+    if not _is_int(seed):
+        raise _Bad("train_loader.seed", seed, "a whole number")
+    epoch = value.get("epoch")
+    if epoch is not None and not _is_int(epoch):
+        raise _Bad("train_loader.epoch", epoch, "a whole number or None")
 
 
 # --- the file against the trainer that loads it --------------------------------------
@@ -279,22 +284,60 @@ def _fits_optimizer(saved: Mapping[str, Any], optimizer: torch.optim.Optimizer) 
         raise _Bad("optimizer.param_groups", said, f"groups of {sizes} (this model's)")
     shape_free = isinstance(optimizer, torch.optim.LBFGS)  # its state is flat, over all params
     for i, (group, mine) in enumerate(zip(groups, own, strict=True)):
+        field = f"optimizer.param_groups[{i}]"
         settings = {k: v for k, v in mine.items() if k != "params"}
+        for key, value in settings.items():  # flags get defaults from torch; numbers do not
+            if _kind(value) in _HYPER and key != "initial_lr" and key not in group:
+                raise _Bad(f"{field}.{key}", _MISSING, f"{_kind(value)} (like {_shown(value)})")
         hyper = {k: v for k, v in group.items() if k != "params"}
-        _like(hyper, settings, f"optimizer.param_groups[{i}]", all_keys=False)
+        _like(hyper, settings, field, all_keys=False)
+        if shape_free:
+            continue
         for index, param in zip(group["params"], mine["params"], strict=True):
-            per_param = saved["state"].get(index, {})
-            for name, value in per_param.items():
-                shaped = isinstance(value, torch.Tensor) and value.dim() and not shape_free
-                if shaped and value.shape != param.shape:
-                    expected = f"shape {tuple(param.shape)} (its parameter's)"
-                    raise _Bad(f"optimizer.state[{index}].{name}", value, expected)
+            for name, value in saved["state"].get(index, {}).items():
+                _param_state(value, f"optimizer.state[{index}].{name}", name, param.shape)
+
+
+_HYPER = ("a number", "a whole number", "a list", "a tensor")  # an optimiser's hyperparameters
+
+# What torch's and d2lkit's optimisers keep per parameter: buffers of the parameter's shape
+# (momentum: None until the first step), a step count, and scalars of their own (NAdam, ASGD).
+_BUFFERS = {
+    "momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg",
+    "acc_delta", "sum", "grad_avg", "prev", "step_size", "ax",
+}  # fmt: skip
+
+
+def _param_state(value: Any, field: str, name: str, shape: torch.Size) -> None:
+    """One value of an optimiser's per-parameter state, checked against its parameter."""
+    expected = f"a tensor of shape {tuple(shape)} (its parameter's)"
+    if name in _BUFFERS:
+        if value is None and name == "momentum_buffer":
+            return
+        if not isinstance(value, torch.Tensor) or value.shape != shape:
+            raise _Bad(field, value, expected)
+    elif name == "step":
+        count = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+        if not _is_number(count) or not 0 <= count < math.inf:
+            raise _Bad(field, value, "a step count: a number, or a tensor of one, 0 or more")
+    elif isinstance(value, torch.Tensor):
+        if value.dim() and value.shape != shape:
+            raise _Bad(field, value, f"a scalar, or {expected}")
+    elif value is not None and not _is_number(value):
+        raise _Bad(field, value, "a tensor, a number or None")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _fits_callback(saved: Any, callback: Any) -> None:
     """Keys and kinds of the state the callback writes now; then tried on a shallow copy."""
     field = f"callbacks[{callback.state_key!r}]"
     _like(saved, callback.state_dict(), field, all_keys=True)
+    rows = _ROWS.get(f"{type(callback).__module__}.{type(callback).__qualname__}")
+    if rows is not None:
+        _rows(saved.get("rows", []), f"{field}.rows", rows)
     try:
         copy.copy(callback).load_state_dict(saved)
     except Exception as exc:  # what a callback's own load raises is its business
@@ -302,10 +345,28 @@ def _fits_callback(saved: Any, callback: Any) -> None:
         raise _Bad(field, saved, expected[:200]) from None
 
 
+# Callbacks of d2lkit whose state holds rows (a fresh one holds none, so its own state
+# cannot show their shape): the columns every row has, each a number.
+_ROWS = {
+    "d2lkit.train.callbacks.StepLogger": ("step", "examples", "epoch", "loss", "lr", "time"),
+}
+
+
+def _rows(value: Any, field: str, columns: Sequence[str]) -> None:
+    if not isinstance(value, list):
+        raise _Bad(field, value, "a list of rows")
+    for i, row in enumerate(value):
+        if not isinstance(row, Mapping) or set(row) != set(columns):
+            raise _Bad(f"{field}[{i}]", row, f"a dict of {', '.join(columns)}")
+        for column in columns:
+            if not _is_number(row[column]):
+                raise _Bad(f"{field}[{i}].{column}", row[column], "a number")
+
+
 def _like(saved: Any, template: Any, field: str, *, all_keys: bool) -> None:
     """``saved`` of the same kind as ``template`` (None in the template takes anything)."""
-    kind = _kind(template)
-    if kind != "any" and _kind(saved) != kind:
+    kind, found = _kind(template), _kind(saved)
+    if kind not in ("any", found) and not (kind == "a number" and found == "a whole number"):
         raise _Bad(field, saved, f"{kind} (like {_shown(template)})")
     if kind == "a dict":
         for key, value in template.items():
@@ -314,9 +375,11 @@ def _like(saved: Any, template: Any, field: str, *, all_keys: bool) -> None:
                     raise _Bad(f"{field}.{key}", _MISSING, _kind(value))
                 continue
             _like(saved[key], value, f"{field}.{key}", all_keys=all_keys)
-    elif kind == "a list" and template and saved:
-        for i, item in enumerate(saved):
-            _like(item, template[0], f"{field}[{i}]", all_keys=all_keys)
+    elif kind == "a list" and template:
+        if len(saved) != len(template):
+            raise _Bad(field, saved, f"{len(template)} items (like {_shown(template)})")
+        for i, (item, like) in enumerate(zip(saved, template, strict=True)):
+            _like(item, like, f"{field}[{i}]", all_keys=all_keys)
 
 
 def _kind(value: Any) -> str:
@@ -324,7 +387,9 @@ def _kind(value: Any) -> str:
         return "any"
     if isinstance(value, bool):
         return "true or false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
         return "a number"
     if isinstance(value, str):
         return "text"
