@@ -10,7 +10,7 @@ which those that pass the schema train one more epoch.
 from __future__ import annotations
 
 import copy
-import math
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ from d2lkit.train import (
     save_checkpoint,
     seed_everything,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+from checkpoint_mutations import mutated
 
 FUZZ = settings(
     max_examples=50,
@@ -67,108 +70,6 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     trainer, loader = _trainer(run)
     trainer.fit(loader, {"test": loader}, epochs=2)
     return load_checkpoint(run / "checkpoint.pt")
-
-
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every place in the state a mutation can reach (long sequences count as one value)."""
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list | tuple) and len(node) <= 8:
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
-_TENSOR = st.builds(
-    lambda dtype, shape, fill: torch.full(shape, fill).to(dtype),
-    st.sampled_from([torch.float32, torch.float64, torch.int64, torch.uint8, torch.bool]),
-    st.lists(st.integers(0, 5), max_size=3).map(tuple),
-    st.sampled_from([0.0, 1.0, -3.0, math.nan, math.inf]),
-)
-_LEAF = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**70), 2**70),
-    st.floats(),
-    st.text(max_size=8),
-    _TENSOR,
-)
-VALUES = st.recursive(
-    _LEAF,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3),
-        st.lists(inner, max_size=3).map(tuple),
-        st.dictionaries(st.one_of(st.text(max_size=6), st.integers(0, 3)), inner, max_size=3),
-    ),
-    max_leaves=5,
-)
-
-
-def _replace(root: Any, path: tuple, change: Any) -> Any:
-    """``root`` with the value at ``path`` replaced by ``change(old)`` (tuples rebuilt)."""
-    if not path:
-        return change(root)
-    key, rest = path[0], path[1:]
-    if isinstance(root, tuple):
-        items = list(root)
-        items[key] = _replace(items[key], rest, change)
-        return tuple(items)
-    root[key] = _replace(root[key], rest, change)
-    return root
-
-
-_GONE = object()
-
-
-@st.composite
-def mutated(draw: st.DrawFn, original: dict[str, Any]) -> Any:
-    """``original`` changed in one to three ways a checkpoint is damaged, edited or crafted."""
-    state: Any = copy.deepcopy(original)
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(state)))
-        kind = draw(st.sampled_from(["set", "set", "drop", "add", "wrap", "retype"]))
-        if kind == "set":
-            value = draw(VALUES)
-            state = _replace(state, path, lambda old, value=value: value)
-        elif kind == "drop" and path:
-            parent = _replace(state, path[:-1], lambda old: old)  # the container itself
-            for key in path[:-1]:
-                parent = parent[key]
-            if isinstance(parent, dict | list):
-                del parent[path[-1]]
-        elif kind == "add":
-            key, value = draw(st.text(max_size=6)), draw(VALUES)
-            state = _replace(state, path, lambda old, k=key, v=value: _added(old, k, v))
-        elif kind == "wrap":
-            state = _replace(state, path, lambda old: [old])
-        elif kind == "retype":
-            state = _replace(state, path, _retyped)
-    return state
-
-
-def _added(old: Any, key: str, value: Any) -> Any:
-    if isinstance(old, dict):
-        old[key] = value
-    elif isinstance(old, list):
-        old.append(value)
-    return old
-
-
-def _retyped(old: Any) -> Any:
-    """The same value as another type: text for numbers, a list for a tuple, floats for ints."""
-    if isinstance(old, bool):
-        return int(old)
-    if isinstance(old, int | float):
-        return str(old)
-    if isinstance(old, tuple):
-        return list(old)
-    if isinstance(old, torch.Tensor):
-        return old.double() if old.dtype != torch.float64 else old.tolist()
-    if isinstance(old, dict):
-        return list(old.values())
-    return old
 
 
 def _files(root: Path) -> set[Path]:

@@ -187,6 +187,10 @@ def _history(value: Any, epochs: int) -> None:
         for key, figure in row.items():  # what metrics.csv and metrics.jsonl can hold
             if figure is not None and not isinstance(figure, bool | int | float | str):
                 raise _Bad(f"{field}.{key}", figure, "a number, text, true/false or None")
+        speed = [k for k in row if k.endswith("_per_sec")][:1] or ["examples_per_sec"]
+        for key in ("lr", "train_time", "epoch_time", *speed):  # every row the Trainer writes
+            if not _is_number(row.get(key)):
+                raise _Bad(f"{field}.{key}", row.get(key, _MISSING), "a number")
     if len(value) != epochs:
         raise _Bad("history", value, f"{epochs} rows, one per epoch done (epoch is {epochs})")
 
