@@ -166,11 +166,11 @@ def _agree_on_attempt(store: dist.Store, rank: int, world_size: int) -> int:
     if rank == 0:
         count = int(store.add("d2lkit/attempts", 1))
         store.set("d2lkit/leader", str(count))
-        ready = [f"d2lkit/attempt-{count}/ready/{r}" for r in range(1, world_size)]
+        ready = [f"d2lkit/handshake-{count}/ready/{r}" for r in range(1, world_size)]
         store.wait(ready)
         for key in ready:
             name = store.get(key).decode()
-            store.set(f"d2lkit/attempt-{count}/go/{name}", "1")
+            store.set(f"d2lkit/handshake-{count}/go/{name}", "1")
         return count - 1
     name = uuid.uuid4().hex
     limit = getattr(store, "timeout", None) or dist.default_pg_timeout
@@ -178,10 +178,10 @@ def _agree_on_attempt(store: dist.Store, rank: int, world_size: int) -> int:
     while time.monotonic() < deadline:
         store.wait(["d2lkit/leader"])
         count = int(store.get("d2lkit/leader"))
-        store.set(f"d2lkit/attempt-{count}/ready/{rank}", name)
+        store.set(f"d2lkit/handshake-{count}/ready/{rank}", name)
         answered = time.monotonic() + _STALE_S
         while time.monotonic() < answered:
-            if store.check([f"d2lkit/attempt-{count}/go/{name}"]):
+            if store.check([f"d2lkit/handshake-{count}/go/{name}"]):
                 return count - 1
             time.sleep(_POLL_S)
     raise RuntimeError(f"rank {rank}: rank 0 did not answer within {limit}")
