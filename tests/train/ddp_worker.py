@@ -12,6 +12,9 @@ Scenarios:
   crash     ``run_recipe`` for 3 epochs; with ``D2LKIT_TEST_CRASH_STEP`` set, rank 1
             exits abruptly at that step once (a marker file remembers it), so
             torchrun (``--max-restarts=1``) restarts the job, which resumes.
+  nodes     ``d2lkit run ddp-linear`` through the CLI, for two torchrun agents
+            (``--nnodes=2``, one process each); with ``D2LKIT_TEST_CRASH_STEP`` and
+            ``D2LKIT_TEST_MARKER`` set, rank 1 crashes there once, as in ``crash``.
 """
 
 from __future__ import annotations
@@ -200,11 +203,70 @@ def scenario_crash(out: Path, rank: int) -> None:
         (out / "debug" / "crash-0.json").write_text(json.dumps(info))
 
 
+N_EVEN = 192  # a multiple of 2 ranks x 16 = 32: the shares of a step are one batch of 32
+
+
+def make_linear() -> nn.Module:
+    """No batch norm, no dropout: 2 ranks x 16 examples take the step 1 process x 32 takes."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
+def register_linear_recipe() -> str:
+    """``ddp-linear``: the model above on 192 examples; rank 1 crashes once if asked to."""
+    from d2lkit.data import TensorLoader
+    from d2lkit.experiments.builders.data import DATA, DataSpec, RunData
+    from d2lkit.experiments.config import (
+        DataConfig,
+        ModelConfig,
+        OptimConfig,
+        RunConfig,
+        TrainConfig,
+    )
+    from d2lkit.experiments.recipe import Recipe
+    from d2lkit.experiments.registry import RECIPES
+    from d2lkit.models.registry import MODELS
+
+    def data(config: DataConfig, *, device, seed, root) -> RunData:
+        train = TensorLoader(
+            *make_data(N_EVEN, 0), batch_size=config.batch_size, shuffle=True, seed=seed
+        )
+        return RunData(train, {"test": TensorLoader(*make_data(N_TEST, 1), batch_size=32)})
+
+    def callbacks(run) -> list:
+        step = os.environ.get("D2LKIT_TEST_CRASH_STEP")
+        if not step or os.environ.get("RANK") != "1":
+            return []
+        return [_CrashOnce(int(step), Path(os.environ["D2LKIT_TEST_MARKER"])).callback]
+
+    if "ddp-even" not in DATA:
+        DATA.add("ddp-even", DataSpec("ddp-even", data))
+        MODELS.add("ddp_linear", make_linear)
+        config = RunConfig(
+            data=DataConfig(dataset="ddp-even", batch_size=16),
+            model=ModelConfig(name="ddp_linear"),
+            optim=OptimConfig(name="sgd", lr=0.1, momentum=0.9),
+            train=TrainConfig(epochs=3, device="cpu"),
+        )
+        recipe = Recipe("ddp-linear", "0.0", "DDP test recipe", config, callbacks=callbacks)
+        RECIPES.add("ddp-linear", recipe)
+    return "ddp-linear"
+
+
+def scenario_nodes(out: Path) -> None:
+    """``d2lkit run ddp-linear`` through the CLI, as docs/distributed.md has users start it."""
+    from d2lkit.cli import main
+
+    register_linear_recipe()
+    main(["run", "ddp-linear", "--out", str(out / "runs"), "--quiet"])
+
+
 def main() -> None:
     out, scenario = Path(sys.argv[1]), sys.argv[2]
     (out / "debug").mkdir(parents=True, exist_ok=True)
     rank = int(os.environ["RANK"])
-    if scenario == "crash":
+    if scenario == "nodes":
+        scenario_nodes(out)
+    elif scenario == "crash":
         scenario_crash(out, rank)
     else:  # one launch for both: starting processes is what costs time
         scenario_trainer(out, rank)

@@ -7,19 +7,23 @@ must stay a plain single process (the last tests, which start nothing).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from d2lkit.data import TensorLoader
-from d2lkit.train import Trainer, distributed
+from d2lkit.train import Trainer, distributed, seed_everything
 
 sys.path.insert(0, str(Path(__file__).parent))
 import ddp_worker
@@ -52,18 +56,48 @@ def _torchrun(
         "OMP_NUM_THREADS": "1",
         **(env or {}),
     }
-    # A session of its own, so that a timeout ends torchrun *and* its workers.
     job = subprocess.Popen(
-        command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
+    (log,) = _ended([job], timeout)
+    assert job.returncode == 0, log[-6000:]
+
+
+def _ended(jobs: list[subprocess.Popen], timeout: float) -> list[str]:
+    """Each job's output once all have ended; past ``timeout`` all are killed and it fails.
+
+    The jobs are torchrun agents, each started in a session of its own; torchrun starts
+    each worker in a session of its own too, so a timeout kills every descendant by pid.
+    """
+    deadline = time.monotonic() + timeout
     try:
-        stdout, stderr = job.communicate(timeout=timeout)
+        return [job.communicate(timeout=max(deadline - time.monotonic(), 0))[0] for job in jobs]
     except subprocess.TimeoutExpired:
-        os.killpg(job.pid, signal.SIGKILL)
-        job.communicate()
-        raise
-    assert job.returncode == 0, stdout[-3000:] + stderr[-3000:]
+        for pid in [p for job in jobs for p in _descendants(job.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for job in jobs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(job.pid, signal.SIGKILL)
+        logs = [job.communicate()[0] for job in jobs]
+    tails = "\n".join(f"--- torchrun {i}:\n{log[-4000:]}" for i, log in enumerate(logs))
+    raise AssertionError(f"torchrun did not end within {timeout} s\n{tails}")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started by ``pid``, its children's children included (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            head, tail = stat.read_text().rsplit(")", 1)  # "pid (name) state ppid ..."
+            parents.setdefault(int(tail.split()[1]), []).append(int(head.split()[0]))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +193,88 @@ def test_a_killed_worker_restarts_from_the_checkpoint_and_ends_as_if_uninterrupt
         assert torch.equal(crashed["model"][key], value), key
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _two_agents(out: Path, scenario: str, *, restarts: int, env: dict, timeout: int) -> str:
+    """Two torchrun agents, one process each, meeting at a c10d rendezvous on 127.0.0.1.
+
+    What docs/distributed.md tells users to run on each of two machines; here both
+    "machines" are this one. Returns both agents' output (stdout and stderr).
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes=2",
+        "--nproc_per_node=1",
+        "--rdzv_backend=c10d",
+        f"--rdzv_endpoint=127.0.0.1:{_free_port()}",
+        "--rdzv_id=d2lkit-two-nodes",
+        f"--max-restarts={restarts}",
+        "--monitor-interval=0.2",
+        str(WORKER),
+        str(out),
+        scenario,
+    ]
+    scratch = out.parent / f"{out.name}-tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(SRC),
+               "OMP_NUM_THREADS": "1", **env}  # fmt: skip
+    agents = [
+        subprocess.Popen(
+            command,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(2)
+    ]
+    joined = "\n".join(_ended(agents, timeout))
+    assert [agent.returncode for agent in agents] == [0, 0], joined[-6000:]
+    return joined
+
+
+def _one_process_reference(epochs: int = 3) -> nn.Module:
+    """ddp-linear trained by a plain Trainer in this process, at the 2 ranks' total batch."""
+    seed_everything(0)  # the recipe's seed; the run seeds, then builds data, then the model
+    model = ddp_worker.make_linear()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, device="cpu")
+    train = TensorLoader(*ddp_worker.make_data(ddp_worker.N_EVEN, 0), batch_size=32,
+                         shuffle=True, seed=0)  # fmt: skip
+    trainer.fit(train, epochs=epochs)
+    return model
+
+
+@pytest.mark.slow
+def test_two_machines_simulated_train_one_run_survive_a_killed_worker_and_say_so(tmp_path):
+    out = tmp_path / "nodes"
+    marker = tmp_path / "crashed.marker"
+    step = 6 + 3  # 96 examples per rank / 16 = 6 steps an epoch: the middle of epoch 2
+    env = {"D2LKIT_TEST_CRASH_STEP": str(step), "D2LKIT_TEST_MARKER": str(marker)}
+    logs = _two_agents(out, "nodes", restarts=1, env=env, timeout=240)  # ~25 s; room for load
+    assert marker.is_file()  # rank 1 was killed, and the job went on
+    runs = [d for d in (out / "runs" / "ddp-linear").iterdir() if not d.name.startswith(".")]
+    assert len(runs) == 1  # one run folder: the restarted job found it again
+    config = json.loads((runs[0] / "config.json").read_text())
+    assert config["world_size"] == 2 and config["resumed"]["from_epoch"] == 1
+    # one line says the job resumed (rank 0's); no traceback from the rank that lost its peer
+    assert logs.count("torchrun restarted the job: resuming") == 1, logs[-6000:]
+    assert "Traceback" not in logs and "[rank0]: " not in logs, logs[-6000:]
+    assert logs.count("lost the connection to another process") <= 1  # rank 0's, if it saw it
+    saved = torch.load(runs[0] / "checkpoint.pt", weights_only=True)
+    assert saved["epoch"] == 3
+    reference = _one_process_reference().state_dict()
+    for key, value in saved["model"].items():  # float rounding apart: mean of 2 means of 16
+        torch.testing.assert_close(value, reference[key], rtol=1e-5, atol=1e-6)
+
+
 def test_outside_torchrun_nothing_is_distributed(monkeypatch):
     for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
         monkeypatch.delenv(var, raising=False)
@@ -167,3 +283,54 @@ def test_outside_torchrun_nothing_is_distributed(monkeypatch):
     assert distributed.broadcast_object("x") == "x"
     assert distributed.all_agree(False) is False
     assert distributed.SumOverRanks().agree(["a"]) == ["a"]
+
+
+def test_ranks_agree_on_the_attempt_even_when_one_reads_a_leader_left_by_a_killed_attempt():
+    store = dist.HashStore()  # torchrun's store outlives attempts; this one plays it
+    first = _agree_in_threads(store, delays=(0.0, 0.0))
+    assert first == [0, 0]
+    # Attempt 2: rank 1 starts first and reads the leader key attempt 1 left behind; its
+    # rank 0 comes later (another machine). torchrun's own count would say 0 on one of them.
+    second = _agree_in_threads(store, delays=(0.3, 0.0))
+    assert second == [1, 1]
+
+
+def _agree_in_threads(store, delays: tuple[float, float]) -> list[int]:
+    import threading
+    import time
+
+    found: list[int] = [-1, -1]
+
+    def agree(rank: int) -> None:
+        time.sleep(delays[rank])
+        found[rank] = distributed._agree_on_attempt(store, rank, 2)
+
+    threads = [threading.Thread(target=agree, args=(rank,)) for rank in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return found
+
+
+def test_a_rank_that_lost_its_peer_says_so_in_one_line_and_other_errors_keep_their_traceback(
+    monkeypatch, capsys
+):
+    seen: list[type] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: seen.append(kind))
+    monkeypatch.setattr(dist, "get_rank", lambda: 0)
+    distributed._one_line_for_lost_peers()
+    gloo = RuntimeError(
+        "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:545] Read error "
+        "[127.0.0.1]:8092: Connection reset by peer. This is typically caused by a remote "
+        "worker hanging or bugs in the application.\nmore lines"
+    )
+    sys.excepthook(RuntimeError, gloo, None)
+    assert seen == []  # torch's 60-line traceback hook was not called
+    assert capsys.readouterr().err == (
+        "[rank0] lost the connection to another process of the job (Read error "
+        "[127.0.0.1]:8092: Connection reset by peer); torchrun restarts the job if "
+        "--max-restarts allows, from its last checkpoint\n"
+    )
+    sys.excepthook(ValueError, ValueError("a bug of this rank"), None)
+    assert seen == [ValueError]  # the cause keeps its traceback

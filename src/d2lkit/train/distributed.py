@@ -24,6 +24,10 @@ import atexit
 import contextlib
 import logging
 import os
+import re
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -90,8 +94,20 @@ def is_main_process() -> bool:
     return dist_env().is_main
 
 
+_attempt: int | None = None  # this job's attempt, agreed by every rank when joining the group
+
+
 def restart_count() -> int:
-    """How many times torchrun restarted this job after a failure (0 on the first try)."""
+    """How many times torchrun restarted this job (0 on the first try), the same on every rank.
+
+    Once the process group is joined this is the attempt every rank agreed on
+    (:func:`_agree_on_attempt`); before, torchrun's ``TORCHELASTIC_RESTART_COUNT``.
+    That variable alone is not enough past one machine: an agent whose workers
+    are restarted because another machine's worker failed does not count the
+    restart, so machines disagree on it.
+    """
+    if _attempt is not None:
+        return _attempt
     return int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
 
 
@@ -112,6 +128,7 @@ def init_distributed(device: torch.device) -> bool:
         store, rank, world_size = _attempt_store()
         dist.init_process_group(backend=backend, store=store, rank=rank, world_size=world_size)
         atexit.register(_destroy)
+        _one_line_for_lost_peers()
         log.info("joined the %s process group as rank %d of %d", backend, *_rank_world())
     return dist.get_world_size() > 1
 
@@ -123,10 +140,97 @@ def _attempt_store() -> tuple[dist.Store, int, int]:
     keys a killed attempt wrote there (gloo's peer addresses, the start-up
     barrier's count) outlive it, and a restarted rank that reads one before its
     new peer overwrites it dials a dead port ("Connection refused") or waits on
-    a count that is already met. A prefix per restart keeps attempts apart.
+    a count that is already met. A prefix per attempt keeps attempts apart; the
+    attempt is agreed through the store, not read from the environment.
     """
+    global _attempt
     store, rank, world_size = next(rendezvous("env://"))
-    return dist.PrefixStore(f"d2lkit/attempt-{restart_count()}", store), rank, world_size
+    _attempt = _agree_on_attempt(store, rank, world_size)
+    return dist.PrefixStore(f"d2lkit/attempt-{_attempt}", store), rank, world_size
+
+
+_POLL_S = 0.02  # how often a waiting rank looks at the store
+_STALE_S = 1.0  # how long a rank waits on a leader before reading who leads again
+
+
+def _agree_on_attempt(store: dist.Store, rank: int, world_size: int) -> int:
+    """The attempt number every rank of this attempt uses: rank 0's, handed to each rank.
+
+    Rank 0 counts the attempts that reached this point (``add`` on the store is
+    atomic) and names its own under ``d2lkit/leader``. Another rank reads it,
+    answers with a name of its own (fresh each start), and goes on only when rank
+    0 answers that name. A rank that read an earlier attempt's leader (the key
+    outlives it) gets no answer, and reads the key again: stale keys are never
+    taken for this attempt's.
+    """
+    if rank == 0:
+        count = int(store.add("d2lkit/attempts", 1))
+        store.set("d2lkit/leader", str(count))
+        ready = [f"d2lkit/handshake-{count}/ready/{r}" for r in range(1, world_size)]
+        store.wait(ready)
+        for key in ready:
+            name = store.get(key).decode()
+            store.set(f"d2lkit/handshake-{count}/go/{name}", "1")
+        return count - 1
+    name = uuid.uuid4().hex
+    limit = getattr(store, "timeout", None) or dist.default_pg_timeout
+    deadline = time.monotonic() + limit.total_seconds()
+    while time.monotonic() < deadline:
+        store.wait(["d2lkit/leader"])
+        count = int(store.get("d2lkit/leader"))
+        store.set(f"d2lkit/handshake-{count}/ready/{rank}", name)
+        answered = time.monotonic() + _STALE_S
+        while time.monotonic() < answered:
+            if store.check([f"d2lkit/handshake-{count}/go/{name}"]):
+                return count - 1
+            time.sleep(_POLL_S)
+    raise RuntimeError(f"rank {rank}: rank 0 did not answer within {limit}")
+
+
+# What a collective raises when another process is gone (killed, or its machine lost).
+_LOST_PEER = (
+    "Connection reset by peer",
+    "Connection closed by peer",
+    "Connection refused",
+    "Broken pipe",
+    "gloo/transport",
+)
+
+
+def _lost_peer(exc: BaseException) -> bool:
+    """True for the error a rank gets when another rank died: the consequence, not the cause."""
+    if isinstance(exc, dist.DistError):  # DistBackendError (NCCL), DistNetworkError, DistStoreError
+        return True
+    return isinstance(exc, RuntimeError) and any(mark in str(exc) for mark in _LOST_PEER)
+
+
+def _one_line_for_lost_peers() -> None:
+    """Print one line, not a traceback, when this rank fails because another one died.
+
+    When a process of the job dies, every other rank fails in its next
+    collective; torch prints each such failure as a traceback of 60 lines
+    (its own ``sys.excepthook``, installed by ``init_process_group``, prefixes
+    ``[rankN]:`` to Python's). The traceback that matters is the dead rank's;
+    this hook, installed after torch's, says in one line what happened to this
+    rank and passes every other exception on unchanged. The exit status stays 1,
+    so torchrun restarts the job (``--max-restarts``) and the run resumes.
+    """
+    previous = sys.excepthook
+    rank = dist.get_rank()
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        if not _lost_peer(value):
+            previous(kind, value, tb)
+            return
+        first = (str(value).strip().splitlines() or [kind.__name__])[0]
+        first = re.sub(r"^\[[^\]]*\]\s*", "", first).split(". ")[0][:200]  # gloo's source line
+        sys.stderr.write(
+            f"[rank{rank}] lost the connection to another process of the job ({first}); "
+            "torchrun restarts the job if --max-restarts allows, from its last checkpoint\n"
+        )
+        sys.stderr.flush()
+
+    sys.excepthook = hook
 
 
 def _rank_world() -> tuple[int, int]:

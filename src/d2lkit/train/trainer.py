@@ -40,7 +40,7 @@ from d2lkit.train.callbacks import (
     StopTraining,
     checkpoint_note,
 )
-from d2lkit.train.checkpoint import load_checkpoint
+from d2lkit.train.checkpoint import check_checkpoint, load_checkpoint
 from d2lkit.train.device import resolve_device
 from d2lkit.train.memory_format import check_setting, wants_channels_last
 from d2lkit.train.metrics import FirstNonFinite, RunningMetrics
@@ -435,8 +435,14 @@ class Trainer:
             "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks},
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict`; random and loader state apply when ``fit`` starts."""
+    def load_state_dict(self, state: Mapping[str, Any], *, source: str = "the state") -> None:
+        """Restore a :meth:`state_dict`; random and loader state apply when ``fit`` starts.
+
+        ``state`` is checked first (:func:`~d2lkit.train.checkpoint.check_checkpoint`):
+        a field of the wrong type or shape is one ConfigError naming ``source`` and
+        the field, and leaves this trainer as it was.
+        """
+        check_checkpoint(state, source, self)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -454,7 +460,7 @@ class Trainer:
         """Resume from a checkpoint file written by the ``Checkpoint`` callback."""
         state = load_checkpoint(path, map_location=self.device)
         try:
-            self.load_state_dict(state)
+            self.load_state_dict(state, source=str(path))
         except (RuntimeError, ValueError, KeyError) as exc:  # another model or optimiser
             first = str(exc).strip().splitlines()[0][:300]
             raise ConfigError(
