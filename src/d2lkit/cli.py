@@ -384,11 +384,17 @@ def export(
     format: Annotated[
         str, typer.Option("--format", help="Only 'safetensors' for now.")
     ] = "safetensors",
+    allow_nonfinite: Annotated[
+        bool,
+        typer.Option(
+            "--allow-nonfinite", help="Export NaN or infinite weights too (refused by default)."
+        ),
+    ] = False,
 ) -> None:
     """Export the model's weights (safetensors) and config, loadable without unpickling."""
     from d2lkit.experiments.export import export_run
 
-    folder = export_run(run_dir, out, format)
+    folder = export_run(run_dir, out, format, allow_nonfinite=allow_nonfinite)
     typer.echo(f"exported {folder / 'model.safetensors'} and {folder / 'model.json'}")
     typer.echo(
         "load it with: from d2lkit.experiments.export import load_exported; "

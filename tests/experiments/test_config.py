@@ -96,3 +96,26 @@ def test_a_setting_of_an_earlier_version_says_where_it_lives_now():
     with pytest.raises(ConfigError) as info:
         apply_overrides(RunConfig(), ["train.loss_reduction=sequence_sum"])
     assert info.value.fix == "it is now task.reduction"
+
+
+def test_every_recipes_own_entry_arguments_pass_the_check_a_run_makes():
+    from d2lkit.experiments import list_recipes
+    from d2lkit.experiments.config import check_entry_arguments
+
+    for recipe in list_recipes():
+        assert check_entry_arguments(recipe.config) is recipe.config, recipe.name
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ({"task": {"name": "classification", "kwargs": {"topk": "five"}}}, "task.topk is 'five'"),
+        ({"model": {"name": "softmax_regression", "kwargs": {"depth": 3}}}, "takes no argument"),
+    ],
+)
+def test_entry_arguments_of_the_wrong_name_or_type_are_one_error(override, said):
+    from d2lkit.experiments.config import check_entry_arguments, config_from_dict
+
+    with pytest.raises(ConfigError) as info:
+        check_entry_arguments(config_from_dict(override))
+    assert said in info.value.message and info.value.fix

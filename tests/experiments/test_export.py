@@ -69,6 +69,25 @@ def test_non_finite_weights_are_refused_unless_allowed(recipe, tmp_path, run_blo
     torch.testing.assert_close(loaded, weight, rtol=0, atol=0, equal_nan=True)
 
 
+def test_the_cli_refuses_non_finite_weights_and_exports_them_with_allow_nonfinite(
+    recipe, tmp_path, run_blobs
+):
+    from typer.testing import CliRunner
+
+    from d2lkit.cli import app
+
+    result = run_blobs(recipe, tmp_path, "train.epochs=1")
+    state = load_checkpoint(result.run_dir / "checkpoint.pt")
+    state["model"]["1.weight"][0, 0] = math.nan
+    save_checkpoint(state, result.run_dir / "checkpoint.pt")
+    refused = CliRunner().invoke(app, ["export", str(result.run_dir)])
+    assert refused.exit_code == 2 and "--allow-nonfinite" in refused.output
+    assert _exported_files(result.run_dir) == []
+    allowed = CliRunner().invoke(app, ["export", str(result.run_dir), "--allow-nonfinite"])
+    assert allowed.exit_code == 0, allowed.output
+    assert math.isnan(load_exported(result.run_dir).state_dict()["1.weight"][0, 0])
+
+
 def test_a_model_json_that_does_not_rebuild_the_weights_is_refused_before_success(
     recipe, tmp_path, run_blobs
 ):

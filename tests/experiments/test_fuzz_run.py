@@ -153,18 +153,11 @@ def _json_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
 
 
 @st.composite
-def mutated_json(draw: st.DrawFn, original: dict[str, Any], kwargs: bool = True) -> Any:
-    """``original`` with one to three values replaced, removed, added or nested deeper.
-
-    ``kwargs=False`` leaves the entries' own arguments (``config.<section>.kwargs``) alone.
-    """
+def mutated_json(draw: st.DrawFn, original: dict[str, Any]) -> Any:
+    """``original`` with one to three values replaced, removed, added or nested deeper."""
     document: Any = copy.deepcopy(original)
     for _ in range(draw(st.integers(1, 3))):
         paths = _json_paths(document)
-        if not kwargs:
-            paths = [
-                p for p in paths if not (len(p) >= 3 and p[0] == "config" and p[2] == "kwargs")
-            ]
         path = draw(st.sampled_from(paths))
         if not path:
             document = draw(JSON_VALUES)
@@ -198,16 +191,6 @@ def saved_config() -> dict[str, Any]:
     }
 
 
-# config_from_dict's errors for a config that is no mapping, or a section that is none, carry
-# no fix (d2lkit/experiments/config.py, outside this work's files): pinned below, strictly
-# (an xfail that fails once the fix is there), and allowed here until then.
-_NO_FIX_YET = (" not a mapping of sections", "not a mapping")
-
-
-def _known_gap(error: D2lkitError) -> bool:
-    return error.fix is None and error.message.endswith(_NO_FIX_YET)
-
-
 @FUZZ_READS
 @given(data=st.data())
 def test_a_fuzzed_config_json_is_read_back_checked_or_one_clear_error(saved_config, data):
@@ -219,12 +202,10 @@ def test_a_fuzzed_config_json_is_read_back_checked_or_one_clear_error(saved_conf
             assert (name, config) == load_run_config(root)
         except D2lkitError as error:
             assert str(root / "config.json") in error.message
-            if not _known_gap(error):
-                _one_clear_error(error)
+            _one_clear_error(error)
         assert _files(root) == {root / "config.json"}
 
 
-@pytest.mark.xfail(strict=True, reason="config_from_dict gives these two errors no fix yet")
 @pytest.mark.parametrize("config", [[1, 2], {"optim": [0.1]}], ids=["config", "section"])
 def test_a_config_json_that_is_no_mapping_has_a_fix(saved_config, tmp_path, config):
     (tmp_path / "config.json").write_text(json.dumps({**saved_config, "config": config}))
@@ -275,18 +256,15 @@ def test_resuming_a_fuzzed_checkpoint_trains_on_or_is_one_clear_error(recipe, fi
 def test_resuming_with_a_fuzzed_config_json_trains_on_or_is_one_clear_error(recipe, finished, data):
     with _copy_of(finished) as (root, run_dir):
         written = json.loads((run_dir / "config.json").read_text())
-        # the entries' arguments are read back unchecked: pinned below until they are
-        document = data.draw(mutated_json(written, kwargs=False))
+        document = data.draw(mutated_json(written))
         (run_dir / "config.json").write_text(json.dumps(document))
         try:
             _resume(recipe, run_dir)
         except D2lkitError as error:
-            if not _known_gap(error):
-                _one_clear_error(error)
+            _one_clear_error(error)
         assert all(run_dir in p.parents for p in _files(root))
 
 
-@pytest.mark.xfail(strict=True, reason="config.json's entry arguments are not checked on read")
 @pytest.mark.parametrize(
     ("section", "kwargs"),
     [

@@ -45,6 +45,7 @@ __all__ = [
     "TaskConfig",
     "TrainConfig",
     "apply_overrides",
+    "check_entry_arguments",
     "config_from_dict",
     "config_to_dict",
     "data_files",
@@ -417,6 +418,30 @@ def _arg_type(config: RunConfig, section: str, arg: str, key: str) -> Any:
     return type(default) if default is not inspect.Parameter.empty else str
 
 
+def check_entry_arguments(config: RunConfig) -> RunConfig:
+    """``config`` if every entry argument it holds is one its entry takes, of its type.
+
+    ``--set`` checks each as it is parsed; a config read back from a file, or
+    made in code, is checked here before anything is built.
+    """
+    for section in _ENTRIES:
+        kwargs = getattr(config, section).kwargs
+        for name, value in kwargs.items():
+            key = f"{section}.{name}"
+            annotation = _arg_type(config, section, name, key)
+            if _checkable(annotation):
+                _checked(value, annotation, key)
+    return config
+
+
+def _checkable(annotation: Any) -> bool:
+    """Whether :func:`_checked` knows every part of ``annotation`` (else the value is kept)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, collections.abc.Sequence):
+        return all(_checkable(a) for a in args if a is not Ellipsis)
+    return annotation in (int, float, bool, str, dict, tuple, type(None), Any) or origin is dict
+
+
 def _valid_keys(config: RunConfig) -> list[str]:
     keys = []
     for section in _SECTIONS:
@@ -511,7 +536,11 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
     was expected. Earlier versions' keys are moved to where they live now.
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(f"the config is a {type(data).__name__}, not a mapping of sections")
+        raise ConfigError(
+            f"the config is a {type(data).__name__}, not a mapping of sections",
+            fix=f"write it as {{section: {{key: value}}}} with sections {', '.join(_SECTIONS)}, "
+            "or start a new run",
+        )
     data = _migrated(data)
     unknown = [k for k in data if k not in _SECTIONS]
     if unknown:
@@ -524,7 +553,9 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
         values = data.get(f.name, {})
         if not isinstance(values, Mapping):
             raise ConfigError(
-                f"config section {f.name!r} is a {type(values).__name__}, not a mapping"
+                f"config section {f.name!r} is a {type(values).__name__}, not a mapping",
+                fix=f"write it as {{key: value}} (`d2lkit show RECIPE` lists the {f.name} keys), "
+                "or start a new run",
             )
         sections[f.name] = _section_from_dict(cls, f.name, values)  # type: ignore[arg-type]
     return RunConfig(**sections)

@@ -32,7 +32,7 @@ def build_model(config: RunConfig, data: RunData, label: str) -> nn.Module:
     After the initialisation, the data may put what it brings into the model
     (:attr:`RunData.prepare_model`: pretrained word vectors for its vocabulary).
     """
-    model = create_model(config.model.name, **{**_from_data(config, data), **config.model.kwargs})
+    model = _created(config.model.name, {**_from_data(config, data), **config.model.kwargs})
     if data.input_shape is not None:
         check_input(model, data.input_shape, config.model.name, label)
     if config.model.init:
@@ -43,6 +43,20 @@ def build_model(config: RunConfig, data: RunData, label: str) -> nn.Module:
         images = unaugmented_train_images(data, 5000)
         whiten_first_conv(model, images, seed=config.train.seed)
     return model
+
+
+def _created(name: str, kwargs: dict[str, Any]) -> nn.Module:
+    """The model, or one message naming the arguments it cannot be built with (a size too
+    large to allocate, a value of the right type its layers refuse)."""
+    try:
+        return create_model(name, **kwargs)
+    except (RuntimeError, ValueError, MemoryError) as exc:
+        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if k != "root")
+        raise ConfigError(
+            f"model {name!r} cannot be built with {shown or 'its defaults'}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            fix="correct the model.* settings (`d2lkit show RECIPE` lists them and their defaults)",
+        ) from exc
 
 
 def _from_data(config: RunConfig, data: RunData) -> dict[str, Any]:

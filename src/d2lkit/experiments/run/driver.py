@@ -24,7 +24,7 @@ from pathlib import Path
 
 from d2lkit.data.download import downloads_off
 from d2lkit.errors import ConfigError
-from d2lkit.experiments.config import RunConfig
+from d2lkit.experiments.config import RunConfig, check_entry_arguments
 from d2lkit.experiments.recipe import Recipe
 from d2lkit.experiments.run.build import DataAccess, build_run
 from d2lkit.experiments.run.collector import older_objects_frozen
@@ -81,7 +81,8 @@ def run_recipe(
         callbacks=tuple(callbacks),
     )
     with contextlib.nullcontext() if download else downloads_off():
-        return _run(recipe, (config or recipe.config).validate(), resume, options)
+        config = check_entry_arguments((config or recipe.config).validate())
+        return _run(recipe, config, resume, options)
 
 
 def _run(
