@@ -525,3 +525,17 @@ def test_the_quick_commands_import_no_torch(args, data_root):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_logger_flag_writes_tensorboard_events_and_is_kept_in_the_config(tmp_path, data_root):
+    common = ["run", "softmax-regression", "--epochs", "1", "--set", "data.limit_batches=2"]
+    result = _run(*common, "--logger", "tensorboard", "--out", str(tmp_path), "--quiet")
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "softmax-regression").iterdir()
+    assert list(run_dir.glob("events.out.tfevents.*"))
+    assert json.loads((run_dir / "config.json").read_text())["config"]["train"]["logger"] == (
+        "tensorboard"
+    )
+    wrong = _run(*common, "--logger", "wandb", "--out", str(tmp_path / "other"))
+    assert wrong.exit_code == 2 and "train.logger" in wrong.output and "tensorboard" in wrong.output
+    assert not (tmp_path / "other").exists()

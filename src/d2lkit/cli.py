@@ -27,6 +27,7 @@ from d2lkit.cli_options import (
     DataDirOption,
     DeviceOption,
     EpochsOption,
+    LoggerOption,
     LrOption,
     MirrorOption,
     OfflineOption,
@@ -143,6 +144,7 @@ def run(
     offline: OfflineOption = False,
     timeout: TimeoutOption = 30.0,
     mirror: MirrorOption = None,
+    logger: LoggerOption = None,
 ) -> None:
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
     from d2lkit.data.download import check_download_options
@@ -156,6 +158,7 @@ def run(
         "data.batch_size": batch_size,
         "train.device": device,
         "train.seed": seed,
+        "train.logger": logger,
     }
     flag_overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
     config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set

@@ -16,6 +16,7 @@ __all__ = [
     "DataDirOption",
     "DeviceOption",
     "EpochsOption",
+    "LoggerOption",
     "LrOption",
     "MirrorOption",
     "OfflineOption",
@@ -66,6 +67,14 @@ DeviceOption = Annotated[
     str | None, typer.Option(metavar="DEVICE", help="auto, cpu, cuda, cuda:N or mps.")
 ]
 EpochsOption = Annotated[int | None, typer.Option(min=1, metavar="N", help="Epochs to train.")]
+LoggerOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Also log to: tensorboard (event files in the run folder; "
+        "pip install 'd2lkit[tensorboard]').",
+    ),
+]
 LrOption = Annotated[float | None, typer.Option(metavar="LR", help="Learning rate.")]
 BatchOption = Annotated[int | None, typer.Option(min=1, metavar="N", help="Examples per step.")]
 SeedOption = Annotated[int | None, typer.Option(metavar="N", help="Random seed.")]
