@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_step_losses_go_to_the_steps_run_every_nth_step(tmp_path):
 def test_a_resumed_run_draws_each_epoch_once_with_the_resumed_values(tmp_path):
     first, loader = _trainer([TensorBoardLogger(tmp_path)])
     first.fit(loader, epochs=2)
-    saved = first.state_dict()
+    saved = copy.deepcopy(first.state_dict())  # as a checkpoint file holds it: a copy
     first.fit(loader, epochs=3)  # epoch 3 logged, then "interrupted" before a checkpoint
     second, loader = _trainer([TensorBoardLogger(tmp_path)])
     second.load_state_dict(saved)
