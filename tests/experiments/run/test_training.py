@@ -131,3 +131,21 @@ def test_tensorboard_logging_writes_event_files_beside_the_metrics(recipe, tmp_p
     result = run_blobs(recipe, tmp_path, "train.epochs=1", "train.logger=tensorboard")
     assert list(result.run_dir.glob("events.out.tfevents.*"))
     assert (result.run_dir / "metrics.csv").is_file()
+
+
+def test_the_same_seed_and_thread_count_give_the_same_figures_and_the_count_is_recorded(
+    recipe, tmp_path, run_blobs
+):
+    """docs/training.md, "Threads and reproducibility"."""
+    timing = {"train_time", "epoch_time"}
+    runs = [run_blobs(recipe, tmp_path / str(i), "train.threads=1") for i in range(2)]
+    rows = [
+        [
+            {k: v for k, v in json.loads(line).items() if k not in timing}
+            for line in (r.run_dir / "metrics.jsonl").read_text().splitlines()
+        ]
+        for r in runs
+    ]
+    assert rows[0] == rows[1] and len(rows[0]) == 2
+    saved = json.loads((runs[0].run_dir / "config.json").read_text())
+    assert saved["threads"]["threads"] == 1
