@@ -148,4 +148,4 @@ def test_the_same_seed_and_thread_count_give_the_same_figures_and_the_count_is_r
     ]
     assert rows[0] == rows[1] and len(rows[0]) == 2
     saved = json.loads((runs[0].run_dir / "config.json").read_text())
-    assert saved["threads"]["threads"] == 1
+    assert saved["thread_choice"]["threads"] == 1
