@@ -5,7 +5,7 @@
         [--out results.json] [--book-pandas]
     python benchmarks/book_sections.py PATH/TO/d2l-en --edition en [--lib d2l --d2l-path DIR]
 
-``--edition en`` runs the English book (d2l-en 1.0, chapters 2-13) with
+``--edition en`` runs the English book (d2l-en 1.0, chapters 2-16) with
 ``from d2lkit.v1 import torch as d2l``; what differs is in
 benchmarks/book_sections_en.py.
 

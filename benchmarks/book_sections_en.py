@@ -2,8 +2,8 @@
 
 What differs from the Chinese book:
 
-- chapter folders (``linear-regression``, ``builders-guide`` ...; chapters 2-13
-  of d2l-en 1.0: preliminaries to computational performance);
+- chapter folders (``linear-regression``, ``builders-guide`` ...; chapters 2-16
+  of d2l-en 1.0: preliminaries to NLP applications);
 - code cells may carry a cell number (```` ```{.python .input  n=3} ````) and
   mark their frameworks with ``%%tab pytorch`` / ``%%tab all`` (older sections
   ``#@tab``); ``%%tab all`` cells branch with ``if tab.selected('pytorch'):``,
@@ -40,6 +40,9 @@ CHAPTERS = (
     "attention-mechanisms-and-transformers",
     "optimization",
     "computational-performance",
+    "computer-vision",
+    "natural-language-processing-pretraining",
+    "natural-language-processing-applications",
 )
 
 CELL = re.compile(r"```\{\.python \.input[^}\n]*\}\n(.*?)```", re.S)

@@ -97,6 +97,23 @@ def test_train_ch13_prints_the_books_lines_and_a_segmenters_accuracy_is_per_pixe
     assert re.fullmatch(r"[\d.]+ examples/sec on \[device\(type='cpu'\)\]", out[-1])
 
 
+def test_an_empty_device_list_trains_on_the_cpu(capsys):
+    # d2l 1.0's try_all_gpus() is [] without a GPU; its sections pass that to train_ch13
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    twin = copy.deepcopy(net)
+    X, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+    loss = nn.CrossEntropyLoss(reduction="none")
+    d2l.train_batch_ch13(net, X, y, loss, torch.optim.SGD(net.parameters(), lr=0.1), [])
+    loss(twin(X), y).sum().backward()
+    torch.optim.SGD(twin.parameters(), lr=0.1).step()
+    torch.testing.assert_close(net.weight, twin.weight)  # the book's step, on the CPU
+    loader = d2l.load_array((X, y), 4)
+    d2l.train_ch13(net, loader, loader, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1, [])
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"[\d.]+ examples/sec on \[device\(type='cpu'\)\]", out[-1])
+
+
 def test_bananas_keep_the_books_contract(monkeypatch, capsys):
     images = torch.randint(0, 256, (5, 3, 256, 256), dtype=torch.uint8)
     labels = torch.rand(5, 1, 5)

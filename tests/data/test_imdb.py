@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from d2lkit.data import imdb
+from d2lkit.data.text import SortedVocab
 from d2lkit.errors import ConfigError, DataError
 
 REVIEWS = {
@@ -104,3 +105,12 @@ def test_bad_names_and_a_damaged_archive_are_clear_errors(store_file):
         with pytest.raises(DataError, match="truncated or damaged") as info:
             imdb.read_imdb("train", root)
         assert "fetch it again" in info.value.fix
+
+
+def test_a_sorted_vocabulary_pads_with_unk_wherever_it_sorts(imdb_root):
+    _, test, vocab = imdb.load_data_imdb(
+        2, num_steps=4, root=imdb_root, min_freq=2, vocab_type=SortedVocab
+    )
+    # the training words seen twice or more (see above), sorted with <unk>: "," first
+    assert vocab.idx_to_token == [",", "<unk>", "a", "bad", "great", "so"]
+    assert test.tensors[0][0].tolist() == [4, 1, 1, 1]  # "great film": film unknown, then pads

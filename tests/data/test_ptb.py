@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from d2lkit.data import ptb
-from d2lkit.data.text import Vocab
+from d2lkit.data.text import SortedVocab, Vocab
 
 TINY = [list(range(7)), list(range(7, 10))]  # the book's toy corpus
 
@@ -151,3 +151,26 @@ def test_loader_epochs_follow_set_epoch(loaded):
     first = next(iter(loader))
     loader.set_epoch(3)
     assert torch.equal(next(iter(loader))[0], first[0])
+
+
+def test_a_sorted_vocabulary_drops_unk_wherever_it_sorts():
+    # "$" and "#" sort before "<unk>" (index 2 of the sorted vocabulary); "rare" is unknown
+    sentences = [["$", "#", "rare", "$"], ["#", "$", "other"], ["$"] * 3]
+    vocab = SortedVocab(sentences, min_freq=2)
+    assert vocab.idx_to_token == ["#", "$", "<unk>"] and vocab.unk == 2
+    sub, counter = ptb.subsample(sentences, vocab, torch.Generator().manual_seed(0))
+    assert counter == {"$": 6, "#": 2}  # counted by hand: rare and other are <unk>
+    assert all(t in ("$", "#") for line in sub for t in line)
+
+
+def test_load_data_ptb_builds_the_vocabulary_type_it_is_given(data_root, vocab):
+    loader, sorted_vocab = ptb.load_data_ptb(
+        512, 5, 5, root=data_root, seed=0, vocab_type=SortedVocab
+    )
+    assert isinstance(sorted_vocab, SortedVocab)
+    assert sorted_vocab.idx_to_token == sorted(vocab.idx_to_token)  # the same words, sorted
+    centers, contexts_negatives, masks, labels = next(iter(loader))
+    negatives = contexts_negatives[(masks == 1) & (labels == 0)]
+    # noise words are drawn among indices 1.. (the book's), and <unk> (count 0) never
+    assert not (negatives == 0).any() and not (negatives == sorted_vocab.unk).any()
+    assert not (centers == sorted_vocab.unk).any()  # subsampling dropped every <unk>

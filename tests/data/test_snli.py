@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from d2lkit.data import snli
-from d2lkit.data.text import Vocab
+from d2lkit.data.text import SortedVocab, Vocab
 from d2lkit.errors import DataError
 
 HEADER = "\t".join(
@@ -120,3 +120,18 @@ def test_loaders_read_train_and_test_from_the_zip(store_file, zip_bytes):
     assert train.shuffle and not test.shuffle and len(vocab) == 5 and len(train) == 2
     with pytest.raises(ValueError, match="'train', 'dev' or 'test'"):
         snli.read_snli("valid", root)
+
+
+def test_tensors_and_loaders_build_the_vocabulary_type_they_are_given(store_file, zip_bytes):
+    data = snli.parse_snli(TEXT)
+    P, _, _, vocab = snli.snli_tensors(data, num_steps=6, vocab_type=SortedVocab)
+    assert vocab.idx_to_token == ["<pad>", "<unk>", "A", "a", "person"]  # the same 5, sorted
+    pad, unk, A, a, person = range(5)
+    assert P[1].tolist() == [A, person, unk, a, unk, pad]
+    root = store_file(
+        "snli",
+        "snli_1.0.zip",
+        zip_bytes({"snli_1.0/snli_1.0_train.txt": TEXT, "snli_1.0/snli_1.0_test.txt": TEXT}),
+    )
+    _, _, loaded = snli.load_data_snli(2, 5, root=root, vocab_type=SortedVocab)
+    assert isinstance(loaded, SortedVocab) and loaded.idx_to_token == vocab.idx_to_token

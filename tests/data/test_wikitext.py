@@ -9,7 +9,7 @@ import torch
 
 from d2lkit.data import wikitext
 from d2lkit.data.bert_inputs import BERT_RESERVED
-from d2lkit.data.text import Vocab
+from d2lkit.data.text import SortedVocab, Vocab
 
 WIKI = (
     " \n"
@@ -176,3 +176,22 @@ def test_load_data_wiki_serves_shuffled_batches_of_seven(store_file, zip_bytes):
     assert [t.dtype for t in batch] == [torch.int64] * 4 + [torch.float32] + [torch.int64] * 2
     again, _ = wikitext.load_data_wiki(8, 20, root=root, seed=3)
     assert all(torch.equal(x, y) for x, y in zip(loader.tensors, again.tensors, strict=True))
+
+
+def test_a_sorted_vocabulary_is_built_when_asked_and_the_layout_follows_it(store_file, zip_bytes):
+    paragraphs = _corpus(0)
+    g = torch.Generator().manual_seed(0)
+    tensors, vocab = wikitext.bert_pretraining_tensors(paragraphs, 16, g, vocab_type=SortedVocab)
+    by_frequency = wikitext.wiki_vocab([[s.split() for s in p] for p in paragraphs])
+    assert isinstance(vocab, SortedVocab)
+    assert vocab.idx_to_token == sorted(by_frequency.idx_to_token)  # the same tokens, sorted
+    ids, valid = tensors[0], tensors[2]
+    assert (ids[:, 0] == vocab["<cls>"]).all() and vocab["<cls>"] != by_frequency["<cls>"]
+    last = ids[torch.arange(len(valid)), valid - 1]
+    assert (last == vocab["<sep>"]).all()
+    text = "\n".join(" " + " . ".join(p) + " \n" for p in _corpus(1, 40))
+    root = store_file(
+        "wikitext-2", "wikitext-2-v1.zip", zip_bytes({"wikitext-2/wiki.train.tokens": text})
+    )
+    _, loaded = wikitext.load_data_wiki(8, 20, root=root, seed=3, vocab_type=SortedVocab)
+    assert isinstance(loaded, SortedVocab)

@@ -153,3 +153,18 @@ def test_weights_of_another_shape_and_a_missing_file_are_clear_errors(
     with pytest.raises(ConfigError, match="needs vocab_size"):
         create_model("bert_small")
     assert isinstance(create_model("bert_small", vocab_size=40), nn.Module)
+
+
+def test_heads_without_input_sizes_take_them_from_the_first_call():
+    torch.manual_seed(0)
+    nsp = bert.NextSentencePred()
+    X = torch.randn(2, 48)  # the book flattens (2, 8, 6) encodings for this head
+    out = nsp(X)
+    assert nsp.output.weight.shape == (2, 48)
+    torch.testing.assert_close(out, X @ nsp.output.weight.T + nsp.output.bias)
+    mlm = bert.MaskLM(30, 8)
+    encoded = torch.randn(2, 5, 12)
+    positions = torch.tensor([[0, 4], [3, 3]])
+    logits = mlm(encoded, positions)
+    assert logits.shape == (2, 2, 30) and mlm.mlp[0].weight.shape == (8, 12)
+    torch.testing.assert_close(logits[1, 0], mlm.mlp(encoded[1, 3]))

@@ -45,6 +45,7 @@ __all__ = [
     "download_all",
     "download_extract",
     "store_path",
+    "unpacked_copy",
 ]
 
 log = logging.getLogger(__name__)
@@ -237,8 +238,8 @@ def download_extract(name: str, folder: str | None = None) -> str:
     folder named after the archive (``fra-eng.zip`` -> ``.../fra-eng``).
     """
     archive = Path(download(name))
-    if archive.is_dir():  # the store keeps this archive extracted: see _unpacked_copy
-        return _unpacked_copy(name, archive, folder)
+    if archive.is_dir():  # the store keeps this archive extracted: see unpacked_copy
+        return unpacked_copy(name, archive, folder)
     stem, ext = os.path.splitext(archive.name)
     if ext not in (".zip", ".tar", ".gz", ".tgz"):
         raise DataError(
@@ -255,7 +256,7 @@ def download_extract(name: str, folder: str | None = None) -> str:
     return str(inner if inner.is_dir() else root)
 
 
-def _unpacked_copy(name: str, unpacked: Path, folder: str | None) -> str:
+def unpacked_copy(name: str, unpacked: Path, folder: str | None) -> str:
     """The book's extracted folder, for an archive the store keeps extracted.
 
     The section gets a linked working copy in d2lkit's cache (the book writes

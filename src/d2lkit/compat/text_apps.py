@@ -250,10 +250,17 @@ def _pad_bert_inputs(examples: Sequence[Any], max_len: int, vocab: Vocab) -> tup
 
 
 class _WikiTextDataset(Dataset[tuple[torch.Tensor, ...]]):
-    """``_WikiTextDataset(paragraphs, max_len)``: pairs and masks of sentence-string paragraphs."""
+    """``_WikiTextDataset(paragraphs, max_len)``: pairs and masks of sentence-string paragraphs.
+
+    ``vocab_type`` is the class of vocabulary it builds (the book's ``d2l.Vocab``).
+    """
+
+    vocab_type: type[Vocab] = Vocab
 
     def __init__(self, paragraphs: Sequence[Sequence[str]], max_len: int) -> None:
-        tensors, self.vocab = _wikitext.bert_pretraining_tensors(paragraphs, max_len)
+        tensors, self.vocab = _wikitext.bert_pretraining_tensors(
+            paragraphs, max_len, vocab_type=self.vocab_type
+        )
         (
             self.all_token_ids,
             self.all_segments,
@@ -350,13 +357,18 @@ def read_snli(
 
 
 class SNLIDataset(Dataset[tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]]):
-    """``SNLIDataset(dataset, num_steps, vocab=None)``: padded pairs; prints how many it read."""
+    """``SNLIDataset(dataset, num_steps, vocab=None)``: padded pairs; prints how many it read.
+
+    Without ``vocab`` it builds a ``vocab_type`` (the book's ``d2l.Vocab``).
+    """
+
+    vocab_type: type[Vocab] = Vocab
 
     def __init__(self, dataset: Sequence[Any], num_steps: int, vocab: Vocab | None = None) -> None:
         self.num_steps = num_steps
         data = (list(dataset[0]), list(dataset[1]), torch.as_tensor(dataset[2]))
         self.premises, self.hypotheses, self.labels, self.vocab = _snli.snli_tensors(
-            data, num_steps, vocab
+            data, num_steps, vocab, self.vocab_type
         )
         print(f"read {len(self.premises)} examples")
 

@@ -78,8 +78,9 @@ __all__ = [
 
 
 def _first_device(devices: Any) -> torch.device:
+    """``devices[0]``; an empty list (d2l 1.0's ``try_all_gpus()`` without a GPU) is the CPU."""
     if isinstance(devices, (list, tuple)):
-        return torch.device(devices[0])
+        return torch.device(devices[0]) if devices else torch.device("cpu")
     return torch.device(devices)
 
 
@@ -111,14 +112,15 @@ def train_ch13(
     net: nn.Module, train_iter: Iterable[Any], test_iter: Iterable[Any], loss: Any,
     trainer: Any, num_epochs: int, devices: Any = None,
 ) -> None:  # fmt: skip
-    """Train with d2lkit's Trainer on ``devices`` (default: every GPU, else the CPU).
+    """Train with d2lkit's Trainer on ``devices`` (default: every GPU, else the CPU; an
+    empty list, d2l 1.0's ``try_all_gpus()`` on a machine without one, is the CPU).
 
     Backpropagates the sum of ``loss`` over the batch as the book does; plots
     train loss and accuracy five times per epoch and test accuracy per epoch;
     prints ``loss …, train acc …, test acc …`` and ``… examples/sec on [devices]``.
     Accuracy counts every label, so a segmenter's is per pixel.
     """
-    devices = book.try_all_gpus() if devices is None else list(devices)
+    devices = book.try_all_gpus() if devices is None else list(devices) or [torch.device("cpu")]
     animator = Animator(
         xlabel="epoch", xlim=[1, num_epochs], ylim=[0, 1],
         legend=["train loss", "train acc", "test acc"],

@@ -137,17 +137,20 @@ def load_data_imdb(
     min_freq: int = 5,
     seed: int = 0,
     device: torch.device | str | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[TensorLoader, TensorLoader, Vocab]:
     """(shuffled train loader, test loader in order, vocabulary) of (token ids, label) batches.
 
-    The book's pipeline: words split on whitespace, a vocabulary of the
+    The book's pipeline: words split on whitespace, a vocabulary (``vocab_type``:
+    ``Vocab`` by frequency, or the English edition's ``SortedVocab``) of the
     training words seen ``min_freq`` times, every review cut or padded to
-    ``num_steps`` ids ``(B, num_steps)``; labels ``(B,)`` int64.
+    ``num_steps`` ids ``(B, num_steps)`` (with ``<unk>``: the vocabulary has no
+    ``<pad>``); labels ``(B,)`` int64.
     """
     splits = read_imdb_splits(dataset, root)
     train_tokens = tokenize(splits["train"][0], "word")
     test_tokens = tokenize(splits["test"][0], "word")
-    vocab = Vocab(train_tokens, min_freq=min_freq)
+    vocab = vocab_type(train_tokens, min_freq=min_freq)
     train = TensorLoader(
         encode_padded(train_tokens, vocab, num_steps),
         splits["train"][1],

@@ -99,11 +99,16 @@ def _split(flat: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
 
 
 def _subsample_indices(
-    flat: torch.Tensor, lengths: torch.Tensor, vocab_size: int, generator: torch.Generator | None
+    flat: torch.Tensor,
+    lengths: torch.Tensor,
+    vocab: Vocab,
+    generator: torch.Generator | None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Drop <unk>, then keep a token of frequency f with probability sqrt(1e-4 / f)."""
+    """Drop <unk> (``vocab.unk``: 0, or wherever a sorted vocabulary puts it), then keep a
+    token of frequency f with probability sqrt(1e-4 / f)."""
+    vocab_size = len(vocab)
     sentence = torch.repeat_interleave(torch.arange(lengths.numel()), lengths)
-    known = flat != Vocab.unk
+    known = flat != vocab.unk
     flat, sentence = flat[known], sentence[known]
     counts = torch.bincount(flat, minlength=vocab_size)
     freq = counts[flat].double() / flat.numel()
@@ -121,10 +126,10 @@ def subsample(
     subsampling (the frequencies that negative sampling draws from).
     """
     flat, lengths = _flatten([vocab[list(line)] for line in sentences])
-    kept, kept_lengths, counts = _subsample_indices(flat, lengths, len(vocab), generator)
-    tokens = vocab.idx_to_token
+    kept, kept_lengths, counts = _subsample_indices(flat, lengths, vocab, generator)
+    tokens, unk = vocab.idx_to_token, vocab.unk
     counter = collections.Counter(
-        {tokens[i]: int(c) for i, c in enumerate(counts.tolist()) if c and i != Vocab.unk}
+        {tokens[i]: int(c) for i, c in enumerate(counts.tolist()) if c and i != unk}
     )
     return [[tokens[i] for i in line] for line in _split(kept, kept_lengths)], counter
 
@@ -337,13 +342,20 @@ def load_data_ptb(
     root: Root = None,
     seed: int = 0,
     device: torch.device | str | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[PTBLoader, Vocab]:
-    """The book's PTB loader (words seen 10+ times) and its vocabulary; one seed for all draws."""
+    """The book's PTB loader (words seen 10+ times) and its vocabulary; one seed for all draws.
+
+    ``vocab_type`` builds the vocabulary: :class:`~d2lkit.data.text.Vocab` (by
+    frequency, the Chinese edition's) or :class:`~d2lkit.data.text.SortedVocab`
+    (the English edition's). Noise words are drawn among indices 1.., as the
+    book's ``get_negatives``, whichever word index 0 holds.
+    """
     generator = torch.Generator().manual_seed(seed)
     sentences = read_ptb("train", root)
-    vocab = Vocab(sentences, min_freq=10)
+    vocab = vocab_type(sentences, min_freq=10)
     flat, lengths = _flatten([vocab[line] for line in sentences])
-    kept, kept_lengths, counts = _subsample_indices(flat, lengths, len(vocab), generator)
+    kept, kept_lengths, counts = _subsample_indices(flat, lengths, vocab, generator)
     centers, contexts = _centers_contexts(kept, kept_lengths, max_window_size, generator)
     negatives = get_negatives(contexts, vocab, counts, num_noise_words, generator)
     return PTBLoader(centers, contexts, negatives, batch_size, seed=seed, device=device), vocab

@@ -86,16 +86,20 @@ def read_snli_file(path: str | os.PathLike[str]) -> SNLIData:
 
 
 def snli_tensors(
-    data: SNLIData, num_steps: int, vocab: Vocab | None = None
+    data: SNLIData,
+    num_steps: int,
+    vocab: Vocab | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, Vocab]:
     """(premise ids ``(N, T)``, hypothesis ids ``(N, T)``, labels ``(N,)``, vocabulary).
 
-    Words split on whitespace; without a ``vocab``, one is built from both sides'
-    words seen 5 times or more, with ``<pad>`` reserved (the book's SNLIDataset).
+    Words split on whitespace; without a ``vocab``, a ``vocab_type`` (``Vocab``, or
+    the English edition's ``SortedVocab``) is built from both sides' words seen 5
+    times or more, with ``<pad>`` reserved (the book's SNLIDataset).
     """
     premises, hypotheses = tokenize(data[0]), tokenize(data[1])
     if vocab is None:
-        vocab = Vocab(premises + hypotheses, min_freq=5, reserved_tokens=["<pad>"])
+        vocab = vocab_type(premises + hypotheses, min_freq=5, reserved_tokens=["<pad>"])
     P = encode_padded(premises, vocab, num_steps)
     H = encode_padded(hypotheses, vocab, num_steps)
     return P, H, data[2], vocab
@@ -122,13 +126,14 @@ def load_data_snli(
     root: Root = None,
     seed: int = 0,
     device: torch.device | str | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[TensorLoader, TensorLoader, Vocab]:
     """(shuffled train loader, test loader, vocabulary) of (premises, hypotheses, labels).
 
-    Batches are flat tuples ``(P (B, T), H (B, T), y (B,))``; the vocabulary is
-    the training set's.
+    Batches are flat tuples ``(P (B, T), H (B, T), y (B,))``; the vocabulary (a
+    ``vocab_type``) is the training set's.
     """
-    *train, vocab = snli_tensors(read_snli("train", root), num_steps)
+    *train, vocab = snli_tensors(read_snli("train", root), num_steps, vocab_type=vocab_type)
     *test, _ = snli_tensors(read_snli("test", root), num_steps, vocab)
     return (
         TensorLoader(*train, batch_size=batch_size, shuffle=True, seed=seed, device=device),

@@ -98,10 +98,14 @@ def read_wiki_file(path: str | os.PathLike[str]) -> list[list[str]]:
     return wiki_paragraphs(_lines(decode_text(Path(path).read_bytes(), str(path))))
 
 
-def wiki_vocab(paragraphs: Sequence[Paragraph]) -> Vocab:
-    """Words seen 5 times or more, after ``<unk>`` and the reserved ``<pad> <mask> <cls> <sep>``."""
+def wiki_vocab(paragraphs: Sequence[Paragraph], vocab_type: type[Vocab] = Vocab) -> Vocab:
+    """Words seen 5 times or more, with ``<unk>`` and the reserved ``<pad> <mask> <cls> <sep>``.
+
+    ``vocab_type``: ``Vocab`` puts those first, then the words by frequency; the
+    English edition's ``SortedVocab`` sorts them all together.
+    """
     sentences = [sentence for paragraph in paragraphs for sentence in paragraph]
-    return Vocab(sentences, min_freq=5, reserved_tokens=list(BERT_RESERVED))
+    return vocab_type(sentences, min_freq=5, reserved_tokens=list(BERT_RESERVED))
 
 
 # --- next sentence prediction ---------------------------------------------------
@@ -290,14 +294,16 @@ def bert_pretraining_tensors(
     max_len: int,
     generator: torch.Generator | None = None,
     vocab: Vocab | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[BertTensors, Vocab]:
     """The seven example tensors of ``paragraphs`` (sentence strings) and their vocabulary.
 
     What the book's ``_WikiTextDataset`` builds, with masking done for the
-    whole corpus at once. ``vocab`` defaults to :func:`wiki_vocab` of the paragraphs.
+    whole corpus at once. ``vocab`` defaults to :func:`wiki_vocab` of the
+    paragraphs, a ``vocab_type``.
     """
     tokenized = [[sentence.split() for sentence in paragraph] for paragraph in paragraphs]
-    vocab = wiki_vocab(tokenized) if vocab is None else vocab
+    vocab = wiki_vocab(tokenized, vocab_type) if vocab is None else vocab
     A, B, nsp = _pairs(tokenized, max_len, generator)
     ids, segments, valid_lens, la = _lay_out(A, B, vocab, max_len)
     N, P = len(A), round(max_len * 0.15)
@@ -328,13 +334,15 @@ def load_data_wiki(
     root: Root = None,
     seed: int = 0,
     device: torch.device | str | None = None,
+    vocab_type: type[Vocab] = Vocab,
 ) -> tuple[TensorLoader, Vocab]:
     """The book's BERT pretraining loader over WikiText-2's training split, and its vocabulary.
 
     Batches are the seven tensors of the module docstring, shuffled; one seed
-    governs the pairs, the masking and the order.
+    governs the pairs, the masking and the order. ``vocab_type`` as for :func:`wiki_vocab`.
     """
     generator = torch.Generator().manual_seed(seed)
-    tensors, vocab = bert_pretraining_tensors(read_wiki("train", root), max_len, generator)
+    paragraphs = read_wiki("train", root)
+    tensors, vocab = bert_pretraining_tensors(paragraphs, max_len, generator, vocab_type=vocab_type)
     loader = TensorLoader(*tensors, batch_size=batch_size, shuffle=True, seed=seed, device=device)
     return loader, vocab

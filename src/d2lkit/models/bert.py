@@ -101,12 +101,17 @@ class MaskLM(nn.Module):
     """The masked-language-model head: an MLP on the encodings at the predicted positions.
 
     ``forward(X (B, T, h_in), pred_positions (B, P))`` -> logits ``(B, P, vocab_size)``.
+    ``num_inputs=None`` takes ``h_in`` from the first call (a lazy layer, as the
+    English 1.0 edition's head).
     """
 
     def __init__(self, vocab_size: int, num_hiddens: int, num_inputs: int | None = None) -> None:
         super().__init__()
+        first: nn.Module = (
+            nn.LazyLinear(num_hiddens) if num_inputs is None else nn.Linear(num_inputs, num_hiddens)
+        )
         self.mlp = nn.Sequential(
-            nn.Linear(num_inputs or num_hiddens, num_hiddens),
+            first,
             nn.ReLU(),
             nn.LayerNorm(num_hiddens),
             nn.Linear(num_hiddens, vocab_size),
@@ -118,11 +123,14 @@ class MaskLM(nn.Module):
 
 
 class NextSentencePred(nn.Module):
-    """The next-sentence head: ``(B, h)`` -> two logits (1: the second sentence follows)."""
+    """The next-sentence head: ``(B, h)`` -> two logits (1: the second sentence follows).
 
-    def __init__(self, num_inputs: int) -> None:
+    ``num_inputs=None`` takes ``h`` from the first call (lazy, as in the English 1.0 edition).
+    """
+
+    def __init__(self, num_inputs: int | None = None) -> None:
         super().__init__()
-        self.output = nn.Linear(num_inputs, 2)
+        self.output = nn.Linear(num_inputs, 2) if num_inputs else nn.LazyLinear(2)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.output(X)

@@ -18,6 +18,7 @@ from d2lkit.scratch.conv import (
     pool2d,
 )
 from d2lkit.scratch.dropout import Dropout, dropout_layer
+from d2lkit.scratch.kernels import rbf_kernel
 from d2lkit.scratch.linear import linreg, squared_loss
 from d2lkit.scratch.optim import SGD, AdaDelta, AdaGrad, Adam, Momentum, RMSProp, Yogi, sgd
 from d2lkit.scratch.penalties import l1_penalty, l2_penalty
@@ -72,6 +73,7 @@ __all__ = [
     "log_softmax",
     "pool2d",
     "random_matrix_product",
+    "rbf_kernel",
     "relu",
     "sgd",
     "sigmoid",

@@ -1,12 +1,16 @@
 """``from d2lkit.v1 import torch as d2l``: d2l 1.0's names (the English edition), backed by d2lkit.
 
-Every ``#@save`` name of chapters 2-13 of d2l-en 1.0 and every ``d2l.X`` its
-PyTorch cells call, with the book's signatures (see docs/compat.md, "The
-English edition"). The class API (``Module``, ``DataModule``, ``Trainer`` ...)
-lives in :mod:`d2lkit.compat.v1`; the helpers both editions share come from
+Every ``#@save`` name of chapters 2-16 of d2l-en 1.0 (up to NLP applications)
+and every ``d2l.X`` their PyTorch cells call, with the book's signatures, plus
+the GP kernel and RL plots of chapters 17-18 (see docs/compat.md, "The English
+edition", for the few names left out). The class API (``Module``,
+``DataModule``, ``Trainer`` ...) and the names 1.0 changed live in
+:mod:`d2lkit.compat.v1`; the helpers both editions share come from
 :mod:`d2lkit.compat`. This module only names them. Importing it makes pandas
 behave as the book expects (:mod:`d2lkit.compat.pandas_book`;
-``D2LKIT_BOOK_PANDAS=0`` opts out). ``plt`` and ``Image`` are imported on first use.
+``D2LKIT_BOOK_PANDAS=0`` opts out) and serves torchvision's ImageNet weights from
+the store (:mod:`d2lkit.compat.torchvision_weights`; ``D2LKIT_BOOK_WEIGHTS=0``
+opts out). ``plt`` and ``Image`` are imported on first use.
 For the Chinese edition (d2l 0.17) use ``from d2lkit import torch as d2l``.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lkit.compat import pandas_book
+from d2lkit.compat import pandas_book, torchvision_weights
 from d2lkit.compat.aliases import (
     abs,
     arange,
@@ -88,6 +92,29 @@ from d2lkit.compat.loops import (
     train_concise_ch11,
     train_seq2seq,
 )
+from d2lkit.compat.text_apps import (
+    RandomGenerator,
+    TokenEmbedding,
+    _get_batch_loss_bert,
+    _get_mlm_data_from_tokens,
+    _get_next_sentence,
+    _get_nsp_data_from_paragraph,
+    _pad_bert_inputs,
+    _read_wiki,
+    _replace_mlm_tokens,
+    batchify,
+    get_centers_and_contexts,
+    get_negatives,
+    get_tokens_and_segments,
+    predict_sentiment,
+    predict_snli,
+    read_imdb,
+    read_ptb,
+    read_snli,
+    subsample,
+    update_D,
+    update_G,
+)
 from d2lkit.compat.v1.aliases import (
     batch_matmul,
     expand_dims,
@@ -121,6 +148,11 @@ from d2lkit.compat.v1.data import (
 )
 from d2lkit.compat.v1.datahub import DATA_HUB, DATA_URL, download, download_extract, extract
 from d2lkit.compat.v1.devices import cpu, gpu, num_gpus, try_all_gpus, try_gpu
+from d2lkit.compat.v1.gp_rl import (
+    rbfkernel,
+    show_Q_function_progress,
+    show_value_function_progress,
+)
 from d2lkit.compat.v1.hyperparameters import HyperParameters, add_to_class
 from d2lkit.compat.v1.linear import (
     SGD,
@@ -139,7 +171,50 @@ from d2lkit.compat.v1.seq2seq import (
     Seq2SeqEncoder,
     init_seq2seq,
 )
+from d2lkit.compat.v1.text_apps import (
+    BERTEncoder,
+    BERTModel,
+    MaskLM,
+    NextSentencePred,
+    SNLIDataset,
+    _WikiTextDataset,
+    load_data_imdb,
+    load_data_ptb,
+    load_data_snli,
+    load_data_wiki,
+)
 from d2lkit.compat.v1.trainer import Trainer
+from d2lkit.compat.vision import (
+    VOC_CLASSES,
+    VOC_COLORMAP,
+    BananasDataset,
+    VOCSegDataset,
+    assign_anchor_to_bbox,
+    bbox_to_rect,
+    box_center_to_corner,
+    box_corner_to_center,
+    box_iou,
+    copyfile,
+    load_data_bananas,
+    load_data_voc,
+    multibox_detection,
+    multibox_prior,
+    multibox_target,
+    nms,
+    offset_boxes,
+    offset_inverse,
+    read_csv_labels,
+    read_data_bananas,
+    read_voc_images,
+    reorg_test,
+    reorg_train_valid,
+    show_bboxes,
+    train_batch_ch13,
+    train_ch13,
+    voc_colormap2label,
+    voc_label_indices,
+    voc_rand_crop,
+)
 from d2lkit.viz.animator import Animator, set_axes
 from d2lkit.viz.book_plots import (
     annotate,
@@ -159,11 +234,16 @@ __all__ = [
     "RNN",
     "RNNLM",
     "SGD",
+    "VOC_CLASSES",
+    "VOC_COLORMAP",
     "Accumulator",
     "AddNorm",
     "AdditiveAttention",
     "Animator",
     "AttentionDecoder",
+    "BERTEncoder",
+    "BERTModel",
+    "BananasDataset",
     "Benchmark",
     "Classifier",
     "DataModule",
@@ -178,39 +258,60 @@ __all__ = [
     "LinearRegression",
     "LinearRegressionScratch",
     "MTFraEng",
+    "MaskLM",
     "MaskedSoftmaxCELoss",
     "Module",
     "MultiHeadAttention",
+    "NextSentencePred",
     "PositionWiseFFN",
     "PositionalEncoding",
     "ProgressBoard",
     "RNNLMScratch",
     "RNNScratch",
+    "RandomGenerator",
     "ResNeXtBlock",
     "Residual",
+    "SNLIDataset",
     "Seq2Seq",
     "Seq2SeqEncoder",
     "SoftmaxRegression",
     "SyntheticRegressionData",
     "TimeMachine",
     "Timer",
+    "TokenEmbedding",
     "Trainer",
     "TransformerEncoder",
     "TransformerEncoderBlock",
+    "VOCSegDataset",
     "Vocab",
+    "_WikiTextDataset",
+    "_get_batch_loss_bert",
+    "_get_mlm_data_from_tokens",
+    "_get_next_sentence",
+    "_get_nsp_data_from_paragraph",
+    "_pad_bert_inputs",
+    "_read_wiki",
+    "_replace_mlm_tokens",
     "abs",
     "accuracy",
     "add_to_class",
     "annotate",
     "arange",
     "argmax",
+    "assign_anchor_to_bbox",
     "astype",
     "batch_matmul",
+    "batchify",
+    "bbox_to_rect",
     "bleu",
+    "box_center_to_corner",
+    "box_corner_to_center",
+    "box_iou",
     "build_array_nmt",
     "check_len",
     "check_shape",
     "concat",
+    "copyfile",
     "corr2d",
     "cos",
     "cosh",
@@ -224,9 +325,12 @@ __all__ = [
     "extract",
     "eye",
     "float32",
+    "get_centers_and_contexts",
     "get_data_ch11",
     "get_dataloader_workers",
     "get_fashion_mnist_labels",
+    "get_negatives",
+    "get_tokens_and_segments",
     "gpu",
     "grad_clipping",
     "init_cnn",
@@ -236,27 +340,50 @@ __all__ = [
     "linreg",
     "linspace",
     "load_array",
+    "load_data_bananas",
     "load_data_fashion_mnist",
+    "load_data_imdb",
     "load_data_nmt",
+    "load_data_ptb",
+    "load_data_snli",
+    "load_data_voc",
+    "load_data_wiki",
     "log",
     "masked_softmax",
     "matmul",
     "meshgrid",
+    "multibox_detection",
+    "multibox_prior",
+    "multibox_target",
+    "nms",
     "nn_Module",
     "normal",
     "num_gpus",
     "numpy",
+    "offset_boxes",
+    "offset_inverse",
     "ones",
     "ones_like",
     "plot",
     "plt",  # noqa: F822 - imported on first use (__getattr__)
+    "predict_sentiment",
     "predict_seq2seq",
+    "predict_snli",
     "preprocess_nmt",
     "rand",
     "randn",
+    "rbfkernel",
+    "read_csv_labels",
+    "read_data_bananas",
     "read_data_nmt",
+    "read_imdb",
+    "read_ptb",
+    "read_snli",
+    "read_voc_images",
     "reduce_mean",
     "reduce_sum",
+    "reorg_test",
+    "reorg_train_valid",
     "repeat",
     "reshape",
     "resnet18",
@@ -264,10 +391,13 @@ __all__ = [
     "set_axes",
     "set_figsize",
     "sgd",
+    "show_Q_function_progress",
+    "show_bboxes",
     "show_heatmaps",
     "show_images",
     "show_list_len_pair_hist",
     "show_trace_2d",
+    "show_value_function_progress",
     "sigmoid",
     "sin",
     "sinh",
@@ -275,6 +405,7 @@ __all__ = [
     "split_batch",
     "squared_loss",
     "stack",
+    "subsample",
     "swapaxes",
     "synthetic_data",
     "tanh",
@@ -283,20 +414,28 @@ __all__ = [
     "tokenize",
     "tokenize_nmt",
     "train_2d",
+    "train_batch_ch13",
     "train_ch6",
     "train_ch11",
+    "train_ch13",
     "train_concise_ch11",
     "train_seq2seq",
     "transpose",
     "truncate_pad",
     "try_all_gpus",
     "try_gpu",
+    "update_D",
+    "update_G",
     "use_svg_display",
+    "voc_colormap2label",
+    "voc_label_indices",
+    "voc_rand_crop",
     "zeros",
     "zeros_like",
 ]
 
 pandas_book.enable()
+torchvision_weights.enable()
 
 
 def __getattr__(name: str) -> Any:

@@ -57,3 +57,17 @@ def test_extracting_a_file_that_is_no_archive_is_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(DataError, match="not a zip/tar file"):
         d2l.extract(str(tmp_path / "notes.txt"))
+
+
+def test_an_archive_the_store_keeps_extracted_is_a_linked_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # 14.13: d2l.DATA_HUB['cifar10_tiny'] = (...); data_dir = d2l.download_extract('cifar10_tiny')
+    monkeypatch.setenv("D2LKIT_CACHE", str(tmp_path / "cache"))
+    data_dir = Path(d2l.download_extract("cifar10_tiny"))
+    assert (tmp_path / "cache") in data_dir.parents
+    assert (data_dir / "trainLabels.csv").is_file() and len(
+        list((data_dir / "test").iterdir())
+    ) == 100
+    (data_dir / "train_valid_test").mkdir()  # what the section writes stays in the copy
+    assert not (SHARED_DATA / "cifar10-tiny" / "train_valid_test").exists()

@@ -49,6 +49,8 @@ def download(url: str, folder: str = "../data", sha1_hash: str | None = None) ->
         url, sha1_hash = DATA_HUB[url]
     fname = url.split("/")[-1]
     stored = _hub.store_path(Path(fname).stem, url, sha1_hash)
+    if stored.is_dir():  # the store keeps this archive extracted (download_extract serves it)
+        return str(stored)
     target = Path(folder) / fname
     try:
         if target.exists() and (
@@ -71,8 +73,15 @@ def extract(filename: str, folder: str | None = None) -> None:
 
 
 def download_extract(name: str, folder: str | None = None) -> str:
-    """Download ``DATA_HUB[name]`` and extract it beside the file; return the extracted folder."""
+    """Download ``DATA_HUB[name]`` and extract it beside the file; return the extracted folder.
+
+    An archive the store keeps extracted (``cifar10_tiny``, ``hotdog``, ``voc2012`` ...)
+    is served as a linked working copy in d2lkit's cache, as ``d2lkit.torch`` does: the
+    sections write into it (``train_valid_test/``), the store's folder stays as verified.
+    """
     fname = download(name)
+    if os.path.isdir(fname):
+        return _hub.unpacked_copy(name, Path(fname), folder)
     base_dir, (data_dir, ext) = os.path.dirname(fname), os.path.splitext(fname)
     if ext not in (".zip", ".tar", ".gz"):
         raise DataError(f"{fname} is not a zip/tar file", fix="use download(name) for plain files")
