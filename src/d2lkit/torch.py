@@ -6,7 +6,9 @@ adapters live in :mod:`d2lkit.compat`; this module only names them.
 Importing it makes pandas behave as the book expects
 (:mod:`d2lkit.compat.pandas_book`; ``D2LKIT_BOOK_PANDAS=0`` opts out) and serves
 torchvision's pretrained ResNet-18/VGG-19 weights from d2lkit's store
-(:mod:`d2lkit.compat.torchvision_weights`; ``D2LKIT_BOOK_WEIGHTS=0`` opts out).
+(:mod:`d2lkit.compat.torchvision_weights`; ``D2LKIT_BOOK_WEIGHTS=0`` opts out)
+and torchvision's MNIST, Fashion-MNIST and CIFAR-10 downloads from it
+(:mod:`d2lkit.compat.torchvision_datasets`; ``D2LKIT_BOOK_DATASETS=0`` opts out).
 ``plt`` (matplotlib.pyplot) and ``Image`` (PIL.Image) are imported on first use.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lkit.compat import pandas_book, torchvision_weights
+from d2lkit.compat import pandas_book, torchvision_datasets, torchvision_weights
 from d2lkit.compat.aliases import (
     abs,
     arange,
@@ -399,6 +401,7 @@ __all__ += [
 
 pandas_book.enable()
 torchvision_weights.enable()
+torchvision_datasets.enable()
 
 
 def __getattr__(name: str) -> Any:

@@ -133,7 +133,7 @@ def test_with_book_pandas_the_opt_in_pth_runs_before_the_section(tmp_path: Path)
     site_dir = pandas_book.install_startup(tmp_path / "site").parent
     code = (
         _prelude("d2lkit.torch", str(site_dir))
-        + "\nimport sys\nprint(any(type(f).__name__ == '_EnableAfterPandas' for f in sys.meta_path)"
+        + "\nimport sys\nprint(any(getattr(f, 'module', None) == 'pandas' for f in sys.meta_path)"
         + ", 'pandas' in sys.modules)\n"
     )
     env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}

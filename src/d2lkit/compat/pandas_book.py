@@ -27,17 +27,13 @@ pandas section) gets it from one of:
 from __future__ import annotations
 
 import functools
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import os
-import sys
 import sysconfig
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from d2lkit.compat.after_import import call_after_import
 
 __all__ = [
     "ENV_BOOK_PANDAS",
@@ -131,43 +127,12 @@ STARTUP_LINE = (
 )
 
 
-class _EnableAfterPandas(importlib.abc.MetaPathFinder):
-    """Finds nothing itself: when pandas is first imported, :func:`enable` runs right after."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "pandas":
-            return None
-        _remove_finder()  # one shot; the lookup below must not come back here
-        spec = importlib.util.find_spec("pandas")
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run_module = loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            run_module(module)
-            enable()
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-def _remove_finder() -> None:
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _EnableAfterPandas)]
-
-
 def enable_on_import() -> None:
     """Run :func:`enable` as soon as pandas is imported (at once if it already is).
 
     Nothing is imported now: an interpreter that never imports pandas pays nothing.
     """
-    if "pandas" in sys.modules:
-        enable()
-        return
-    if not any(isinstance(f, _EnableAfterPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _EnableAfterPandas())
+    call_after_import("pandas", enable)
 
 
 def startup_path(site_dir: str | os.PathLike[str] | None = None) -> Path:

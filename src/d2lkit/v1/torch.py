@@ -10,7 +10,9 @@ edition", for the few names left out). The class API (``Module``,
 behave as the book expects (:mod:`d2lkit.compat.pandas_book`;
 ``D2LKIT_BOOK_PANDAS=0`` opts out) and serves torchvision's ImageNet weights from
 the store (:mod:`d2lkit.compat.torchvision_weights`; ``D2LKIT_BOOK_WEIGHTS=0``
-opts out). ``plt`` and ``Image`` are imported on first use.
+opts out), and its MNIST, Fashion-MNIST and CIFAR-10 downloads
+(:mod:`d2lkit.compat.torchvision_datasets`; ``D2LKIT_BOOK_DATASETS=0`` opts out).
+``plt`` and ``Image`` are imported on first use.
 For the Chinese edition (d2l 0.17) use ``from d2lkit import torch as d2l``.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2lkit.compat import pandas_book, torchvision_weights
+from d2lkit.compat import pandas_book, torchvision_datasets, torchvision_weights
 from d2lkit.compat.aliases import (
     abs,
     arange,
@@ -436,6 +438,7 @@ __all__ = [
 
 pandas_book.enable()
 torchvision_weights.enable()
+torchvision_datasets.enable()
 
 
 def __getattr__(name: str) -> Any:
