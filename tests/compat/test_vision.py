@@ -172,3 +172,48 @@ def test_the_box_names_are_d2lkits_own():
     buffer = io.StringIO()
     print(d2l.bbox_to_rect([60.0, 45.0, 378.0, 516.0], "blue"), file=buffer)
     assert "width=318" in buffer.getvalue()
+
+
+class _PairNet(nn.Module):
+    """Takes the book's list input, as 15.5 (premises, hypotheses) and 15.7 (3 tensors) do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left, self.right = nn.Linear(4, 3), nn.Linear(4, 3)
+        self.seen: list[int] = []
+
+    def forward(self, X):
+        self.seen.append(len(X))
+        return self.left(X[0]) + self.right(X[1])
+
+
+class _Pairs(torch.utils.data.Dataset):
+    def __init__(self, a, b, y):
+        self.a, self.b, self.y = a, b, y
+
+    def __getitem__(self, i):
+        return (self.a[i], self.b[i]), self.y[i]  # SNLIDataset's shape of item
+
+    def __len__(self):
+        return len(self.y)
+
+
+def test_train_ch13_passes_the_books_list_inputs_to_the_net_as_one_argument(capsys):
+    torch.manual_seed(0)
+    a, b, y = torch.randn(8, 4), torch.randn(8, 4), torch.randint(0, 3, (8,))
+    net = _PairNet()
+    twin = copy.deepcopy(net)
+    loader = torch.utils.data.DataLoader(_Pairs(a, b, y), batch_size=4)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    d2l.train_ch13(net, loader, loader, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1, [])
+    assert net.seen and set(net.seen) == {2}  # one list of two tensors per call
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.1)
+    for (pa, pb), label in loader:  # the book's loop: l.sum().backward()
+        optimizer.zero_grad()
+        loss(twin([pa, pb]), label).sum().backward()
+        optimizer.step()
+    torch.testing.assert_close(net.left.weight, twin.left.weight)
+    torch.testing.assert_close(net.right.weight, twin.right.weight)
+    assert re.fullmatch(
+        r"loss \S+, train acc \S+, test acc \S+", capsys.readouterr().out.splitlines()[-2]
+    )
