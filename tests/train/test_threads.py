@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -31,8 +32,10 @@ def _machine(
     load: float,
     running: int | None,
     torch_default: int | None = None,
+    used: float | None = 0.0,
 ) -> None:
-    """Fake the machine: ``cores`` usable, a load average, ``running`` runnable now (us too)."""
+    """Fake the machine: ``cores`` usable, a load average, ``running`` runnable now (us too),
+    ``used`` cores of CPU time spent by other processes over the window (None: unknown)."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(torch, "get_num_threads", lambda: torch_default or cores)
@@ -42,6 +45,9 @@ def _machine(
         proc.write_text(f"{load:.2f} {load:.2f} {load:.2f} {running}/512 4242\n")
     monkeypatch.setattr(threads_mod, "_LOADAVG", proc)  # absent file: unknown
     monkeypatch.setattr(threads_mod.time, "sleep", lambda s: None)
+    window = [(0, 0, 0, cores), (round((used or 0) * 100), 100 * cores, 0, cores)]
+    ticks = itertools.cycle(window)  # before and after, for every measurement
+    monkeypatch.setattr(threads_mod, "_cpu_ticks", lambda: None if used is None else next(ticks))
 
 
 class _Timer:
@@ -77,7 +83,7 @@ def test_on_an_idle_machine_a_step_that_gains_from_threads_gets_every_core(monke
     choice = choose_threads("auto", step=lambda: None, timer=timer)
     assert choice.threads == 4
     assert timer.asked == [1, 4]
-    assert "4 of 4 cores free (load 0.40, 0 other runnable)" in choice.reason
+    assert "4 of 4 cores free (others use 0.00 cores, 0 other runnable; load 0.40)" in choice.reason
     assert "20.0 ms on 1 thread, 8.0 ms on 4" in choice.reason
 
 
@@ -105,30 +111,52 @@ def test_a_second_run_started_at_the_same_moment_leaves_one_core(monkeypatch, tm
     timer = _Timer({1: 0.020, 2: 0.005})
     choice = choose_threads("auto", step=lambda: None, timer=timer)
     assert choice.threads == 1 and timer.asked == []
-    assert choice.reason == "1 thread: 1 of 2 cores free (load 0.30, 1 other runnable)"
+    assert choice.reason == (
+        "1 thread: 1 of 2 cores free (others use 0.00 cores, 1 other runnable; load 0.30)"
+    )
 
 
-def test_a_load_average_above_the_cores_leaves_one_thread(monkeypatch, tmp_path):
-    _machine(monkeypatch, tmp_path, cores=2, load=4.6, running=1)
+def test_other_processes_using_a_core_leave_one_thread(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=4.6, running=1, used=1.2)
     assert choose_threads("auto", step=lambda: None, timer=_Timer({})).threads == 1
 
 
-def test_free_cores_subtract_the_larger_of_load_and_runnable_from_the_usable(monkeypatch, tmp_path):
-    _machine(monkeypatch, tmp_path, cores=8, load=2.7, running=4)  # 3 others runnable now
+def test_the_load_average_a_finished_run_leaves_behind_does_not_count(monkeypatch, tmp_path):
+    # right after a run ends (reproduce's previous recipe) the 1-minute average is still
+    # near 2 while both cores are idle: the CPU time measured now decides
+    _machine(monkeypatch, tmp_path, cores=2, load=1.76, running=1, used=0.03)
+    timer = _Timer({1: 0.020, 2: 0.010})
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 2 and timer.asked == [1, 2]
+    assert "2 of 2 cores free (others use 0.03 cores, 0 other runnable; load 1.76)" in choice.reason
+
+
+def test_free_cores_subtract_the_larger_of_cores_used_and_runnable(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=8, load=0.5, running=4, used=1.4)  # 3 runnable now
     cores = free_cores()
     assert (cores.usable, cores.runnable, cores.free) == (8, 3, 5)
-    _machine(monkeypatch, tmp_path, cores=8, load=5.2, running=1)  # 5 busy on average
+    _machine(monkeypatch, tmp_path, cores=8, load=0.5, running=1, used=4.6)  # 5 cores' worth
     assert free_cores().free == 3
+    _machine(monkeypatch, tmp_path, cores=8, load=0.5, running=1, used=0.4)  # under half a core
+    assert free_cores().free == 8
+
+
+def test_without_proc_stat_the_load_average_counts_instead(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=4.6, running=1, used=None)
+    cores = free_cores()
+    assert cores.free == 1 and cores.describe() == "1 of 2 cores free (0 other runnable; load 4.60)"
 
 
 def test_torch_default_caps_the_cores_so_omp_num_threads_still_counts(monkeypatch, tmp_path):
     _machine(monkeypatch, tmp_path, cores=4, load=0.0, running=1, torch_default=1)
     choice = choose_threads("auto", step=lambda: None, timer=_Timer({}))
-    assert choice == ThreadChoice(1, "1 thread: 1 of 1 core free (load 0.00, 0 other runnable)")
+    assert choice == ThreadChoice(
+        1, "1 thread: 1 of 1 core free (others use 0.00 cores, 0 other runnable; load 0.00)"
+    )
 
 
 def test_without_proc_loadavg_the_load_average_alone_decides(monkeypatch, tmp_path):
-    _machine(monkeypatch, tmp_path, cores=2, load=0.5, running=None)
+    _machine(monkeypatch, tmp_path, cores=2, load=0.5, running=None, used=None)
     cores = free_cores()
     assert (cores.free, cores.runnable) == (2, -1)
     assert cores.describe() == "2 of 2 cores free (load 0.50)"
@@ -192,3 +220,29 @@ def test_an_unreadable_proc_loadavg_counts_as_unknown(monkeypatch, tmp_path):
     _machine(monkeypatch, tmp_path, cores=2, load=0.2, running=None)
     (tmp_path / "loadavg").write_text("not the format\n")
     assert free_cores().runnable == -1
+
+
+class _Readings:
+    """A /proc file whose successive reads return the texts given, in turn."""
+
+    def __init__(self, *texts: str) -> None:
+        self.texts = iter(texts)
+
+    def read_text(self) -> str:
+        return next(self.texts)
+
+
+def test_the_cpu_other_processes_used_is_read_from_proc_stat_less_our_own(monkeypatch):
+    # two cores at 100 ticks a second: over the window the cores were busy 90 ticks of 200,
+    # 30 of them ours, so others used 60 ticks: 0.6 of a core
+    stat = "cpu  {} 0 0 {} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n"
+    me = "4242 (python (d2lkit)) R " + " ".join(["0"] * 10) + " {} {} 0 0\n"
+    monkeypatch.setattr(threads_mod, "_STAT", _Readings(stat.format(1000, 5000),
+                                                         stat.format(1090, 5110)))  # fmt: skip
+    monkeypatch.setattr(
+        threads_mod, "_SELF_STAT", _Readings(me.format(100, 20), me.format(120, 30))
+    )
+    monkeypatch.setattr(threads_mod, "_LOADAVG", _Readings(*["0.5 0.5 0.5 2/300 1"] * 6))
+    monkeypatch.setattr(threads_mod.time, "sleep", lambda s: None)
+    runnable, used = threads_mod._measure_others()
+    assert runnable == 1 and used == pytest.approx(0.6)

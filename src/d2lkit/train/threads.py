@@ -14,9 +14,13 @@ threads each against 4.2-4.7 s with one; under a load of 4-5 one run slowed
 2. the cores free now: the cores this process may run on
    (``os.sched_getaffinity``), capped by torch's default (``OMP_NUM_THREADS``
    or one per core), less the cores other processes keep busy: the larger of
-   the 1-minute load average (whole processes busy for a while) and the
-   processes runnable right now (``/proc/loadavg``: a second run started at
-   the same moment shows there, long before it moves the average);
+   the CPU time they used over the last :data:`_WINDOW_S` (``/proc/stat``,
+   less this process's own) and the processes runnable right now
+   (``/proc/loadavg``: a second run started at the same moment shows there
+   before it has used any CPU). The 1-minute load average is only the
+   fallback where ``/proc/stat`` cannot be read: it lags a minute behind,
+   so right after a run ends (the previous recipe of ``d2lkit reproduce``,
+   or this process's own) it counts a core as busy that is idle;
 3. with more than one core free, the step decides: a few forward and
    backward passes of the real model on one batch are timed at one thread
    and at that many; threads are used only when they make the step at least
@@ -60,7 +64,10 @@ MIN_GAIN = 1.3  # threads must make a step this much faster to be worth their ri
 BIG_STEP_S = 0.25  # a step this slow on one thread is compute-bound: threads pay, no timing
 _REPEATS = 3  # timed steps per thread count (the best one counts), after one warm-up
 _LOADAVG = Path("/proc/loadavg")
-_RUNNABLE_SAMPLES = 5  # /proc/loadavg readings, 10 ms apart: one reading is one instant
+_STAT = Path("/proc/stat")  # every core's CPU time since boot, in clock ticks
+_SELF_STAT = Path("/proc/self/stat")  # this process's own
+_WINDOW_S = 0.1  # how long the CPU use of other processes is measured
+_RUNNABLE_SAMPLES = 6  # /proc/loadavg readings spread over the window: one is one instant
 
 StepTimer = Callable[[Callable[[], object], int], float]
 
@@ -85,12 +92,15 @@ class CoreCount:
     usable: int  # cores this process may run on, capped by torch's default thread count
     load: float  # the 1-minute load average (NaN where the system has none)
     runnable: int  # other processes runnable now (-1 where unknown)
+    used: float = math.nan  # cores other processes used over the window (NaN where unknown)
 
     def describe(self) -> str:
-        """``2 of 2 cores free (load 0.35, 0 other runnable)``."""
-        busy = [f"load {self.load:.2f}" if not math.isnan(self.load) else "load unknown"]
+        """``2 of 2 cores free (others use 0.04 cores, 0 other runnable; load 1.76)``."""
+        busy = [] if math.isnan(self.used) else [f"others use {self.used:.2f} cores"]
         if self.runnable >= 0:
             busy.append(f"{self.runnable} other runnable")
+        load = f"load {self.load:.2f}" if not math.isnan(self.load) else "load unknown"
+        busy = [", ".join(busy) + f"; {load}"] if busy else [load]
         cores = "core" if self.usable == 1 else "cores"
         return f"{self.free} of {self.usable} {cores} free ({', '.join(busy)})"
 
@@ -108,18 +118,46 @@ def _load_average() -> float:
         return math.nan
 
 
-def _runnable_now() -> int:
-    """Processes (threads) runnable now besides this one: the median of a few readings."""
+def _runnable() -> int | None:
+    """Processes (threads) runnable at this instant besides this one; None where unknown."""
+    try:
+        running = int(_LOADAVG.read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):  # not Linux, or not the format known
+        return None
+    return running - 1  # the reading thread itself is running
+
+
+def _cpu_ticks() -> tuple[int, int, int, int] | None:
+    """(busy ticks of all cores, all ticks of all cores, this process's ticks, cores) since
+    boot, from ``/proc/stat`` and ``/proc/self/stat``; None where they cannot be read."""
+    try:
+        lines = _STAT.read_text().splitlines()
+        ticks = [int(v) for v in lines[0].split()[1:9]]  # user nice system idle iowait irq ...
+        cores = sum(1 for line in lines if line[:3] == "cpu" and line[3:4].isdigit())
+        own = _SELF_STAT.read_text().rsplit(")", 1)[1].split()  # the fields after "pid (name)"
+        idle = ticks[3] + ticks[4]  # idle and iowait
+        return sum(ticks) - idle, sum(ticks), int(own[11]) + int(own[12]), max(cores, 1)
+    except (OSError, IndexError, ValueError):  # not Linux, or not the format known
+        return None
+
+
+def _measure_others() -> tuple[int, float]:
+    """Other processes over :data:`_WINDOW_S`: how many are runnable (the median of a few
+    instants; -1 where unknown) and how many cores they used (NaN where unknown)."""
+    before = _cpu_ticks()
     readings = []
     for i in range(_RUNNABLE_SAMPLES):
         if i:
-            time.sleep(0.01)
-        try:
-            running = int(_LOADAVG.read_text().split()[3].split("/")[0])
-        except (OSError, IndexError, ValueError):  # not Linux, or not the format known
-            return -1
-        readings.append(running - 1)  # the reading thread itself is running
-    return max(sorted(readings)[len(readings) // 2], 0)
+            time.sleep(_WINDOW_S / (_RUNNABLE_SAMPLES - 1))
+        readings.append(_runnable())
+    after = _cpu_ticks()
+    known = sorted(r for r in readings if r is not None)
+    runnable = max(known[len(known) // 2], 0) if len(known) == len(readings) else -1
+    used = math.nan
+    if before is not None and after is not None and after[1] > before[1]:
+        busy, total, own = (a - b for a, b in zip(after[:3], before[:3], strict=True))
+        used = max(busy - own, 0) * after[3] / total  # ticks per core: total / cores
+    return runnable, used
 
 
 _DEFAULT_THREADS: list[int] = []  # torch's count when first asked, before any run changed it
@@ -140,10 +178,12 @@ def free_cores() -> CoreCount:
     """The cores this run may use without fighting other processes for them (at least 1)."""
     usable = max(min(_affinity(), _torch_default()), 1)
     load = _load_average()
-    runnable = _runnable_now()
-    by_load = 0 if math.isnan(load) else math.floor(load)
-    busy = max(by_load, runnable)
-    return CoreCount(max(usable - busy, 1), usable, load, runnable)
+    runnable, used = _measure_others()
+    if not math.isnan(used):
+        busy = max(math.floor(used + 0.5), runnable)  # half a core busy counts as busy
+    else:  # no /proc/stat: the load average, which lags a minute behind, is all there is
+        busy = max(0 if math.isnan(load) else math.floor(load), runnable)
+    return CoreCount(max(usable - busy, 1), usable, load, runnable, used)
 
 
 @contextlib.contextmanager
