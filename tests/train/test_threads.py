@@ -82,7 +82,7 @@ def test_on_an_idle_machine_a_step_that_gains_from_threads_gets_every_core(monke
     timer = _Timer({1: 0.020, 4: 0.008})
     choice = choose_threads("auto", step=lambda: None, timer=timer)
     assert choice.threads == 4
-    assert timer.asked == [1, 4]
+    assert timer.asked == [1, 4, 1, 4]  # two rounds in turn
     assert "4 of 4 cores free (others use 0.00 cores, 0 other runnable; load 0.40)" in choice.reason
     assert "20.0 ms on 1 thread, 8.0 ms on 4" in choice.reason
 
@@ -127,7 +127,7 @@ def test_the_load_average_a_finished_run_leaves_behind_does_not_count(monkeypatc
     _machine(monkeypatch, tmp_path, cores=2, load=1.76, running=1, used=0.03)
     timer = _Timer({1: 0.020, 2: 0.010})
     choice = choose_threads("auto", step=lambda: None, timer=timer)
-    assert choice.threads == 2 and timer.asked == [1, 2]
+    assert choice.threads == 2 and timer.asked == [1, 2, 1, 2]
     assert "2 of 2 cores free (others use 0.03 cores, 0 other runnable; load 1.76)" in choice.reason
 
 
@@ -246,3 +246,17 @@ def test_the_cpu_other_processes_used_is_read_from_proc_stat_less_our_own(monkey
     monkeypatch.setattr(threads_mod.time, "sleep", lambda s: None)
     runnable, used = threads_mod._measure_others()
     assert runnable == 1 and used == pytest.approx(0.6)
+
+
+def test_a_pause_in_one_round_of_timing_does_not_decide_alone(monkeypatch, tmp_path):
+    _machine(monkeypatch, tmp_path, cores=2, load=0.0, running=1)
+    rounds = iter([0.020, 0.019, 0.021, 0.011])  # 1 thread, 2 (a pause hit it), 1, 2
+    asked = []
+
+    def timer(step, threads):
+        asked.append(threads)
+        return next(rounds)
+
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert asked == [1, 2, 1, 2] and choice.threads == 2
+    assert "20.0 ms on 1 thread, 11.0 ms on 2" in choice.reason
