@@ -82,7 +82,7 @@ def test_on_an_idle_machine_a_step_that_gains_from_threads_gets_every_core(monke
     timer = _Timer({1: 0.020, 4: 0.008})
     choice = choose_threads("auto", step=lambda: None, timer=timer)
     assert choice.threads == 4
-    assert timer.asked == [1, 4, 1, 4]  # two rounds in turn
+    assert timer.asked == [1, 4]  # a clear gain: one round
     assert "4 of 4 cores free (others use 0.00 cores, 0 other runnable; load 0.40)" in choice.reason
     assert "20.0 ms on 1 thread, 8.0 ms on 4" in choice.reason
 
@@ -127,7 +127,7 @@ def test_the_load_average_a_finished_run_leaves_behind_does_not_count(monkeypatc
     _machine(monkeypatch, tmp_path, cores=2, load=1.76, running=1, used=0.03)
     timer = _Timer({1: 0.020, 2: 0.010})
     choice = choose_threads("auto", step=lambda: None, timer=timer)
-    assert choice.threads == 2 and timer.asked == [1, 2, 1, 2]
+    assert choice.threads == 2 and timer.asked == [1, 2]
     assert "2 of 2 cores free (others use 0.03 cores, 0 other runnable; load 1.76)" in choice.reason
 
 
@@ -260,3 +260,11 @@ def test_a_pause_in_one_round_of_timing_does_not_decide_alone(monkeypatch, tmp_p
     choice = choose_threads("auto", step=lambda: None, timer=timer)
     assert asked == [1, 2, 1, 2] and choice.threads == 2
     assert "20.0 ms on 1 thread, 11.0 ms on 2" in choice.reason
+
+
+def test_threads_no_faster_at_all_are_not_timed_again(monkeypatch, tmp_path):
+    # two runs started together both time 2 threads at once: the step crawls; no second round
+    _machine(monkeypatch, tmp_path, cores=2, load=0.0, running=1)
+    timer = _Timer({1: 0.008, 2: 2.1})
+    choice = choose_threads("auto", step=lambda: None, timer=timer)
+    assert choice.threads == 1 and timer.asked == [1, 2]

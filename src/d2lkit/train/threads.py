@@ -23,7 +23,8 @@ threads each against 4.2-4.7 s with one; under a load of 4-5 one run slowed
    or this process's own) it counts a core as busy that is idle;
 3. with more than one core free, the step decides: a few forward and
    backward passes of the real model on one batch are timed at one thread
-   and at that many, twice in turn (the best of each counts); threads are
+   and at that many (twice in turn, the best of each counting, when the
+   first round finds threads faster but under the margin); threads are
    used only when they make the step at least :data:`MIN_GAIN` times faster
    (a step that already takes :data:`BIG_STEP_S` on one thread is not timed
    further: it is large enough).
@@ -296,9 +297,10 @@ def choose_threads(
             "on 1 thread, large enough to gain",
         )
     many = timer(step, cores.free)
-    # a second round, in the same alternation: a pause that hit one count's round (another
-    # process waking, the allocator growing) does not decide alone
-    one, many = min(one, timer(step, 1)), min(many, timer(step, cores.free))
+    if one / MIN_GAIN < many < one:  # faster, but under the margin: a second round, in turn,
+        # so that a pause that hit one count's round (another process waking) does not decide
+        # alone; threads no faster at all (a sibling run timing at once) are not timed again
+        one, many = min(one, timer(step, 1)), min(many, timer(step, cores.free))
     timing = f"a step takes {_ms(one)} on 1 thread, {_ms(many)} on {cores.free}"
     if many * MIN_GAIN <= one:
         return ThreadChoice(cores.free, f"{cores.free} threads: {cores.describe()}; {timing}")
