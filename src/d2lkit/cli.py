@@ -149,9 +149,12 @@ def run(
     """Train a recipe and write runs/NAME/<timestamp>/ (config, metrics, curves, checkpoint)."""
     from d2lkit.data.download import check_download_options
     from d2lkit.experiments import apply_overrides
+    from d2lkit.experiments.run.target import run_target
 
     check_download_options(timeout=timeout, mirror=mirror)  # every number before any work
-    recipe, config, resume_dir = _recipe_to_run(name, resume, out)
+    target = run_target(name, resume, out)
+    if resume == "latest" and target.resume_dir is not None:
+        typer.echo(f"resuming {target.resume_dir}", err=True)
     flags = {
         "train.epochs": epochs,
         "optim.lr": lr,
@@ -161,49 +164,20 @@ def run(
         "train.logger": logger,
     }
     flag_overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
-    config = apply_overrides(config, [*(set_ or []), *flag_overrides])  # flags win over --set
+    config = apply_overrides(target.config, [*(set_ or []), *flag_overrides])  # flags win
     if offline:  # what is missing is said before torch loads: one message, in a moment
         _check_present(config.data.dataset, data_dir)
     _run_and_report(
-        recipe,
+        target.recipe,
         config,
         out=out,
         data_root=data_dir,
-        resume=resume_dir,
+        resume=target.resume_dir,
         progress=not quiet,
         download=not offline,
         timeout=timeout,
         mirror=mirror,
     )
-
-
-def _recipe_to_run(name: str | None, resume: str | None, out: Path) -> tuple[Any, Any, Any]:
-    """(recipe, its config, the folder to resume or None) from the name and ``--resume``."""
-    from d2lkit.experiments import get_recipe
-
-    if resume is None:
-        if name is None:
-            raise ConfigError(
-                "which recipe? give its name, or --resume RUN_DIR",
-                fix="`d2lkit list` shows every recipe; e.g. `d2lkit run softmax-regression`",
-            )
-        recipe = get_recipe(name)  # before torch is imported: a typo is answered at once
-        return recipe, recipe.config, None
-    from d2lkit.experiments.run.folder import RunFolder
-
-    if resume == "latest" and not Path(resume).is_dir():
-        if name is None:
-            raise ConfigError(
-                "--resume latest needs the recipe's name",
-                fix="e.g. `d2lkit run lenet-bn --resume latest`",
-            )
-        get_recipe(name)
-        folder = RunFolder.latest(out, name)
-        typer.echo(f"resuming {folder.path}", err=True)
-    else:
-        folder = RunFolder.open(resume)
-    saved_name, config, _ = folder.read_config()
-    return get_recipe(name or saved_name), config, folder.path
 
 
 def _check_present(dataset: str, data_dir: Path | None) -> None:
