@@ -233,17 +233,22 @@ class _Readings:
 
 
 def test_the_cpu_other_processes_used_is_read_from_proc_stat_less_our_own(monkeypatch):
-    # two cores at 100 ticks a second: over the window the cores were busy 90 ticks of 200,
-    # 30 of them ours, so others used 60 ticks: 0.6 of a core
-    stat = "cpu  {} 0 0 {} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n"
+    # cores 0 and 1 are ours, core 2 is not (busy all the time): over the window our two
+    # were busy 90 ticks of 200, 30 of them ours, so others used 60 ticks: 0.6 of a core
+    stat = (
+        "cpu  0 0 0 0 0 0 0 0 0 0\n"
+        "cpu0 {} 0 0 {} 0 0 0 0 0 0\ncpu1 0 0 0 1000 0 0 0 0 0 0\ncpu2 {} 0 0 0 0 0 0 0 0 0\n"
+    )
     me = "4242 (python (d2lkit)) R " + " ".join(["0"] * 10) + " {} {} 0 0\n"
-    monkeypatch.setattr(threads_mod, "_STAT", _Readings(stat.format(1000, 5000),
-                                                         stat.format(1090, 5110)))  # fmt: skip
+    before, after = stat.format(1000, 2000, 500), stat.format(1090, 2010, 600)
+    after = after.replace("cpu1 0 0 0 1000", "cpu1 0 0 0 1100")
+    monkeypatch.setattr(threads_mod, "_STAT", _Readings(before, after))
     monkeypatch.setattr(
         threads_mod, "_SELF_STAT", _Readings(me.format(100, 20), me.format(120, 30))
     )
     monkeypatch.setattr(threads_mod, "_LOADAVG", _Readings(*["0.5 0.5 0.5 2/300 1"] * 6))
     monkeypatch.setattr(threads_mod.time, "sleep", lambda s: None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     runnable, used = threads_mod._measure_others()
     assert runnable == 1 and used == pytest.approx(0.6)
 

@@ -14,8 +14,8 @@ threads each against 4.2-4.7 s with one; under a load of 4-5 one run slowed
 2. the cores free now: the cores this process may run on
    (``os.sched_getaffinity``), capped by torch's default (``OMP_NUM_THREADS``
    or one per core), less the cores other processes keep busy: the larger of
-   the CPU time they used over the last :data:`_WINDOW_S` (``/proc/stat``,
-   less this process's own) and the processes runnable right now
+   the CPU time they used over the last :data:`_WINDOW_S` on those cores
+   (``/proc/stat``, less this process's own) and the processes runnable right now
    (``/proc/loadavg``: a second run started at the same moment shows there
    before it has used any CPU). The 1-minute load average is only the
    fallback where ``/proc/stat`` cannot be read: it lags a minute behind,
@@ -130,15 +130,24 @@ def _runnable() -> int | None:
 
 
 def _cpu_ticks() -> tuple[int, int, int, int] | None:
-    """(busy ticks of all cores, all ticks of all cores, this process's ticks, cores) since
-    boot, from ``/proc/stat`` and ``/proc/self/stat``; None where they cannot be read."""
+    """(busy ticks, all ticks, this process's ticks, cores) since boot, over the cores this
+    process may run on (all of them where that is unknown), from ``/proc/stat`` and
+    ``/proc/self/stat``; None where they cannot be read."""
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
         lines = _STAT.read_text().splitlines()
-        ticks = [int(v) for v in lines[0].split()[1:9]]  # user nice system idle iowait irq ...
-        cores = sum(1 for line in lines if line[:3] == "cpu" and line[3:4].isdigit())
+        per_cpu = {
+            int(line.split()[0][3:]): [int(v) for v in line.split()[1:9]]
+            for line in lines
+            if line[:3] == "cpu" and line[3:4].isdigit()
+        }
+        rows = [row for cpu, row in per_cpu.items() if mine is None or cpu in mine]
+        if not rows:  # no per-core lines (or none of ours): the machine's total line
+            rows = [[int(v) for v in lines[0].split()[1:9]]]
+        total = sum(sum(row) for row in rows)  # user nice system idle iowait irq softirq steal
+        idle = sum(row[3] + row[4] for row in rows)  # idle and iowait
         own = _SELF_STAT.read_text().rsplit(")", 1)[1].split()  # the fields after "pid (name)"
-        idle = ticks[3] + ticks[4]  # idle and iowait
-        return sum(ticks) - idle, sum(ticks), int(own[11]) + int(own[12]), max(cores, 1)
+        return total - idle, total, int(own[11]) + int(own[12]), len(rows)
     except (OSError, IndexError, ValueError):  # not Linux, or not the format known
         return None
 
