@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -110,6 +111,18 @@ def test_cifar10_is_linked_from_the_store_and_unpacked_by_torchvision(
     assert (tmp_path / "data" / "cifar-10-python.tar.gz").is_symlink()
     test = datasets.CIFAR10(root=tmp_path / "data", train=False, download=True)
     assert test.targets == [7, 8]
+
+
+def test_an_archive_already_in_root_is_unpacked_without_asking_the_store(
+    small_cifar, tmp_path, monkeypatch, no_network
+):
+    store_copy = tmp_path / "store" / "cifar-10" / "cifar-10-python.tar.gz"
+    root = tmp_path / "data"
+    root.mkdir()
+    shutil.copyfile(store_copy, root / store_copy.name)  # the learner's own download
+    monkeypatch.setenv("D2LKIT_DATA", str(tmp_path / "empty"))  # the store has nothing
+    train = datasets.CIFAR10(root=root, train=True, download=True)
+    assert len(train) == 10 and not (root / store_copy.name).is_symlink()
 
 
 def test_other_subclasses_and_the_opt_out_keep_torchvisions_own_download(

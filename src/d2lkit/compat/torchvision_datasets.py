@@ -45,6 +45,17 @@ def _complete(dataset: Any) -> bool:
     return bool(dataset._check_exists())  # MNIST, FashionMNIST
 
 
+def _downloads_present(dataset: Any) -> bool:
+    """Whether the files torchvision would download are already in place, whole (its MD5s):
+    then torchvision unpacks them itself, and the store is not asked."""
+    from torchvision.datasets.utils import check_integrity  # type: ignore[import-untyped]
+
+    if hasattr(dataset, "resources"):  # MNIST, FashionMNIST
+        folder = Path(dataset.raw_folder)
+        return all(check_integrity(folder / name, md5) for name, md5 in dataset.resources)
+    return bool(check_integrity(Path(dataset.root) / dataset.filename, dataset.tgz_md5))
+
+
 def _download_folder(dataset: Any) -> Path:
     """Where torchvision's ``download()`` looks for (and keeps) the downloaded files."""
     return Path(getattr(dataset, "raw_folder", dataset.root))
@@ -90,7 +101,7 @@ def _served_download(owner: type) -> Callable[[Any], None]:
         store_name = STORE_NAMES.get(type(self).__name__)
         if store_name is None or type(self).__module__.split(".")[0] != "torchvision":
             return original(self)
-        if not _complete(self):
+        if not _complete(self) and not _downloads_present(self):
             from d2lkit.data.access import fetch
 
             _place(self, fetch(store_name, hints="library", progress=True))
