@@ -292,15 +292,16 @@ def runs_text(runs: Sequence[Any]) -> str:
     """Runs (``listing.RunInfo``) as a table: which, when, how far, what they reached."""
     rows = []
     for r in runs:
-        figure = "-"
+        reached = "-"
         if r.final:
-            key = _claimed(r.recipe) if _claimed(r.recipe) in r.final else next(iter(r.final))
-            figure = f"{key.replace('_', ' ')} {figure_text(r.final[key])}"
+            claimed = _claimed(r.recipe)
+            key = claimed if claimed in r.final else next(iter(r.final))
+            reached = f"{key.replace('_', ' ')} {figure(r.final[key], digits=4)}"
         rows.append(
             (
                 f"{r.label}/{r.folder.path.name}",  # the folder's name is when it was made
                 f"{r.epochs_done}/{r.epochs}",
-                figure,
+                reached,
                 r.verdict,
                 "yes" if r.resumable else "no",
             )
@@ -317,7 +318,3 @@ def _claimed(recipe: str) -> str:
         return ""
     expected = RECIPES.get(recipe).expected
     return expected.metric if expected else ""
-
-
-def figure_text(value: float) -> str:
-    return figure(value, digits=4)
